@@ -1,0 +1,181 @@
+"""BPMN 2.0: compile YAML routes to XML (with a diagram), and parse any BPMN for SpiffWorkflow.
+
+There is one executor. A YAML route becomes a BPMN process whose user tasks
+carry the step ids; an outcome that branches becomes an exclusive gateway whose
+flows test ``outcome``. Hand-drawn BPMN follows the same convention, so both
+run the same way.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape, quoteattr
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser import BpmnParser, BpmnValidator
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from .model import Step
+from .schema import END, SUPPLEMENT_OUTCOME
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+USER_TASK = f"{{{BPMN_NS}}}userTask"
+MANUAL_TASK = f"{{{BPMN_NS}}}manualTask"
+TASK = f"{{{BPMN_NS}}}task"
+
+_W, _H, _GAP = 120, 80, 60
+_Y = 120
+
+
+class BpmnError(Exception):
+    """BPMN that does not parse or cannot run; ``line`` when the XML says where."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def process_id(code: str) -> str:
+    return "procedure_" + code.replace(".", "_")
+
+
+def compile_route(code: str, name: str, steps: tuple[Step, ...]) -> str:
+    """BPMN XML, with diagram information, for a YAML route."""
+    pid = process_id(code)
+    nodes: list[tuple[str, str, str]] = [("startEvent", "start", "Bắt đầu")]
+    flows: list[tuple[str, str, str, str | None]] = []  # id, source, target, condition
+    index = {s.id: i for i, s in enumerate(steps)}
+
+    def target_node(target: str) -> str:
+        return "end" if target == END else target
+
+    flows.append(("flow_start", "start", steps[0].id, None))
+    for step in steps:
+        nodes.append(("userTask", step.id, step.name))
+        targets: dict[str, list[str]] = {}
+        for outcome, target in step.outcomes.items():
+            if target != SUPPLEMENT_OUTCOME:
+                targets.setdefault(target, []).append(outcome)
+        if len(targets) == 1:
+            (target,) = targets
+            flows.append((f"flow_{step.id}", step.id, target_node(target), None))
+            continue
+        gateway = f"gw_{step.id}"
+        nodes.append(("exclusiveGateway", gateway, ""))
+        flows.append((f"flow_{step.id}", step.id, gateway, None))
+        for target, outcomes in targets.items():
+            condition = " or ".join(f'outcome == "{o}"' for o in outcomes)
+            flows.append((f"flow_{step.id}_{target}", gateway, target_node(target), condition))
+    nodes.append(("endEvent", "end", "Kết thúc"))
+
+    # Layout: left to right in list order; gateways just after their task.
+    shapes: dict[str, tuple[int, int, int, int]] = {}
+    x = 40
+    for kind, node_id, _ in nodes:
+        if kind in ("startEvent", "endEvent"):
+            shapes[node_id] = (x, _Y + 22, 36, 36)
+            x += 36 + _GAP
+        elif kind == "exclusiveGateway":
+            shapes[node_id] = (x, _Y + 15, 50, 50)
+            x += 50 + _GAP
+        else:
+            shapes[node_id] = (x, _Y, _W, _H)
+            x += _W + _GAP
+
+    def edge(source: str, target: str, back: bool) -> list[tuple[int, int]]:
+        sx, sy, sw, sh = shapes[source]
+        tx, ty, tw, th = shapes[target]
+        if not back:
+            return [(sx + sw, sy + sh // 2), (tx, ty + th // 2)]
+        low = _Y + _H + 50
+        return [(sx + sw // 2, sy + sh), (sx + sw // 2, low), (tx + tw // 2, low), (tx + tw // 2, ty + th)]
+
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<bpmn:definitions xmlns:bpmn="{BPMN_NS}" '
+        'xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" '
+        'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" '
+        'xmlns:di="http://www.omg.org/spec/DD/20100524/DI" '
+        f'id="definitions_{pid}" targetNamespace="https://motcua.example/bpmn" exporter="motcua">',
+        f"  <bpmn:process id={quoteattr(pid)} name={quoteattr(name)} isExecutable=\"true\">",
+    ]
+    incoming: dict[str, list[str]] = {}
+    outgoing: dict[str, list[str]] = {}
+    for flow_id, source, target, _ in flows:
+        outgoing.setdefault(source, []).append(flow_id)
+        incoming.setdefault(target, []).append(flow_id)
+    for kind, node_id, label in nodes:
+        inner = "".join(f"<bpmn:incoming>{f}</bpmn:incoming>" for f in incoming.get(node_id, []))
+        inner += "".join(f"<bpmn:outgoing>{f}</bpmn:outgoing>" for f in outgoing.get(node_id, []))
+        out.append(f"    <bpmn:{kind} id={quoteattr(node_id)} name={quoteattr(label)}>{inner}</bpmn:{kind}>")
+    for flow_id, source, target, condition in flows:
+        attrs = f"id={quoteattr(flow_id)} sourceRef={quoteattr(source)} targetRef={quoteattr(target)}"
+        if condition is None:
+            out.append(f"    <bpmn:sequenceFlow {attrs}/>")
+        else:
+            out.append(
+                f"    <bpmn:sequenceFlow {attrs}><bpmn:conditionExpression>"
+                f"{escape(condition)}</bpmn:conditionExpression></bpmn:sequenceFlow>"
+            )
+    out.append("  </bpmn:process>")
+    out.append(f'  <bpmndi:BPMNDiagram id="diagram_{pid}">')
+    out.append(f'    <bpmndi:BPMNPlane id="plane_{pid}" bpmnElement={quoteattr(pid)}>')
+    for _, node_id, _ in nodes:
+        x0, y0, w, h = shapes[node_id]
+        out.append(
+            f'      <bpmndi:BPMNShape id="shape_{node_id}" bpmnElement={quoteattr(node_id)}>'
+            f'<dc:Bounds x="{x0}" y="{y0}" width="{w}" height="{h}"/></bpmndi:BPMNShape>'
+        )
+    order = {node_id: i for i, (_, node_id, _) in enumerate(nodes)}
+    for flow_id, source, target, _ in flows:
+        back = order[target] <= order[source] and target in index
+        points = "".join(f'<di:waypoint x="{px}" y="{py}"/>' for px, py in edge(source, target, back))
+        out.append(f'      <bpmndi:BPMNEdge id="edge_{flow_id}" bpmnElement={quoteattr(flow_id)}>{points}</bpmndi:BPMNEdge>')
+    out.append("    </bpmndi:BPMNPlane>")
+    out.append("  </bpmndi:BPMNDiagram>")
+    out.append("</bpmn:definitions>")
+    return "\n".join(out) + "\n"
+
+
+def parse_spec(xml: str | bytes, filename: str, process: str | None = None) -> BpmnProcessSpec:
+    """Parse BPMN into an executable SpiffWorkflow spec, or raise BpmnError."""
+    data = xml.encode("utf-8") if isinstance(xml, str) else xml
+    try:
+        tree = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        raise BpmnError(f"BPMN không phải XML hợp lệ: {exc.msg}", exc.lineno or 1) from None
+    parser = BpmnParser(validator=BpmnValidator())
+    try:
+        parser.add_bpmn_xml(tree, filename=filename)
+        ids = parser.get_process_ids()
+        if not ids:
+            raise BpmnError("không có process nào có isExecutable=\"true\"")
+        if process is None:
+            if len(ids) > 1:
+                raise BpmnError(f"có nhiều process ({', '.join(ids)}): hãy ghi rõ 'process'")
+            process = ids[0]
+        elif process not in ids:
+            raise BpmnError(f"không có process thực thi được tên '{process}' (có: {', '.join(ids)})")
+        return parser.get_spec(process)
+    except ValidationException as exc:
+        line = int(getattr(exc, "line_number", 0) or getattr(exc, "sourceline", 0) or 1)
+        raise BpmnError(f"BPMN không hợp lệ: {_first_line(exc)}", line) from None
+    except SpiffWorkflowException as exc:
+        raise BpmnError(f"BPMN không chạy được: {_first_line(exc)}") from None
+
+
+def user_task_ids(xml: str | bytes) -> dict[str, int]:
+    """Ids of the tasks staff act on, with their line numbers."""
+    data = xml.encode("utf-8") if isinstance(xml, str) else xml
+    tree = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    return {
+        el.get("id"): el.sourceline or 1
+        for el in tree.iter(USER_TASK, MANUAL_TASK, TASK)
+        if el.get("id")
+    }
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,137 @@
+"""The ``workflows/`` directory: agencies, procedure definitions and their compiled BPMN.
+
+Compiling is done once per procedure version (keyed by the definition's
+digest) and cached for the life of the process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+
+from .bpmn import compile_route, parse_spec
+from .model import Procedure
+from .source import Located, Problem, SourceError, read_located
+from .validate import Context, check, check_file, check_unique
+
+
+@dataclass(frozen=True)
+class Agency:
+    id: str
+    name: str
+    level: str
+    eid: str  # electronic agency ID (mã định danh), the dossier-code prefix
+    eid_confirmed: bool = False
+    parent: str | None = None
+
+
+@dataclass
+class Catalog:
+    root: Path
+    agencies: dict[str, Agency] = field(default_factory=dict)
+    procedures: dict[str, Procedure] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def context(self) -> Context:
+        return Context(agencies=set(self.agencies), bpmn_dir=self.root / "bpmn")
+
+    def bpmn_xml(self, procedure: Procedure) -> str:
+        return bpmn_xml(procedure, self.root / "bpmn")
+
+
+def bpmn_xml(procedure: Procedure, bpmn_dir: Path) -> str:
+    """The BPMN XML of a procedure version: compiled from YAML, or its own file."""
+    if procedure.bpmn_file is None:
+        return compile_route(procedure.code, procedure.name, procedure.steps)
+    return (bpmn_dir / procedure.bpmn_file).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=4096)
+def compiled_spec(digest: str, xml: str, process: str | None) -> BpmnProcessSpec:
+    """The executable spec for one version; parsed once per process."""
+    return parse_spec(xml, f"{digest[:12]}.bpmn", process)
+
+
+def procedure_from_data(data: dict[str, Any], source: str, agencies: set[str]) -> Procedure:
+    """Rebuild a stored version (its data validated when it was published)."""
+    procedure, problems = check(Located(source, data), Context(agencies=agencies | {data["agency"]}, bpmn_dir=None))
+    if procedure is None:
+        raise ValueError("; ".join(str(p) for p in problems))
+    return procedure
+
+
+def load_agencies(root: Path) -> tuple[dict[str, Agency], list[Problem]]:
+    path = root / "agencies.yaml"
+    try:
+        located = read_located(path)
+    except SourceError as exc:
+        return {}, [exc.problem]
+    agencies: dict[str, Agency] = {}
+    problems: list[Problem] = []
+    items = located.data.get("agencies") if isinstance(located.data, dict) else None
+    if not isinstance(items, list):
+        return {}, [located.problem((), "agencies.yaml phải có danh sách 'agencies'")]
+    for i, item in enumerate(items):
+        try:
+            agency = Agency(
+                id=item["id"], name=item["name"], level=item["level"], eid=str(item["eid"]),
+                eid_confirmed=bool(item.get("eid_confirmed", False)), parent=item.get("parent"),
+            )
+        except (KeyError, TypeError) as exc:
+            problems.append(located.problem(("agencies", i), f"thiếu trường {exc} (cần id, name, level, eid)"))
+            continue
+        if agency.id in agencies:
+            problems.append(located.problem(("agencies", i, "id"), f"cơ quan '{agency.id}' bị trùng"))
+        agencies[agency.id] = agency
+    return agencies, problems
+
+
+def definition_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.yaml") if "procedures" in p.parts))
+        else:
+            files.append(path)
+    return files
+
+
+def load_catalog(root: Path, paths: list[Path] | None = None) -> Catalog:
+    """Load and validate agencies and every definition under ``root`` (or ``paths``)."""
+    catalog = Catalog(root=root)
+    catalog.agencies, catalog.problems = load_agencies(root)
+    ctx = catalog.context()
+    files = definition_files(paths if paths else [root / "procedures"])
+    loaded = []
+    for file in files:
+        if file.suffix == ".bpmn":
+            try:
+                parse_spec(file.read_bytes(), str(file))
+            except Exception as exc:  # noqa: BLE001 - every failure is a finding, never a traceback
+                line = getattr(exc, "line", 1)
+                catalog.problems.append(Problem(str(file), line, 1, getattr(exc, "message", str(exc))))
+            continue
+        procedure, problems = check_file(file, ctx)
+        catalog.problems += problems
+        if procedure is not None:
+            loaded.append(procedure)
+    catalog.problems += check_unique(loaded)
+    catalog.procedures = {p.code: p for p in loaded}
+    if paths:
+        for path in paths:
+            if not path.exists():
+                catalog.problems.append(Problem(str(path), 1, 1, "không tìm thấy tệp hoặc thư mục"))
+    return catalog
+
+
+def yaml_dump(data: Any) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

@@ -1,0 +1,165 @@
+"""Procedure definitions as immutable Python values, built from validated YAML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .schema import END, SUPPLEMENT_OUTCOME
+
+WORKING_DAY_HOURS = 8
+
+
+@dataclass(frozen=True)
+class Duration:
+    """An amount of time in one of the legal units."""
+
+    amount: Decimal
+    unit: str  # working_days | working_hours | calendar_days
+
+    @classmethod
+    def from_mapping(cls, value: dict[str, Any]) -> Duration:
+        (unit, amount), *_ = ((k, v) for k, v in value.items() if k != "note")
+        return cls(Decimal(str(amount)), unit)
+
+    @property
+    def is_working(self) -> bool:
+        return self.unit != "calendar_days"
+
+    def working_hours(self) -> Decimal:
+        """The amount in working hours (only for working units)."""
+        if self.unit == "working_days":
+            return self.amount * WORKING_DAY_HOURS
+        if self.unit == "working_hours":
+            return self.amount
+        raise ValueError("calendar days have no working-hour equivalent")
+
+    def label(self) -> str:
+        """Vietnamese label, as printed on slips: '10 ngày làm việc'."""
+        amount = f"{self.amount.normalize():f}".replace(".", ",")
+        return {
+            "working_days": f"{amount} ngày làm việc",
+            "working_hours": f"{amount} giờ làm việc",
+            "calendar_days": f"{amount} ngày",
+        }[self.unit]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"amount": str(self.amount), "unit": self.unit}
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    id: str
+    label: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    name: str
+    kind: str
+    role: str
+    agency: str | None
+    unit: str
+    allowance: Duration | None  # None: not counted
+    forms: tuple[str, ...]
+    checkpoints: tuple[Checkpoint, ...]
+    outcomes: dict[str, str]  # outcome -> target step id, END, or SUPPLEMENT_OUTCOME (stay)
+
+    @property
+    def required_checkpoints(self) -> frozenset[str]:
+        return frozenset(c.id for c in self.checkpoints if c.required)
+
+    def target(self, outcome: str) -> str:
+        return self.outcomes[outcome]
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """One version of one procedure, as its definition file says."""
+
+    code: str
+    name: str
+    field: str
+    level: str
+    agency: str
+    channels: tuple[str, ...]
+    online_mode: str | None
+    legacy_level: int | None
+    documents: tuple[dict[str, Any], ...]
+    fees: tuple[dict[str, Any], ...]
+    legal_basis: tuple[str, ...]
+    deadline: Duration
+    counting: str | None
+    on_supplement: str
+    published_by: dict[str, Any]
+    unconfirmed: frozenset[str]
+    steps: tuple[Step, ...]
+    bpmn_file: str | None
+    bpmn_process: str | None
+    source_file: str
+    digest: str  # sha256 of the definition's canonical JSON; identifies the version
+    raw: dict[str, Any] = field(repr=False, compare=False, hash=False)
+
+    @property
+    def step_by_id(self) -> dict[str, Step]:
+        return {s.id: s for s in self.steps}
+
+    @property
+    def confirmed(self) -> bool:
+        """Runnable as the law says: its deadline and route come from a source."""
+        return not (self.unconfirmed & {"deadline", "route"})
+
+    def step(self, step_id: str) -> Step:
+        for s in self.steps:
+            if s.id == step_id:
+                return s
+        raise KeyError(step_id)
+
+
+def _checkpoint(value: Any) -> Checkpoint:
+    if isinstance(value, str):
+        return Checkpoint(value, value)
+    return Checkpoint(value["id"], value.get("label", value["id"]), value.get("required", True))
+
+
+def build_steps(raw_steps: list[dict[str, Any]], *, linear: bool) -> tuple[Step, ...]:
+    """Steps with every outcome resolved to its target.
+
+    In a YAML route (``linear``) a step without outcomes has one outcome,
+    ``done``, leading to ``next`` or the following step; the last leads to END.
+    """
+    steps = []
+    for i, raw in enumerate(raw_steps):
+        following = raw.get("next") or (
+            raw_steps[i + 1]["id"] if linear and i + 1 < len(raw_steps) else END
+        )
+        outcomes_raw = raw.get("outcomes") or ["done"]
+        if isinstance(outcomes_raw, list):
+            outcomes = {
+                name: (SUPPLEMENT_OUTCOME if name == SUPPLEMENT_OUTCOME else following)
+                for name in outcomes_raw
+            }
+        else:
+            outcomes = {
+                name: (SUPPLEMENT_OUTCOME if name == SUPPLEMENT_OUTCOME else target)
+                for name, target in outcomes_raw.items()
+            }
+        allowance = raw["allowance"]
+        steps.append(
+            Step(
+                id=raw["id"],
+                name=raw.get("name", raw["id"]),
+                kind=raw.get("kind", "task"),
+                role=raw["role"],
+                agency=raw.get("agency"),
+                unit=raw.get("unit", ""),
+                allowance=None if allowance == "not_counted" else Duration.from_mapping(allowance),
+                forms=tuple(raw.get("forms", ())),
+                checkpoints=tuple(_checkpoint(c) for c in raw.get("checkpoints", ())),
+                outcomes=outcomes,
+            )
+        )
+    return tuple(steps)

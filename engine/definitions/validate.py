@@ -1,0 +1,311 @@
+"""Validation of procedure definitions: schema first, then the rules of a route.
+
+Every finding is a :class:`Problem` with file, line and column. Nothing here
+raises on bad input: a file that is not even YAML yields one problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from .bpmn import BpmnError, parse_spec, user_task_ids
+from .model import WORKING_DAY_HOURS, Duration, Procedure, Step, build_steps
+from .schema import END, FORMS, PROCEDURE_SCHEMA, ROLES, SUPPLEMENT_OUTCOME
+from .source import Located, Problem, SourceError, read_located
+
+_VALIDATOR = Draft202012Validator(PROCEDURE_SCHEMA)
+
+_UNCONFIRMED_LABELS = {
+    "deadline": "thời hạn giải quyết",
+    "fees": "phí, lệ phí",
+    "documents": "thành phần hồ sơ",
+    "route": "quy trình nội bộ",
+    "channels": "cách thức thực hiện",
+    "legal_basis": "căn cứ pháp lý",
+    "online": "mức độ dịch vụ công trực tuyến",
+}
+
+
+@dataclass
+class Context:
+    """What a definition may refer to: agencies, and where BPMN files live."""
+
+    agencies: set[str] = field(default_factory=set)
+    bpmn_dir: Path | None = None
+
+
+def _schema_message(error: ValidationError) -> str:
+    where = ".".join(str(p) for p in error.absolute_path) or "(gốc)"
+    v = error.validator
+    if v == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return f"{where}: thiếu trường bắt buộc '{missing}'"
+    if v == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return f"{where}: trường không được hỗ trợ: {', '.join(extra)}"
+    if v == "enum":
+        allowed = ", ".join(str(a) for a in error.validator_value)
+        label = "vai trò" if error.absolute_path and error.absolute_path[-1] == "role" else "giá trị"
+        return f"{where}: {label} không xác định {error.instance!r} (hợp lệ: {allowed})"
+    if v == "type":
+        return f"{where}: phải là {error.validator_value}, không phải {type(error.instance).__name__}"
+    if v == "pattern":
+        return f"{where}: {error.instance!r} không đúng định dạng {error.validator_value}"
+    if v == "oneOf":
+        if isinstance(error.instance, dict) and error.absolute_path and error.absolute_path[-1] in ("deadline", "allowance"):
+            return f"{where}: phải có đúng một đơn vị: working_days, working_hours hoặc calendar_days (số dương){' hoặc not_counted' if error.absolute_path[-1] == 'allowance' else ''}"
+        best = min(error.context, key=lambda e: len(list(e.absolute_path)), default=None) if error.context else None
+        detail = f" ({_schema_message(best).split(': ', 1)[-1]})" if best is not None else ""
+        return f"{where}: giá trị không hợp lệ{detail}"
+    if v in ("exclusiveMinimum", "minimum"):
+        return f"{where}: phải lớn hơn {error.validator_value}" if v == "exclusiveMinimum" else f"{where}: không được nhỏ hơn {error.validator_value}"
+    if v == "minItems":
+        return f"{where}: danh sách không được rỗng"
+    if v == "uniqueItems":
+        return f"{where}: có phần tử bị lặp"
+    return f"{where}: {error.message}"
+
+
+def _most_specific(error: ValidationError) -> ValidationError:
+    """For oneOf/anyOf, the deepest sub-error: it names the value that is really wrong."""
+    while error.validator in ("oneOf", "anyOf") and error.context:
+        deepest = max(error.context, key=lambda e: len(e.absolute_path))
+        if len(deepest.absolute_path) <= len(error.absolute_path):
+            break
+        error = deepest
+    return error
+
+
+def _schema_problems(located: Located) -> list[Problem]:
+    problems = []
+    for error in map(_most_specific, _VALIDATOR.iter_errors(located.data)):
+        path = tuple(error.absolute_path)
+        on_key = error.validator == "additionalProperties"
+        if on_key:
+            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            path = path + (extra[0],) if extra else path
+        problems.append(located.problem(path, _schema_message(error), key=on_key))
+    return sorted(problems)
+
+
+def _hours(d: Duration) -> Decimal:
+    return d.working_hours() if d.is_working else d.amount
+
+
+def _longest_counted(steps: tuple[Step, ...], unit_working: bool) -> Decimal:
+    """The largest total allowance along any path from the first step to the end."""
+    by_id = {s.id: s for s in steps}
+    memo: dict[str, Decimal] = {}
+
+    def visit(step_id: str, on_path: frozenset[str]) -> Decimal:
+        if step_id in memo:
+            return memo[step_id]
+        step = by_id[step_id]
+        own = Decimal(0)
+        if step.allowance is not None and step.allowance.is_working == unit_working:
+            own = _hours(step.allowance)
+        best = Decimal(0)
+        for target in set(step.outcomes.values()):
+            if target in by_id and target not in on_path:  # loops are re-work, not extra allowance
+                best = max(best, visit(target, on_path | {target}))
+        memo[step_id] = own + best
+        return memo[step_id]
+
+    return visit(steps[0].id, frozenset({steps[0].id}))
+
+
+def _route_problems(
+    located: Located, steps: tuple[Step, ...], base: tuple[str | int, ...], linear: bool, ctx: Context
+) -> list[Problem]:
+    problems: list[Problem] = []
+    raw_steps = located.data["route"] if linear else located.data["route"]["steps"]
+    ids: dict[str, int] = {}
+    for i, raw in enumerate(raw_steps):
+        if raw["id"] in ids:
+            problems.append(located.problem(base + (i, "id"), f"bước '{raw['id']}' bị trùng id (đã có ở bước {ids[raw['id']] + 1})"))
+        else:
+            ids[raw["id"]] = i
+    for i, step in enumerate(steps):
+        where = base + (i,)
+        if step.kind == "intake" and i != 0:
+            problems.append(located.problem(where + ("kind",), "bước tiếp nhận (intake) phải là bước đầu tiên"))
+        if step.kind == "return" and linear and any(t != END for t in step.outcomes.values()):
+            problems.append(located.problem(where + ("kind",), "bước trả kết quả (return) phải kết thúc quy trình"))
+        if step.agency is not None and step.agency not in ctx.agencies:
+            problems.append(located.problem(where + ("agency",), f"cơ quan không xác định '{step.agency}' (khai báo trong workflows/agencies.yaml)"))
+        for j, form in enumerate(step.forms):
+            if form not in FORMS:  # the schema catches this too; kept for BPMN steps' clarity
+                problems.append(located.problem(where + ("forms", j), f"biểu mẫu không xác định '{form}'"))
+        if not linear:
+            continue
+        raw = raw_steps[i]
+        if "next" in raw and raw["next"] not in ids and raw["next"] != END:
+            problems.append(located.problem(where + ("next",), f"'next' dẫn tới bước không tồn tại '{raw['next']}'"))
+        if isinstance(raw.get("outcomes"), dict):
+            for outcome, target in raw["outcomes"].items():
+                if outcome == SUPPLEMENT_OUTCOME:
+                    continue
+                if target not in ids and target != END:
+                    problems.append(located.problem(where + ("outcomes", outcome), f"kết quả '{outcome}' dẫn tới bước không tồn tại '{target}'"))
+    if problems or not linear:
+        return problems
+    # Reachability, both ways.
+    by_id = {s.id: s for s in steps}
+    reached, todo = {steps[0].id}, [steps[0].id]
+    while todo:
+        for target in by_id[todo.pop()].outcomes.values():
+            if target in by_id and target not in reached:
+                reached.add(target)
+                todo.append(target)
+    for i, step in enumerate(steps):
+        if step.id not in reached:
+            problems.append(located.problem(base + (i, "id"), f"bước '{step.id}' không bao giờ được tới (không bước nào dẫn tới nó)"))
+    ends = {s.id for s in steps if END in s.outcomes.values()}
+    finishing, changed = set(ends), True
+    while changed:
+        changed = False
+        for s in steps:
+            if s.id not in finishing and any(t in finishing for t in s.outcomes.values()):
+                finishing.add(s.id)
+                changed = True
+    for i, step in enumerate(steps):
+        if step.id in reached and step.id not in finishing:
+            problems.append(located.problem(base + (i, "id"), f"từ bước '{step.id}' quy trình không bao giờ kết thúc"))
+    return problems
+
+
+
+def _bpmn_steps(located: Located, ctx: Context) -> tuple[str, list[Problem]]:
+    route = located.data["route"]
+    problems: list[Problem] = []
+    if ctx.bpmn_dir is None:
+        return "", [located.problem(("route", "bpmn"), "không biết thư mục BPMN")]
+    path = ctx.bpmn_dir / route["bpmn"]
+    if not path.is_file():
+        return "", [located.problem(("route", "bpmn"), f"không tìm thấy tệp BPMN {path}")]
+    xml = path.read_bytes()
+    try:
+        parse_spec(xml, str(path), route.get("process"))
+        tasks = user_task_ids(xml)
+    except BpmnError as exc:
+        return "", [Problem(str(path), exc.line, 1, exc.message)]
+    declared = {s["id"] for s in route["steps"]}
+    for task_id, line in tasks.items():
+        if task_id not in declared:
+            problems.append(Problem(str(path), line, 1, f"task '{task_id}' không có khai báo trong route.steps của {located.file}"))
+    for i, raw in enumerate(route["steps"]):
+        if raw["id"] not in tasks:
+            problems.append(located.problem(("route", "steps", i, "id"), f"bước '{raw['id']}' không có userTask tương ứng trong {route['bpmn']}"))
+    return xml.decode("utf-8"), problems
+
+
+def check(located: Located, ctx: Context) -> tuple[Procedure | None, list[Problem]]:
+    """Validate one parsed definition; return the Procedure when it has no error."""
+    problems = _schema_problems(located)
+    if problems:
+        return None, problems
+    data: dict[str, Any] = located.data
+    if data["agency"] not in ctx.agencies:
+        problems.append(located.problem(("agency",), f"cơ quan không xác định '{data['agency']}' (khai báo trong workflows/agencies.yaml)"))
+    linear = isinstance(data["route"], list)
+    raw_steps = data["route"] if linear else data["route"]["steps"]
+    steps = build_steps(raw_steps, linear=linear)
+    base: tuple[str | int, ...] = ("route",) if linear else ("route", "steps")
+    problems += _route_problems(located, steps, base, linear, ctx)
+    if not linear:
+        _, bpmn_problems = _bpmn_steps(located, ctx)
+        problems += bpmn_problems
+    deadline = Duration.from_mapping(data["deadline"])
+    if not problems and linear:
+        total = _longest_counted(steps, deadline.is_working)
+        limit = _hours(deadline)
+        if total > limit:
+            unit = "giờ làm việc" if deadline.is_working else "ngày"
+            shown = total / WORKING_DAY_HOURS if deadline.unit == "working_days" else total
+            problems.append(
+                located.problem(
+                    ("deadline",),
+                    f"tổng thời gian các bước ({_fmt(shown)} {'ngày làm việc' if deadline.unit == 'working_days' else unit}) "
+                    f"vượt thời hạn giải quyết {deadline.label()}",
+                )
+            )
+    for i, item in enumerate(data.get("unconfirmed", [])):
+        problems.append(
+            located.problem(("unconfirmed", i), f"{_UNCONFIRMED_LABELS[item]} chưa được xác nhận từ nguồn (đang cập nhật)", severity="warning")
+        )
+    if any(p.severity == "error" for p in problems):
+        return None, sorted(problems)
+    procedure = Procedure(
+        code=data["code"],
+        name=data["name"],
+        field=data["field"],
+        level=data["level"],
+        agency=data["agency"],
+        channels=tuple(data.get("channels", ("direct",))),
+        online_mode=data.get("online", {}).get("mode"),
+        legacy_level=data.get("online", {}).get("legacy_level"),
+        documents=tuple(data.get("documents", ())),
+        fees=tuple(data.get("fees", ())),
+        legal_basis=tuple(data.get("legal_basis", ())),
+        deadline=deadline,
+        counting=data.get("counting"),
+        on_supplement=data.get("on_supplement", "restart"),
+        published_by=data.get("published_by", {}),
+        unconfirmed=frozenset(data.get("unconfirmed", ())),
+        steps=steps,
+        bpmn_file=None if linear else data["route"]["bpmn"],
+        bpmn_process=None if linear else data["route"].get("process"),
+        source_file=located.file,
+        digest=digest(data),
+        raw=data,
+    )
+    return procedure, sorted(problems)
+
+
+def digest(data: dict[str, Any]) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _fmt(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",")
+
+
+def check_file(path: Path, ctx: Context, display: str | None = None) -> tuple[Procedure | None, list[Problem]]:
+    try:
+        located = read_located(path, display)
+    except SourceError as exc:
+        return None, [exc.problem]
+    if not isinstance(located.data, dict):
+        return None, [located.problem((), "định nghĩa thủ tục phải là một bảng (mapping) YAML")]
+    procedure, problems = check(located, ctx)
+    if procedure is not None:
+        expected = path.stem
+        if expected != procedure.code:
+            problems.append(located.problem(("code",), f"tên tệp '{path.name}' khác mã thủ tục '{procedure.code}'", severity="warning"))
+        if path.parent.name not in (procedure.field, "procedures"):
+            problems.append(located.problem(("field",), f"tệp nằm trong thư mục '{path.parent.name}' nhưng lĩnh vực là '{procedure.field}'", severity="warning"))
+    return procedure, problems
+
+
+def check_unique(procedures: Iterable[Procedure]) -> list[Problem]:
+    seen: dict[str, Procedure] = {}
+    problems = []
+    for p in procedures:
+        if p.code in seen:
+            problems.append(Problem(p.source_file, 1, 1, f"mã thủ tục '{p.code}' trùng với {seen[p.code].source_file}"))
+        else:
+            seen[p.code] = p
+    return problems
+
+
+__all__ = ["Context", "check", "check_file", "check_unique", "digest", "ROLES"]
