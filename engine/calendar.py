@@ -98,10 +98,7 @@ def _parse_hhmm(value: object, what: str) -> int:
             raise CalendarError(f"{what}: {value!r} must be a naive time on a whole minute")
         return value.hour * 60 + value.minute
     if isinstance(value, bool) or not isinstance(value, str):
-        hint = ""
-        if isinstance(value, int) and not isinstance(value, bool):
-            hint = ' (YAML reads an unquoted 13:00 as the number 780: write "13:00" in quotes)'
-        raise CalendarError(f'{what}: expected a time "HH:MM", got {value!r}{hint}')
+        raise CalendarError(f'{what}: expected a time "HH:MM" (a string), got {value!r}')
     m = _HHMM.match(value.strip())
     if not m:
         raise CalendarError(f'{what}: expected a time "HH:MM" (00:00–23:59), got {value!r}')
@@ -161,18 +158,26 @@ class WorkingCalendar:
 
         # Office periods, in minutes, validated then stored in microseconds.
         if isinstance(office_hours, str | bytes) or not isinstance(office_hours, Sequence):
-            raise CalendarError(f"office_hours: expected a list of [start, end], got {office_hours!r}")
+            raise CalendarError(
+                f"office_hours: expected a list of [start, end], got {office_hours!r}"
+            )
         if not office_hours:
             raise CalendarError("office_hours: at least one period is required")
         periods: list[tuple[int, int]] = []
         for i, period in enumerate(office_hours):
             what = f"office_hours[{i}]"
-            if isinstance(period, str | bytes) or not isinstance(period, Sequence) or len(period) != 2:
+            if (
+                isinstance(period, str | bytes)
+                or not isinstance(period, Sequence)
+                or len(period) != 2
+            ):
                 raise CalendarError(f'{what}: expected ["HH:MM", "HH:MM"], got {period!r}')
             start = _parse_hhmm(period[0], f"{what} start")
             end = _parse_hhmm(period[1], f"{what} end")
             if end <= start:
-                raise CalendarError(f"{what}: end {_fmt_minutes(end)} is not after start {_fmt_minutes(start)}")
+                raise CalendarError(
+                    f"{what}: end {_fmt_minutes(end)} is not after start {_fmt_minutes(start)}"
+                )
             if periods and start < periods[-1][1]:
                 raise CalendarError(
                     f"{what}: starts at {_fmt_minutes(start)}, before the previous period ends "
@@ -245,7 +250,12 @@ class WorkingCalendar:
         lines: dict[tuple[Any, ...], int] = {}
         if node is not None:
             _index_lines(node, (), lines, path)
-        return cls(**_parse_config(data, lines, path))
+        kwargs = _parse_config(data, lines, path)
+        try:
+            return cls(**kwargs)
+        except CalendarError as exc:  # unknown zone, bad counting, overlapping periods…
+            message = str(exc)
+            raise _located(path, lines, _constructor_loc(message), message, label=False) from None
 
     # ------------------------------------------------------------------ days
 
@@ -257,6 +267,8 @@ class WorkingCalendar:
             return self._cache[d]
         except KeyError:
             pass
+        if not isinstance(d, date):
+            raise ValueError(f"expected a date, got {d!r}")
         with self._lock:
             ov = self.overrides.get(d)
             if ov is not None:
@@ -495,7 +507,9 @@ _ENTRY_KEYS = ("date", "name", "document")
 _LISTS = (("days_off", "day_off"), ("working_days", "working_day"))
 
 
-def _index_lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int], file: Path) -> None:
+def _index_lines(
+    node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int], file: Path
+) -> None:
     """Record the 1-based line of every node by its key path; reject duplicate mapping keys."""
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -513,17 +527,30 @@ def _index_lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ..
             _index_lines(item, (*path, i), out, file)
 
 
+def _located(
+    file: Path,
+    lines: dict[tuple[Any, ...], int],
+    loc: tuple[Any, ...],
+    message: str,
+    label: bool = True,
+) -> CalendarError:
+    """A CalendarError "<file>, line <n>: <entry>: <message>" for the node at ``loc``."""
+    probe = loc
+    while probe and probe not in lines:
+        probe = probe[:-1]
+    line = lines.get(probe)
+    where = f"{file}, line {line}" if line else str(file)
+    name = "".join(
+        f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(loc)
+    )
+    return CalendarError(f"{where}: {name + ': ' if name and label else ''}{message}")
+
+
 def _parse_config(data: object, lines: dict[tuple[Any, ...], int], file: Path) -> dict[str, Any]:
     """Validate the loaded YAML and turn it into WorkingCalendar keyword arguments."""
 
     def fail(loc: tuple[Any, ...], message: str) -> CalendarError:
-        probe = loc
-        while probe and probe not in lines:
-            probe = probe[:-1]
-        line = lines.get(probe)
-        where = f"{file}, line {line}" if line else str(file)
-        label = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(loc))
-        return CalendarError(f"{where}: {label + ': ' if label else ''}{message}")
+        return _located(file, lines, loc, message)
 
     if data is None:
         return {}
@@ -534,16 +561,9 @@ def _parse_config(data: object, lines: dict[tuple[Any, ...], int], file: Path) -
         raise fail((unknown[0],), f"unknown key {unknown[0]!r}; allowed: {', '.join(_CONFIG_KEYS)}")
 
     kwargs: dict[str, Any] = {}
-    if data.get("timezone") is not None:
-        kwargs["timezone"] = data["timezone"]
-    if data.get("counting") is not None:
-        kwargs["counting"] = data["counting"]
-    if data.get("intake_cutoff") is not None:
-        try:
-            _parse_hhmm(data["intake_cutoff"], "intake_cutoff")
-        except CalendarError as exc:
-            raise fail(("intake_cutoff",), str(exc).removeprefix("intake_cutoff: ")) from None
-        kwargs["intake_cutoff"] = data["intake_cutoff"]
+    for key in ("timezone", "counting", "intake_cutoff"):
+        if data.get(key) is not None:
+            kwargs[key] = data[key]
     if data.get("office_hours") is not None:
         hours = data["office_hours"]
         if not isinstance(hours, list):
@@ -572,42 +592,45 @@ def _parse_config(data: object, lines: dict[tuple[Any, ...], int], file: Path) -
                 raise fail(loc, f"expected a mapping with date, name, document; got {entry!r}")
             extra = [k for k in entry if k not in _ENTRY_KEYS]
             if extra:
-                raise fail((*loc, extra[0]), f"unknown key {extra[0]!r}; allowed: {', '.join(_ENTRY_KEYS)}")
+                raise fail(
+                    (*loc, extra[0]), f"unknown key {extra[0]!r}; allowed: {', '.join(_ENTRY_KEYS)}"
+                )
             for field in _ENTRY_KEYS:
                 value = entry.get(field)
                 if value is None or (isinstance(value, str) and not value.strip()):
                     why = " (the announcing document)" if field == "document" else ""
                     raise fail(loc, f"{field!r} is required{why}")
-            raw_date = entry["date"]
-            if not isinstance(raw_date, str) or not _ISO_DATE.match(raw_date.strip()):
+                if not isinstance(value, str):
+                    raise fail((*loc, field), f"expected text, got {value!r}")
+            raw_date = entry["date"].strip()
+            if not _ISO_DATE.match(raw_date):
                 raise fail((*loc, "date"), f"expected a date YYYY-MM-DD, got {raw_date!r}")
             try:
-                day = date.fromisoformat(raw_date.strip())
+                day = date.fromisoformat(raw_date)
             except ValueError as exc:
                 raise fail((*loc, "date"), f"invalid date {raw_date!r}: {exc}") from None
-            for field in ("name", "document"):
-                if not isinstance(entry[field], str):
-                    raise fail((*loc, field), f"expected text, got {entry[field]!r}")
             if day in seen:
                 first_key, first_i = seen[day]
                 raise fail((*loc, "date"), f"{day} is already listed in {first_key}[{first_i}]")
             seen[day] = loc
             overrides.append(
-                CalendarOverride(date=day, kind=kind, name=entry["name"].strip(),
-                                 document=entry["document"].strip())
+                CalendarOverride(
+                    date=day,
+                    kind=kind,
+                    name=entry["name"].strip(),
+                    document=entry["document"].strip(),
+                )
             )
     kwargs["overrides"] = overrides
-
-    try:
-        return _validated(kwargs)
-    except CalendarError as exc:
-        # A constructor-level problem (unknown zone, bad counting, overlapping periods…).
-        msg = str(exc)
-        key = msg.split(":", 1)[0].split("[", 1)[0]
-        raise fail((key,) if key in _CONFIG_KEYS else (), msg) from None
-
-
-def _validated(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Build a calendar once to surface constructor errors while we can still locate them."""
-    WorkingCalendar(**kwargs)
     return kwargs
+
+
+_CTOR_LOC = re.compile(r"^(\w+)(?:\[(\d+)\])?")
+
+
+def _constructor_loc(message: str) -> tuple[Any, ...]:
+    """Where in the YAML a constructor error message ("office_hours[1]: ...") points."""
+    m = _CTOR_LOC.match(message)
+    if not m or m.group(1) not in _CONFIG_KEYS:
+        return ()
+    return (m.group(1),) if m.group(2) is None else (m.group(1), int(m.group(2)))

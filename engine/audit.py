@@ -1,0 +1,159 @@
+"""The append-only, hash-chained audit log.
+
+Every dossier has its own chain (the dossier's code); events that belong to no
+dossier (publishing a decision) go to the ``system`` chain. Each event's hash
+is sha256(prev_hash + canonical JSON of the event). The unique (chain, seq)
+constraint means two writers can never fork a chain, and the dossier row keeps
+its chain's head, so a deleted last event is noticed too. Per-dossier chains
+scale with the dossier table instead of serialising every command on one row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .storage.models import AuditEvent, Dossier
+
+SYSTEM_CHAIN = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something: a user id, a role, the agency (and division) they work for."""
+
+    id: str
+    role: str
+    agency: str | None = None
+    name: str = ""
+    unit: str | None = None
+
+
+SYSTEM = Actor("system", "system")
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(event: AuditEvent) -> bytes:
+    body = {
+        "chain": event.chain,
+        "seq": event.seq,
+        "dossier": event.dossier_id,
+        "at": _iso(event.at),
+        "actor": event.actor,
+        "role": event.role,
+        "action": event.action,
+        "before": event.before,
+        "after": event.after,
+        "prev": event.prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+
+
+def compute_hash(event: AuditEvent) -> str:
+    return hashlib.sha256(event.prev_hash.encode("ascii") + canonical(event)).hexdigest()
+
+
+def jsonable(value: Any) -> Any:
+    """Values as they are stored in before/after: datetimes become ISO strings in UTC."""
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def record(
+    session: Session,
+    dossier: Dossier | None,
+    actor: Actor,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    at: datetime,
+) -> AuditEvent:
+    """Append one event to the dossier's chain (or the system chain)."""
+    if dossier is not None:
+        chain, seq, prev = dossier.code, dossier.audit_seq + 1, dossier.audit_head
+    else:
+        last = session.execute(
+            select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.chain == SYSTEM_CHAIN).order_by(AuditEvent.seq.desc()).limit(1)
+        ).first()
+        chain, seq, prev = SYSTEM_CHAIN, (last.seq + 1 if last else 1), (last.hash if last else "")
+    event = AuditEvent(
+        chain=chain,
+        seq=seq,
+        dossier_id=dossier.id if dossier is not None else None,
+        at=at,
+        actor=actor.id,
+        role=actor.role,
+        action=action,
+        before=jsonable(before),
+        after=jsonable(after),
+        prev_hash=prev,
+    )
+    event.hash = compute_hash(event)
+    if dossier is not None:
+        dossier.audit_seq, dossier.audit_head = seq, event.hash
+    session.add(event)
+    return event
+
+
+@dataclass(frozen=True)
+class Break:
+    event_id: int | None
+    chain: str
+    seq: int
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"sự kiện #{self.event_id}" if self.event_id is not None else "cuối chuỗi"
+        return f"{where} (chuỗi {self.chain}, thứ tự {self.seq}): {self.reason}"
+
+
+def verify(session: Session, batch: int = 5000) -> Iterator[Break]:
+    """Check every chain; yield each chain's first broken event."""
+    heads = dict(session.execute(select(Dossier.code, Dossier.audit_head)).all())
+    seqs = dict(session.execute(select(Dossier.code, Dossier.audit_seq)).all())
+    chain: str | None = None
+    prev, expected_seq, broken = "", 1, False
+
+    def close(chain_name: str, last_seq: int, last_hash: str) -> Iterator[Break]:
+        if chain_name in heads and not broken and (heads[chain_name] != last_hash or seqs[chain_name] != last_seq):
+            yield Break(None, chain_name, seqs[chain_name], "sự kiện cuối của chuỗi đã bị xóa hoặc thay thế (không khớp với hồ sơ)")
+
+    last_id = 0
+    last_seq_seen, last_hash_seen = 0, ""
+    query = select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq)
+    for event in session.execute(query.execution_options(yield_per=batch)).scalars():
+        if event.chain != chain:
+            if chain is not None:
+                yield from close(chain, last_seq_seen, last_hash_seen)
+            chain, prev, expected_seq, broken = event.chain, "", 1, False
+        if not broken:
+            reason = None
+            if event.seq != expected_seq:
+                reason = f"thiếu sự kiện thứ tự {expected_seq}"
+            elif event.prev_hash != prev:
+                reason = "không nối với sự kiện trước (prev_hash sai)"
+            elif compute_hash(event) != event.hash:
+                reason = "nội dung đã bị sửa (hash không khớp)"
+            if reason:
+                broken = True
+                yield Break(event.id, event.chain, event.seq, reason)
+        prev, expected_seq = event.hash, event.seq + 1
+        last_seq_seen, last_hash_seen, last_id = event.seq, event.hash, event.id
+    if chain is not None:
+        yield from close(chain, last_seq_seen, last_hash_seen)
+    del last_id

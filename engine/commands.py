@@ -1,0 +1,668 @@
+"""The commands: the only way anything changes a dossier.
+
+Each command is one unit of work: it loads the dossier (with its version for
+optimistic locking) and the procedure version it was received under, asks the
+lifecycle whether the move is legal and the route which steps become ready,
+computes due times on the working calendar, writes state, tasks, one audit
+event per change and outbox rows, and commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from . import lifecycle, route
+from .audit import Actor, record
+from .definitions import SUPPLEMENT_OUTCOME, Step
+from .errors import Conflict, Forbidden, InvalidCommand, NotFound
+from .services import LoadedVersion, Services
+from .storage.models import Counter, Dossier, OutboxMessage, Task
+
+CHANNELS = ("direct", "postal", "online")
+STAFF_AT_DESK = {"one_stop"}
+APPRAISERS = {"specialist", "division_head", "director"}
+PRIVILEGED = {"administrator", "system"}
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+    email: str = ""
+    organisation: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Applicant:
+        if not isinstance(data, dict) or not str(data.get("name", "")).strip():
+            raise InvalidCommand("Thiếu tên người nộp hồ sơ (applicant.name).")
+        known = {k: str(v) for k, v in data.items() if k in cls.__dataclass_fields__ and v is not None}
+        return cls(**known)
+
+
+def _as_dict(applicant: Applicant) -> dict[str, str]:
+    return {k: v for k, v in applicant.__dict__.items() if v}
+
+
+class Commands:
+    """The service layer. Every way in (API, CLI, scheduler) calls these methods."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    # ------------------------------------------------------------------ intake
+
+    def receive(
+        self,
+        actor: Actor,
+        procedure_code: str,
+        applicant: dict[str, Any],
+        channel: str = "direct",
+        documents: Sequence[dict[str, Any] | str] = (),
+        received_at: datetime | None = None,
+        note: str = "",
+    ) -> Dossier:
+        """Receive a complete dossier: code, statutory due time, route started, receipt queued."""
+        self._require_role(actor, STAFF_AT_DESK)
+        with self.s.unit_of_work() as session:
+            now = received_at or self.s.now()
+            dossier, loaded = self._new_dossier(session, actor, procedure_code, applicant, channel, documents, now)
+            dossier.status = "received"
+            dossier.received_at = now
+            deadline = loaded.procedure.deadline
+            dossier.statutory_due_at = dossier.due_at = self._add(now, deadline.amount, deadline.unit, loaded)
+            session.add(dossier)
+            session.flush()
+            record(session, dossier, actor, "dossier.received", {}, self._snapshot(dossier) | {"note": note}, now)
+            workflow = route.start(loaded.spec)
+            self._sync_tasks(session, dossier, loaded, workflow, actor, now)
+            self._outbox(session, dossier, "receipt", {"dossier_id": dossier.id}, now)
+            return dossier
+
+    def refuse_intake(
+        self,
+        actor: Actor,
+        procedure_code: str,
+        applicant: dict[str, Any],
+        reasons: Sequence[str],
+        channel: str = "direct",
+        documents: Sequence[dict[str, Any] | str] = (),
+    ) -> Dossier:
+        """Refuse to receive (Mẫu 03): the dossier is recorded as not received, with reasons."""
+        self._require_role(actor, STAFF_AT_DESK)
+        reasons = _nonempty(reasons, "lý do từ chối")
+        with self.s.unit_of_work() as session:
+            now = self.s.now()
+            dossier, _ = self._new_dossier(session, actor, procedure_code, applicant, channel, documents, now)
+            dossier.status = "not_received"
+            session.add(dossier)
+            session.flush()
+            record(session, dossier, actor, "dossier.refused_at_intake", {}, self._snapshot(dossier) | {"reasons": reasons}, now)
+            self._outbox(session, dossier, "refusal_notice", {"dossier_id": dossier.id, "reasons": reasons, "stage": "intake"}, now)
+            return dossier
+
+    def register_online(
+        self, actor: Actor, procedure_code: str, applicant: dict[str, Any], documents: Sequence[dict[str, Any] | str] = ()
+    ) -> Dossier:
+        """An online submission, registered but not yet checked by the one-stop desk."""
+        with self.s.unit_of_work() as session:
+            now = self.s.now()
+            dossier, _ = self._new_dossier(session, actor, procedure_code, applicant, "online", documents, now)
+            dossier.status = "registered"
+            session.add(dossier)
+            session.flush()
+            record(session, dossier, actor, "dossier.registered", {}, self._snapshot(dossier), now)
+            return dossier
+
+    def accept_registered(self, actor: Actor, code: str) -> Dossier:
+        """The desk checks an online dossier and receives it: the clock starts now."""
+        self._require_role(actor, STAFF_AT_DESK)
+        with self.s.unit_of_work() as session:
+            now = self.s.now()
+            dossier, loaded = self._load(session, code, actor)
+            self._move(session, dossier, actor, "receive", now)
+            dossier.received_at = now
+            deadline = loaded.procedure.deadline
+            dossier.statutory_due_at = dossier.due_at = self._add(now, deadline.amount, deadline.unit, loaded)
+            workflow = route.start(loaded.spec)
+            self._sync_tasks(session, dossier, loaded, workflow, actor, now)
+            self._outbox(session, dossier, "receipt", {"dossier_id": dossier.id}, now)
+            return dossier
+
+    # ------------------------------------------------------------------ tasks
+
+    def claim(self, actor: Actor, task_id: int) -> Task:
+        with self.s.unit_of_work() as session:
+            now = self.s.now()
+            task, dossier = self._task(session, task_id)
+            self._may_act(actor, task)
+            if task.claimed_by == actor.id:
+                return task
+            if task.claimed_by is not None:
+                raise Conflict(f"Việc '{task.name}' của hồ sơ {dossier.code} đã được {task.claimed_by} nhận xử lý.")
+            task.claimed_by, task.claimed_at = actor.id, now
+            record(session, dossier, actor, "task.claimed", {"task": task.id, "claimed_by": None}, {"task": task.id, "step": task.step_id, "claimed_by": actor.id}, now)
+            return task
+
+    def complete(
+        self,
+        actor: Actor,
+        task_id: int,
+        outcome: str | None = None,
+        checkpoints: Iterable[str] = (),
+        note: str = "",
+        supplement_items: Sequence[str] = (),
+        expected_version: int | None = None,
+    ) -> Dossier:
+        """Finish a step with an outcome; the route decides what is ready next.
+
+        ``request_supplement`` as outcome asks the applicant for the listed
+        items and keeps the step open. ``expected_version`` lets a client that
+        showed the dossier at version N refuse to act on a newer one.
+        """
+        with self.s.unit_of_work() as session:
+            now = self.s.now()
+            task, dossier = self._task(session, task_id)
+            if expected_version is not None and dossier.version != expected_version:
+                raise Conflict(f"Hồ sơ {dossier.code} đã thay đổi kể từ khi bạn mở nó; hãy tải lại.")
+            self._may_act(actor, task)
+            if task.claimed_by not in (None, actor.id):
+                raise Conflict(f"Việc '{task.name}' của hồ sơ {dossier.code} do {task.claimed_by} đang xử lý.")
+            loaded = self.s.version(session, dossier.procedure_version_id)
+            step = loaded.procedure.step(task.step_id)
+            outcome = outcome or next(iter(step.outcomes))
+            if outcome not in step.outcomes:
+                raise InvalidCommand(
+                    f"Bước '{step.name}' không có kết quả '{outcome}' (có: {', '.join(step.outcomes)}).", outcome=outcome
+                )
+            confirmed = set(checkpoints)
+            missing = sorted(step.required_checkpoints - confirmed)
+            if missing and outcome != SUPPLEMENT_OUTCOME:
+                labels = {c.id: c.label for c in step.checkpoints}
+                raise InvalidCommand(
+                    "Chưa xác nhận các nội dung kiểm tra bắt buộc: " + "; ".join(labels[m] for m in missing),
+                    missing=missing,
+                )
+            if outcome == SUPPLEMENT_OUTCOME:
+                self._request_supplement(session, dossier, loaded, actor, supplement_items, note, now)
+                return dossier
+            if dossier.status not in ("received", "processing", "resolved"):
+                raise lifecycle_error(dossier, "complete_step")
+            workflow = self._workflow(dossier, loaded)
+            if task.spiff_id is not None:
+                route.complete(workflow, task.spiff_id, outcome)
+            task.state, task.outcome, task.checkpoints, task.note = "completed", outcome, sorted(confirmed), note or None
+            task.completed_by, task.completed_at = actor.id, now
+            task.claimed_by = task.claimed_by or actor.id
+            task.timeliness = _timeliness(now, task.due_at, self.s.calendar)
+            if outcome in ("propose_approval", "propose_refusal"):
+                dossier.proposal = "approval" if outcome == "propose_approval" else "refusal"
+            record(
+                session, dossier, actor, "step.completed",
+                {"task": task.id, "step": step.id, "state": "open"},
+                {"task": task.id, "step": step.id, "outcome": outcome, "checkpoints": sorted(confirmed), "timeliness": task.timeliness, "note": note},
+                now,
+            )
+            if step.kind == "intake" and dossier.status == "received":
+                self._move(session, dossier, actor, "start_processing", now)
+            if step.kind == "return":
+                self._finish_return(session, dossier, actor, now)
+            self._sync_tasks(session, dossier, loaded, workflow, actor, now)
+            return dossier
+
+    # ------------------------------------------------------------------ supplement
+
+    def request_supplement(self, actor: Actor, code: str, items: Sequence[str], reason: str = "") -> Dossier:
+        """Ask for everything missing in one notice (Mẫu 02); the clock stops."""
+        self._require_role(actor, STAFF_AT_DESK | APPRAISERS)
+        with self.s.unit_of_work() as session:
+            now = self.s.now()
+            dossier, loaded = self._load(session, code, actor)
+            self._request_supplement(session, dossier, loaded, actor, items, reason, now)
+            return dossier
+
+    def receive_supplement(self, actor: Actor, code: str, documents: Sequence[dict[str, Any] | str] = (), note: str = "") -> Dossier:
+        """The complete supplement arrived: restart the deadline, or resume it (policy ``pause``)."""
+        self._require_role(actor, STAFF_AT_DESK)
+        with self.s.unit_of_work() as session:
+            now = self.s.now()
+            dossier, loaded = self._load(session, code, actor)
+            requested_at = dossier.supplement_requested_at
+            before = {"due_at": dossier.due_at, "statutory_due_at": dossier.statutory_due_at}
+            was_received = dossier.received_at is not None
+            self._move(session, dossier, actor, "receive_supplement", now)
+            dossier.documents = list(dossier.documents) + _documents(documents, now, supplement=True)
+            procedure, cal = loaded.procedure, self.s.calendar
+            policy = procedure.on_supplement if was_received else "restart"
+            waited = cal.working_seconds_between(requested_at, now) if requested_at else 0
+            if not was_received:
+                dossier.received_at = now
+            if policy == "restart":
+                deadline = procedure.deadline
+                dossier.statutory_due_at = dossier.due_at = self._add(now, deadline.amount, deadline.unit, loaded)
+            else:
+                dossier.statutory_due_at = self._shift(dossier.statutory_due_at, requested_at, now, waited, procedure.deadline.unit)
+                dossier.due_at = self._shift(dossier.due_at, requested_at, now, waited, procedure.deadline.unit)
+            for task in self._open_tasks(session, dossier):
+                step = procedure.step(task.step_id)
+                task.state = "open"
+                if policy == "restart":
+                    task.ready_at = now
+                    task.due_at = self._step_due(step, now, loaded)
+                else:
+                    task.due_at = self._shift(task.due_at, requested_at, now, waited, step.allowance.unit if step.allowance else "working_hours")
+            dossier.supplement_requested_at = None
+            record(
+                session, dossier, actor, "supplement.received", before,
+                {"due_at": dossier.due_at, "statutory_due_at": dossier.statutory_due_at, "policy": policy, "documents": [d["id"] for d in _documents(documents, now)], "note": note},
+                now,
+            )
+            if not was_received:
+                workflow = route.start(loaded.spec)
+                self._sync_tasks(session, dossier, loaded, workflow, actor, now)
+                self._outbox(session, dossier, "receipt", {"dossier_id": dossier.id}, now)
+            return dossier
+
+    # ------------------------------------------------------------------ endings
+
+    def refuse(self, actor: Actor, code: str, reasons: Sequence[str]) -> Dossier:
+        """Refuse after appraisal: the result is a refusal with written reasons, returned by the desk."""
+        self._require_role(actor, APPRAISERS)
+        reasons = _nonempty(reasons, "lý do từ chối")
+        with self.s.unit_of_work() as session:
+            now = self.s.now()
+            dossier, loaded = self._load(session, code, actor)
+            if dossier.status not in ("processing", "awaiting_supplement"):
+                raise lifecycle_error(dossier, "refuse")
+            self._cancel_tasks(session, dossier, now)
+            dossier.result = "refused"
+            self._move(session, dossier, actor, "resolve", now, extra={"result": "refused", "reasons": reasons})
+            dossier.resolved_at = now
+            dossier.route_state = None
+            return_step = next((s for s in loaded.procedure.steps if s.kind == "return"), None)
+            if return_step is not None:
+                session.add(self._task_row(dossier, loaded, return_step, None, now))
+            self._outbox(session, dossier, "refusal_notice", {"dossier_id": dossier.id, "reasons": reasons, "stage": "appraisal"}, now)
+            return dossier
+
+    def withdraw(self, actor: Actor, code: str, reason: str) -> Dossier:
+        """The applicant withdraws before a result exists; the desk issues the stop notice."""
+        self._require_role(actor, STAFF_AT_DESK)
+        reason = _nonempty([reason], "lý do rút hồ sơ")[0]
+        with self.s.unit_of_work() as session:
+            now = self.s.now()
+            dossier, _ = self._load(session, code, actor)
+            self._move(session, dossier, actor, "request_withdrawal", now, extra={"reason": reason})
+            self._move(session, dossier, actor, "stop", now)
+            self._cancel_tasks(session, dossier, now)
+            dossier.route_state = None
+            self._outbox(session, dossier, "stop_notice", {"dossier_id": dossier.id, "reason": reason}, now)
+            return dossier
+
+    def extend(self, actor: Actor, code: str, new_due: datetime, reason: str) -> Dossier:
+        """Apologise and set a new return time (Mẫu 04): once, and at least one working day before the due time."""
+        self._require_role(actor, STAFF_AT_DESK | APPRAISERS)
+        reason = _nonempty([reason], "lý do xin lỗi, gia hạn")[0]
+        if new_due.tzinfo is None:
+            raise InvalidCommand("Thời hạn mới phải có múi giờ.")
+        with self.s.unit_of_work() as session:
+            now = self.s.now()
+            dossier, _ = self._load(session, code, actor)
+            if dossier.status not in ("received", "processing", "awaiting_supplement", "awaiting_payment"):
+                raise lifecycle_error(dossier, "extend")
+            if dossier.extended_at is not None:
+                raise InvalidCommand(
+                    f"Hồ sơ {dossier.code} đã được hẹn lại ngày trả kết quả một lần ({_local(dossier.extended_at, self.s)}); không được hẹn lại lần nữa."
+                )
+            cal = self.s.calendar
+            if dossier.due_at is None or cal.working_seconds_between(now, dossier.due_at) < cal.seconds_per_day:
+                raise InvalidCommand(
+                    f"Phải gửi phiếu xin lỗi chậm nhất 01 ngày làm việc trước thời hạn ({_local(dossier.due_at, self.s)})."
+                )
+            if new_due <= dossier.due_at:
+                raise InvalidCommand("Ngày hẹn mới phải sau thời hạn hiện tại.")
+            before = {"due_at": dossier.due_at}
+            dossier.due_at, dossier.extended_at = new_due, now
+            record(session, dossier, actor, "dossier.extended", before, {"due_at": new_due, "reason": reason}, now)
+            self._outbox(session, dossier, "apology", {"dossier_id": dossier.id, "reason": reason, "new_due_at": new_due.isoformat()}, now)
+            return dossier
+
+    def return_result(self, actor: Actor, code: str, note: str = "") -> Dossier:
+        """Hand the result to the applicant: the dossier is closed and classified early/on time/late."""
+        self._require_role(actor, STAFF_AT_DESK)
+        with self.s.unit_of_work() as session:
+            now = self.s.now()
+            dossier, loaded = self._load(session, code, actor)
+            open_returns = [t for t in self._open_tasks(session, dossier) if t.kind == "return"]
+            if dossier.status != "resolved":
+                raise lifecycle_error(dossier, "return_result")
+            if open_returns:
+                task = open_returns[0]
+                workflow = self._workflow(dossier, loaded) if task.spiff_id else None
+                if workflow is not None:
+                    route.complete(workflow, task.spiff_id, next(iter(loaded.procedure.step(task.step_id).outcomes)))
+                task.state, task.completed_by, task.completed_at, task.outcome = "completed", actor.id, now, "done"
+                task.claimed_by = task.claimed_by or actor.id
+                record(session, dossier, actor, "step.completed", {"task": task.id, "step": task.step_id, "state": "open"}, {"task": task.id, "step": task.step_id, "outcome": "done", "note": note}, now)
+                if workflow is not None:
+                    self._save_workflow(session, dossier, workflow)
+            self._finish_return(session, dossier, actor, now)
+            return dossier
+
+    def transfer_competence(self, actor: Actor, code: str, to_agency: str, legal_basis: str, effective: datetime | None = None) -> Dossier:
+        """Move a dossier in progress to the successor agency, keeping its receipt and due times."""
+        if actor.role not in PRIVILEGED | {"analyst"}:
+            raise Forbidden("Chỉ quản trị viên hoặc cán bộ kiểm soát TTHC được chuyển thẩm quyền.")
+        legal_basis = _nonempty([legal_basis], "căn cứ pháp lý")[0]
+        with self.s.unit_of_work() as session:
+            now = self.s.now()
+            dossier, _ = self._load(session, code, actor)
+            if dossier.status in lifecycle.CLOSED:
+                raise lifecycle_error(dossier, "transfer_competence")
+            target = self.s.agency(session, to_agency)
+            old = dossier.agency_id
+            if old == target.id:
+                raise InvalidCommand(f"Hồ sơ {dossier.code} đã thuộc {target.name}.")
+            moved = []
+            for task in self._open_tasks(session, dossier):
+                if task.agency_id == old:
+                    task.agency_id, task.claimed_by, task.claimed_at = target.id, None, None
+                    moved.append(task.id)
+            dossier.agency_id = target.id
+            record(
+                session, dossier, actor, "dossier.competence_transferred",
+                {"agency": old},
+                {"agency": target.id, "legal_basis": legal_basis, "effective": (effective or now), "tasks": moved,
+                 "received_at": dossier.received_at, "due_at": dossier.due_at},
+                now,
+            )
+            return dossier
+
+    # ------------------------------------------------------------------ internals
+
+    def _new_dossier(self, session: Session, actor: Actor, procedure_code: str, applicant: dict[str, Any],
+                     channel: str, documents: Sequence[dict[str, Any] | str], now: datetime) -> tuple[Dossier, LoadedVersion]:
+        if channel not in CHANNELS:
+            raise InvalidCommand(f"Hình thức nộp không hợp lệ '{channel}' (direct, postal, online).")
+        person = Applicant.from_dict(applicant)
+        local_day = now.astimezone(self.s.calendar.tz).date()
+        row = self.s.version_in_force(session, procedure_code, local_day)
+        if row.abolished_from is not None and row.abolished_from <= local_day:
+            raise InvalidCommand(
+                f"Thủ tục {procedure_code} đã bị bãi bỏ từ {row.abolished_from:%d/%m/%Y} ({row.decision or 'quyết định bãi bỏ'}); không nhận hồ sơ mới.",
+                code=procedure_code,
+            )
+        loaded = self.s.version(session, row.id)
+        procedure = loaded.procedure
+        if not procedure.confirmed and not self.s.settings.allow_unconfirmed:
+            raise InvalidCommand(
+                f"Thủ tục {procedure_code} chưa được xác nhận thời hạn/quy trình (đang cập nhật); "
+                "quản trị viên chưa cho phép nhận hồ sơ thủ tục chưa xác nhận."
+            )
+        if channel not in procedure.channels and "channels" not in procedure.unconfirmed:
+            raise InvalidCommand(f"Thủ tục {procedure_code} không nhận hồ sơ qua hình thức '{channel}'.")
+        receiving = actor.agency if actor.agency else procedure.agency
+        agency = self.s.agency(session, receiving)
+        serial = next_serial(session, f"dossier:{agency.id}:{local_day:%y%m%d}")
+        dossier = Dossier(
+            code=f"{agency.eid}-{local_day:%y%m%d}-{serial:04d}",
+            procedure_version_id=row.id,
+            procedure_code=procedure.code,
+            agency_id=procedure.agency,
+            receiving_agency_id=agency.id,
+            channel=channel,
+            applicant=_as_dict(person),
+            documents=_documents(documents, now, known={d["id"] for d in procedure.documents}),
+            registered_at=now,
+            supplement_count=0,
+            audit_seq=0,
+            audit_head="",
+        )
+        return dossier, loaded
+
+    def _load(self, session: Session, code: str, actor: Actor) -> tuple[Dossier, LoadedVersion]:
+        dossier = session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
+        if dossier is None:
+            raise NotFound(f"Không có hồ sơ mã {code}.", code=code)
+        self._may_touch(actor, dossier, session)
+        return dossier, self.s.version(session, dossier.procedure_version_id)
+
+    def _task(self, session: Session, task_id: int) -> tuple[Task, Dossier]:
+        task = session.get(Task, task_id)
+        if task is None:
+            raise NotFound(f"Không có việc #{task_id}.")
+        dossier = session.get(Dossier, task.dossier_id)
+        assert dossier is not None
+        if task.state != "open":
+            if task.state == "completed":
+                raise Conflict(
+                    f"Bước '{task.name}' của hồ sơ {dossier.code} đã được {task.completed_by} hoàn thành; thao tác của bạn chưa được ghi."
+                )
+            raise InvalidCommand(f"Bước '{task.name}' của hồ sơ {dossier.code} không còn mở ({task.state}).")
+        return task, dossier
+
+    def _require_role(self, actor: Actor, roles: set[str]) -> None:
+        if actor.role not in roles | PRIVILEGED:
+            raise Forbidden(f"Vai trò '{actor.role}' không được thực hiện thao tác này.")
+
+    def _may_act(self, actor: Actor, task: Task) -> None:
+        if actor.role in PRIVILEGED:
+            return
+        if actor.role != task.role or (actor.agency is not None and actor.agency != task.agency_id):
+            raise Forbidden(f"Việc '{task.name}' dành cho vai trò '{task.role}' của cơ quan '{task.agency_id}'.")
+
+    def _may_touch(self, actor: Actor, dossier: Dossier, session: Session) -> None:
+        if actor.role in PRIVILEGED | {"analyst"} or actor.agency is None:
+            return
+        if actor.agency in (dossier.agency_id, dossier.receiving_agency_id):
+            return
+        agencies = session.execute(select(Task.agency_id).where(Task.dossier_id == dossier.id, Task.state.in_(("open", "waiting")))).scalars()
+        if actor.agency not in set(agencies):
+            raise Forbidden(f"Hồ sơ {dossier.code} không thuộc cơ quan của bạn.")
+
+    def _move(self, session: Session, dossier: Dossier, actor: Actor, move: str, now: datetime, extra: dict[str, Any] | None = None) -> None:
+        before = dossier.status
+        dossier.status = lifecycle.move(dossier.code, before, move)
+        record(session, dossier, actor, f"status.{move}", {"status": before}, {"status": dossier.status} | (extra or {}), now)
+
+    def _request_supplement(self, session: Session, dossier: Dossier, loaded: LoadedVersion, actor: Actor,
+                            items: Sequence[str], reason: str, now: datetime) -> None:
+        items = _nonempty(items, "thành phần cần bổ sung")
+        self._move(session, dossier, actor, "request_supplement", now, extra={"items": items, "reason": reason})
+        dossier.supplement_requested_at = now
+        dossier.supplement_count += 1
+        for task in self._open_tasks(session, dossier):
+            task.state = "waiting"
+        self._outbox(session, dossier, "supplement_request", {"dossier_id": dossier.id, "items": items, "reason": reason}, now)
+
+    def _finish_return(self, session: Session, dossier: Dossier, actor: Actor, now: datetime) -> None:
+        if dossier.status == "resolved":
+            self._move(session, dossier, actor, "return_result", now)
+        dossier.returned_at = now
+        dossier.timeliness = _classify(dossier, self.s)
+        dossier.route_state = None
+
+    def _workflow(self, dossier: Dossier, loaded: LoadedVersion):  # type: ignore[no-untyped-def]
+        workflow = self.s.workflows.take(dossier.id, dossier.version)
+        if workflow is None:
+            if dossier.route_state is None:
+                raise InvalidCommand(f"Hồ sơ {dossier.code} không còn quy trình đang chạy.")
+            workflow = route.load(dossier.route_state, loaded.spec)
+        return workflow
+
+    def _save_workflow(self, session: Session, dossier: Dossier, workflow: Any) -> None:
+        dossier.route_state = route.dump(workflow)
+
+        def remember() -> None:
+            self.s.workflows.put(dossier.id, dossier.version, workflow)
+
+        session.info["after_commit"].append(remember)
+
+    def _sync_tasks(self, session: Session, dossier: Dossier, loaded: LoadedVersion, workflow: Any, actor: Actor, now: datetime) -> None:
+        """Create a task row for every newly ready step; mark the dossier resolved at the return step."""
+        known = set(session.execute(select(Task.spiff_id).where(Task.dossier_id == dossier.id, Task.state.in_(("open", "waiting")))).scalars())
+        created = []
+        for ready in route.ready_steps(workflow):
+            if ready.spiff_id in known:
+                continue
+            step = loaded.procedure.step(ready.step_id)
+            task = self._task_row(dossier, loaded, step, ready.spiff_id, now)
+            session.add(task)
+            created.append(task)
+        finished = route.is_finished(workflow)
+        reached_return = any(t.kind == "return" for t in created)
+        if (reached_return or finished) and dossier.status in ("received", "processing"):
+            dossier.result = "refused" if dossier.proposal == "refusal" else "approved"
+            if dossier.status == "received":
+                self._move(session, dossier, actor, "start_processing", now)
+            self._move(session, dossier, actor, "resolve", now, extra={"result": dossier.result})
+            dossier.resolved_at = now
+        if created:
+            session.flush()
+            record(session, dossier, actor, "tasks.ready", {}, {"tasks": [
+                {"task": t.id, "step": t.step_id, "role": t.role, "agency": t.agency_id, "due_at": t.due_at} for t in created
+            ]}, now)
+        if finished:
+            dossier.route_state = None  # no return step left: the desk returns with return_result
+        else:
+            self._save_workflow(session, dossier, workflow)
+
+    def _task_row(self, dossier: Dossier, loaded: LoadedVersion, step: Step, spiff_id: str | None, now: datetime) -> Task:
+        return Task(
+            dossier_id=dossier.id,
+            step_id=step.id,
+            name=step.name,
+            kind=step.kind,
+            role=step.role,
+            agency_id=self._step_agency(dossier, loaded, step),
+            unit=step.unit,
+            state="open",
+            spiff_id=spiff_id,
+            ready_at=now,
+            due_at=self._step_due(step, now, loaded),
+        )
+
+    def _step_agency(self, dossier: Dossier, loaded: LoadedVersion, step: Step) -> str:
+        if step.kind in ("intake", "return") and step.role == "one_stop":
+            return dossier.receiving_agency_id
+        if step.agency is None or step.agency == loaded.procedure.agency:
+            return dossier.agency_id  # follows a transfer of competence
+        return step.agency
+
+    def _step_due(self, step: Step, ready_at: datetime, loaded: LoadedVersion) -> datetime | None:
+        if step.kind == "intake":
+            return self.s.calendar.intake_transfer_due(ready_at)
+        if step.allowance is None:
+            return None
+        return self._add(ready_at, step.allowance.amount, step.allowance.unit, loaded)
+
+    def _add(self, start: datetime, amount: Any, unit: str, loaded: LoadedVersion) -> datetime:
+        return self.s.calendar.add(start, amount, unit, loaded.procedure.counting)
+
+    def _shift(self, moment: datetime | None, requested_at: datetime | None, now: datetime, waited: int, unit: str) -> datetime | None:
+        """Move a due time by the time spent waiting for a supplement (policy ``pause``)."""
+        if moment is None:
+            return None
+        if unit == "calendar_days":
+            return moment + (now - requested_at) if requested_at else moment
+        return self.s.calendar.add_working_seconds(moment, waited) if waited else moment
+
+    def _open_tasks(self, session: Session, dossier: Dossier) -> list[Task]:
+        return list(session.execute(
+            select(Task).where(Task.dossier_id == dossier.id, Task.state.in_(("open", "waiting"))).order_by(Task.id)
+        ).scalars())
+
+    def _cancel_tasks(self, session: Session, dossier: Dossier, now: datetime) -> None:
+        for task in self._open_tasks(session, dossier):
+            task.state, task.completed_at = "cancelled", now
+
+    def _snapshot(self, dossier: Dossier) -> dict[str, Any]:
+        return {
+            "code": dossier.code, "status": dossier.status, "procedure": dossier.procedure_code,
+            "procedure_version": dossier.procedure_version_id, "agency": dossier.agency_id,
+            "channel": dossier.channel, "received_at": dossier.received_at, "due_at": dossier.due_at,
+            "documents": [d["id"] for d in dossier.documents],
+        }
+
+    def _outbox(self, session: Session, dossier: Dossier | None, handler: str, payload: dict[str, Any], now: datetime) -> None:
+        session.add(OutboxMessage(handler=handler, dossier_id=dossier.id if dossier else None, payload=payload,
+                                  created_at=now, available_at=now, attempts=0))
+        if self.s.settings.dispatch_outbox:
+            from .outbox import dispatch_pending
+
+            if dispatch_pending not in session.info["after_commit"]:
+                session.info["after_commit"].append(lambda: dispatch_pending(self.s))
+
+
+# ---------------------------------------------------------------------- helpers
+
+def next_serial(session: Session, scope: str) -> int:
+    """Atomically take the next number of a counter (dossier codes, form numbers)."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(Counter).values(scope=scope, last=1)
+    stmt = stmt.on_conflict_do_update(index_elements=[Counter.scope], set_={"last": Counter.last + 1}).returning(Counter.last)
+    return int(session.execute(stmt).scalar_one())
+
+
+def lifecycle_error(dossier: Dossier, move: str) -> Exception:
+    return lifecycle.IllegalTransition(
+        f"Hồ sơ {dossier.code} đang ở trạng thái '{lifecycle.label(dossier.status)}' ({dossier.status}): không thể thực hiện '{move}'.",
+        dossier=dossier.code, status=dossier.status, move=move,
+    )
+
+
+def _nonempty(values: Sequence[str], what: str) -> list[str]:
+    cleaned = [str(v).strip() for v in values if str(v).strip()]
+    if not cleaned:
+        raise InvalidCommand(f"Thiếu {what}.")
+    return cleaned
+
+
+def _documents(documents: Sequence[dict[str, Any] | str], now: datetime, known: set[str] | None = None, supplement: bool = False) -> list[dict[str, Any]]:
+    out = []
+    for doc in documents:
+        item = {"id": doc} if isinstance(doc, str) else dict(doc)
+        if not item.get("id"):
+            raise InvalidCommand("Mỗi giấy tờ cần có 'id'.")
+        if known and item["id"] not in known and not item.get("name"):
+            raise InvalidCommand(f"Giấy tờ '{item['id']}' không có trong thành phần hồ sơ của thủ tục.")
+        item.setdefault("originals", 1)
+        item.setdefault("copies", 0)
+        if supplement:
+            item["supplement_at"] = now.isoformat()
+        out.append(item)
+    return out
+
+
+def _timeliness(done_at: datetime, due_at: datetime | None, calendar: Any) -> str | None:
+    if due_at is None:
+        return None
+    if done_at > due_at:
+        return "late"
+    if done_at.astimezone(calendar.tz).date() < due_at.astimezone(calendar.tz).date():
+        return "early"
+    return "on_time"
+
+
+def _classify(dossier: Dossier, services: Services) -> str | None:
+    """II.06a: early / on time / late, against the statutory due time; an apology counts as late."""
+    if dossier.extended_at is not None:
+        return "late"
+    return _timeliness(dossier.resolved_at or dossier.returned_at or services.now(), dossier.statutory_due_at, services.calendar)
+
+
+def _local(moment: datetime | None, services: Services) -> str:
+    return moment.astimezone(services.calendar.tz).strftime("%H:%M %d/%m/%Y") if moment else "—"
+
+
+__all__ = ["Applicant", "Commands", "next_serial"]

@@ -1,0 +1,88 @@
+"""The statutory statuses of a dossier (LEGAL.md §6), one `transitions` machine for all procedures.
+
+The machine is declared once, as data, and used as the table of legal moves:
+:func:`move` answers the destination of a move or raises IllegalTransition.
+"""
+
+from __future__ import annotations
+
+from transitions import Machine
+
+from .errors import IllegalTransition
+
+# status code -> (number on the national portal, Vietnamese label)
+STATUSES: dict[str, tuple[int, str]] = {
+    "registered": (1, "Mới đăng ký"),
+    "received": (2, "Đã tiếp nhận"),
+    "not_received": (3, "Không được tiếp nhận"),
+    "processing": (4, "Đang xử lý"),
+    "awaiting_supplement": (5, "Chờ bổ sung hồ sơ"),
+    "awaiting_payment": (6, "Chờ thực hiện nghĩa vụ tài chính"),
+    "withdrawal_requested": (7, "Công dân yêu cầu rút hồ sơ"),
+    "stopped": (8, "Dừng xử lý"),
+    "resolved": (9, "Đã xử lý xong"),
+    "returned": (10, "Đã trả kết quả"),
+}
+
+OPEN = ("registered", "received", "processing", "awaiting_supplement", "awaiting_payment", "withdrawal_requested")
+CLOSED = ("not_received", "stopped", "returned")
+_BEFORE_RESULT = ["registered", "received", "processing", "awaiting_supplement", "awaiting_payment"]
+
+TRANSITIONS = [
+    {"trigger": "receive", "source": "registered", "dest": "received"},
+    {"trigger": "refuse_intake", "source": "registered", "dest": "not_received"},
+    {"trigger": "start_processing", "source": "received", "dest": "processing"},
+    {"trigger": "request_supplement", "source": ["registered", "received", "processing"], "dest": "awaiting_supplement"},
+    {"trigger": "receive_supplement", "source": "awaiting_supplement", "dest": "processing"},
+    {"trigger": "request_payment", "source": "processing", "dest": "awaiting_payment"},
+    {"trigger": "receive_payment", "source": "awaiting_payment", "dest": "processing"},
+    {"trigger": "request_withdrawal", "source": _BEFORE_RESULT, "dest": "withdrawal_requested"},
+    {"trigger": "stop", "source": "withdrawal_requested", "dest": "stopped"},
+    {"trigger": "resolve", "source": ["received", "processing", "awaiting_supplement"], "dest": "resolved"},
+    {"trigger": "return_result", "source": "resolved", "dest": "returned"},
+]
+
+MACHINE = Machine(model=None, states=list(STATUSES), transitions=TRANSITIONS, initial=None, auto_transitions=False)
+
+_MOVES_VI = {
+    "receive": "tiếp nhận",
+    "refuse_intake": "từ chối tiếp nhận",
+    "start_processing": "chuyển xử lý",
+    "request_supplement": "yêu cầu bổ sung",
+    "receive_supplement": "nhận hồ sơ bổ sung",
+    "request_payment": "yêu cầu nộp phí",
+    "receive_payment": "nhận phí",
+    "request_withdrawal": "yêu cầu rút hồ sơ",
+    "stop": "dừng xử lý",
+    "resolve": "hoàn thành xử lý",
+    "return_result": "trả kết quả",
+}
+
+
+def destination(status: str, move: str) -> str | None:
+    """Where ``move`` leads from ``status``, or None when it is not a legal move."""
+    event = MACHINE.events.get(move)
+    if event is None:
+        return None
+    transitions = event.transitions.get(status)
+    return transitions[0].dest if transitions else None
+
+
+def move(dossier_code: str, status: str, move_name: str) -> str:
+    """The new status, or IllegalTransition naming the dossier, its status and the move."""
+    dest = destination(status, move_name)
+    if dest is None:
+        raise IllegalTransition(
+            f"Hồ sơ {dossier_code} đang ở trạng thái '{label(status)}' ({status}): "
+            f"không thể {_MOVES_VI.get(move_name, move_name)} ({move_name}).",
+            dossier=dossier_code, status=status, move=move_name,
+        )
+    return dest
+
+
+def label(status: str) -> str:
+    return STATUSES[status][1] if status in STATUSES else status
+
+
+def allowed_moves(status: str) -> list[str]:
+    return [name for name in MACHINE.events if destination(status, name)]

@@ -1,0 +1,20 @@
+"""Alembic environment: the engine comes from MotCua's config, or from -x url=..."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from engine.storage.models import Base
+
+config = context.config
+engine = config.attributes.get("engine")
+if engine is None:
+    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option("sqlalchemy.url")
+    engine = create_engine(url)
+
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

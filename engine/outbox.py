@@ -1,0 +1,106 @@
+"""The outbox: side effects recorded in the command's transaction, run after its commit.
+
+A worker claims a message with a conditional UPDATE (``processed_at IS NULL``),
+runs its handler in the same transaction and commits both together. If the
+process dies before that commit, nothing of the handler's work is kept and the
+message is still pending, so it runs again: each message takes effect exactly
+once. Handlers that reach outside the database get the message id as an
+idempotency key.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .storage.models import OutboxMessage
+
+if TYPE_CHECKING:
+    from .services import Services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class HandlerContext:
+    session: Session
+    services: Services
+    now: datetime
+
+
+Handler = Callable[[HandlerContext, OutboxMessage], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(name: str) -> Callable[[Handler], Handler]:
+    """Register a side-effect handler under ``name`` (the outbox row's ``handler``)."""
+
+    def register(func: Handler) -> Handler:
+        HANDLERS[name] = func
+        return func
+
+    return register
+
+
+def dispatch_pending(services: Services, limit: int = 500) -> int:
+    """Run pending messages that are due; return how many were handled (or failed)."""
+    done = 0
+    while done < limit:
+        now = services.now()
+        with services.sessions() as session:
+            ids = list(session.execute(
+                select(OutboxMessage.id)
+                .where(OutboxMessage.processed_at.is_(None), OutboxMessage.available_at <= now)
+                .order_by(OutboxMessage.id)
+                .limit(min(50, limit - done))
+            ).scalars())
+        if not ids:
+            break
+        for message_id in ids:
+            _run_one(services, message_id, now)
+            done += 1
+    return done
+
+
+def _run_one(services: Services, message_id: int, now: datetime) -> None:
+    session = services.sessions()
+    try:
+        claimed = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.processed_at.is_(None))
+            .values(processed_at=now)
+        ).rowcount
+        if not claimed:  # another worker has it
+            session.rollback()
+            return
+        message = session.get(OutboxMessage, message_id)
+        assert message is not None
+        func = HANDLERS.get(message.handler)
+        if func is None:
+            raise LookupError(f"no handler registered for '{message.handler}'")
+        func(HandlerContext(session, services, now), message)
+        session.commit()
+    except Exception as exc:  # noqa: BLE001 - a failing handler must not stop the others
+        session.rollback()
+        _record_failure(services, message_id, now, exc)
+    finally:
+        session.close()
+
+
+def _record_failure(services: Services, message_id: int, now: datetime, exc: Exception) -> None:
+    log.warning("outbox message %s failed: %s", message_id, exc)
+    with services.sessions() as session:
+        message = session.get(OutboxMessage, message_id)
+        if message is None or message.processed_at is not None:
+            return
+        message.attempts += 1
+        message.last_error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+        message.available_at = now + timedelta(seconds=min(3600, 5 * 2 ** min(message.attempts, 10)))
+        session.commit()

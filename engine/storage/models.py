@@ -1,0 +1,222 @@
+"""Tables. Times are stored in UTC; JSON columns hold small documents only.
+
+The indexes are designed for the hot queries: the inbox (agency, role, state,
+due time), the next timer (open tasks and dossiers by due time), a dossier by
+its code, and the audit chain by (chain, seq).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware (UTC) datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class AgencyRow(Base):
+    __tablename__ = "agencies"
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    level: Mapped[str] = mapped_column(String(20))
+    eid: Mapped[str] = mapped_column(String(40))
+    eid_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    parent_id: Mapped[str | None] = mapped_column(String(80))
+
+
+class ProcedureVersion(Base):
+    """One published version of a procedure; dossiers are pinned to it."""
+
+    __tablename__ = "procedure_versions"
+    __table_args__ = (UniqueConstraint("code", "version"), Index("ix_procedure_versions_code_from", "code", "effective_from"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    field: Mapped[str] = mapped_column(String(80))
+    agency_id: Mapped[str] = mapped_column(String(80))
+    effective_from: Mapped[date | None] = mapped_column(Date)
+    abolished_from: Mapped[date | None] = mapped_column(Date)
+    decision: Mapped[str | None] = mapped_column(String(120))
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(Json)
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Dossier(Base):
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        Index("ix_dossiers_status_due", "status", "due_at"),
+        Index("ix_dossiers_agency_status", "agency_id", "status"),
+        Index("ix_dossiers_received", "received_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    procedure_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
+    procedure_code: Mapped[str] = mapped_column(String(20))
+    agency_id: Mapped[str] = mapped_column(String(80))
+    receiving_agency_id: Mapped[str] = mapped_column(String(80))
+    channel: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(30))
+    result: Mapped[str | None] = mapped_column(String(20))
+    proposal: Mapped[str | None] = mapped_column(String(20))
+    applicant: Mapped[dict[str, Any]] = mapped_column(Json)
+    documents: Mapped[list[Any]] = mapped_column(Json)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    statutory_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    supplement_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    supplement_count: Mapped[int] = mapped_column(Integer, default=0)
+    extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    timeliness: Mapped[str | None] = mapped_column(String(10))  # early | on_time | late
+    route_state: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0)
+    audit_head: Mapped[str] = mapped_column(String(64), default="")
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Task(Base):
+    """A step of a dossier's route that is (or was) ready for someone to act on."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_inbox", "agency_id", "role", "state", "due_at"),
+        Index("ix_tasks_dossier", "dossier_id", "state"),
+        Index("ix_tasks_timer", "state", "due_at"),
+        Index("ix_tasks_assignee", "claimed_by", "state"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    step_id: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(10))
+    role: Mapped[str] = mapped_column(String(30))
+    agency_id: Mapped[str] = mapped_column(String(80))
+    unit: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(12))  # open | waiting | completed | cancelled
+    spiff_id: Mapped[str | None] = mapped_column(String(36))
+    ready_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(80))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(60))
+    checkpoints: Mapped[list[str] | None] = mapped_column(Json)
+    note: Mapped[str | None] = mapped_column(Text)
+    timeliness: Mapped[str | None] = mapped_column(String(10))
+
+
+class AuditEvent(Base):
+    """Append-only; each event's hash chains the previous event of its chain."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("chain", "seq"), Index("ix_audit_dossier", "dossier_id", "seq"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain: Mapped[str] = mapped_column(String(60))
+    seq: Mapped[int] = mapped_column(Integer)
+    dossier_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(30))
+    action: Mapped[str] = mapped_column(String(60))
+    before: Mapped[dict[str, Any]] = mapped_column(Json)
+    after: Mapped[dict[str, Any]] = mapped_column(Json)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxMessage(Base):
+    """A side effect to run after the command's commit, exactly once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "processed_at", "available_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handler: Mapped[str] = mapped_column(String(60))
+    dossier_id: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Counter(Base):
+    """Serial numbers: dossier codes per agency and day, form numbers per agency and year."""
+
+    __tablename__ = "counters"
+    scope: Mapped[str] = mapped_column(String(120), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class IssuedForm(Base):
+    """A statutory form (slip, notice) issued for a dossier, numbered under its regime."""
+
+    __tablename__ = "issued_forms"
+    __table_args__ = (UniqueConstraint("outbox_id"), Index("ix_issued_forms_dossier", "dossier_id"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    outbox_id: Mapped[int | None] = mapped_column(Integer)
+    form: Mapped[str] = mapped_column(String(40))
+    form_number: Mapped[str] = mapped_column(String(40))  # "Mẫu 01" under the regime in force
+    regime: Mapped[str] = mapped_column(String(40))
+    number: Mapped[str] = mapped_column(String(40))  # the slip's own serial, e.g. "12/2026/PTN"
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    content: Mapped[dict[str, Any]] = mapped_column(Json)

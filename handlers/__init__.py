@@ -1,0 +1,8 @@
+"""Side effects a command can trigger, run from the outbox after the commit.
+
+Importing this package registers every handler with the engine's outbox.
+"""
+
+from . import forms  # noqa: F401  (registers the statutory-form handlers)
+
+__all__ = ["forms"]

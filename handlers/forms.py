@@ -1,0 +1,132 @@
+"""Statutory forms: number and record each slip or notice under the regime in force at receipt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from engine import HandlerContext, handler, next_serial
+from engine.definitions import FORMS, Duration
+from engine.storage.models import AgencyRow, Dossier, IssuedForm, OutboxMessage, ProcedureVersion
+
+FORMS_FILE = Path(__file__).resolve().parent.parent / "workflows" / "forms.yaml"
+
+# The short mark printed after the serial number of each slip (e.g. 12/2026/PTN).
+SUFFIX = {
+    "receipt": "PTN",
+    "supplement_request": "PBS",
+    "refusal": "PTC",
+    "apology": "PXL",
+    "stop_notice": "TBD",
+}
+
+
+@dataclass(frozen=True)
+class Regime:
+    id: str
+    start: date
+    end: date | None
+    decree: str
+    circular: str
+    forms: dict[str, dict[str, Any]]
+
+
+@lru_cache(maxsize=1)
+def regimes(path: Path = FORMS_FILE) -> tuple[Regime, ...]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple(
+        Regime(r["id"], r["from"], r.get("to"), r["decree"], r["circular"], r["forms"]) for r in data["regimes"]
+    )
+
+
+def regime_on(day: date) -> Regime:
+    for regime in reversed(regimes()):
+        if regime.start <= day and (regime.end is None or day <= regime.end):
+            return regime
+    return regimes()[0]
+
+
+def form_number(regime: Regime, form: str) -> str:
+    """'Mẫu 01', or an honest note where the regime has no such form or its number is open."""
+    entry = regime.forms.get(form)
+    if entry is None:
+        return "(không có mẫu quy định)"
+    return entry["number"] + (" (chưa xác nhận)" if entry.get("open") else "")
+
+
+def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[str, Any]) -> IssuedForm:
+    session = ctx.session
+    dossier = session.get(Dossier, message.payload["dossier_id"])
+    if dossier is None:
+        raise LookupError(f"dossier {message.payload['dossier_id']} does not exist")
+    version = session.get(ProcedureVersion, dossier.procedure_version_id)
+    agency = session.get(AgencyRow, dossier.receiving_agency_id)
+    competent = session.get(AgencyRow, dossier.agency_id)
+    tz = ctx.services.calendar.tz
+    basis: datetime = dossier.received_at or dossier.registered_at
+    regime = regime_on(basis.astimezone(tz).date())
+    year = ctx.now.astimezone(tz).year
+    serial = next_serial(session, f"form:{form}:{dossier.receiving_agency_id}:{year}")
+    deadline = version.definition.get("deadline", {}) if version else {}
+    content = {
+        "title": FORMS[form],
+        "dossier_code": dossier.code,
+        "procedure_code": dossier.procedure_code,
+        "procedure_name": version.name if version else "",
+        "deadline": Duration.from_mapping(deadline).label() if deadline else None,
+        "receiving_agency": agency.name if agency else dossier.receiving_agency_id,
+        "competent_agency": competent.name if competent else dossier.agency_id,
+        "applicant": dossier.applicant,
+        "channel": dossier.channel,
+        "documents": dossier.documents,
+        "received_at": dossier.received_at.isoformat() if dossier.received_at else None,
+        "due_at": dossier.due_at.isoformat() if dossier.due_at else None,
+        "regime": {"id": regime.id, "decree": regime.decree, "circular": regime.circular},
+    } | extra
+    row = IssuedForm(
+        dossier_id=dossier.id,
+        outbox_id=message.id,
+        form=form,
+        form_number=form_number(regime, form),
+        regime=regime.id,
+        number=f"{serial}/{year}/{SUFFIX.get(form, form.upper())}",
+        issued_at=ctx.now,
+        content=content,
+    )
+    session.add(row)
+    return row
+
+
+@handler("receipt")
+def receipt(ctx: HandlerContext, message: OutboxMessage) -> None:
+    """Giấy tiếp nhận hồ sơ và hẹn trả kết quả."""
+    issue(ctx, message, "receipt", {})
+
+
+@handler("supplement_request")
+def supplement_request(ctx: HandlerContext, message: OutboxMessage) -> None:
+    """Phiếu yêu cầu bổ sung: every missing item in one notice."""
+    issue(ctx, message, "supplement_request", {"items": message.payload["items"], "reason": message.payload.get("reason", "")})
+
+
+@handler("refusal_notice")
+def refusal_notice(ctx: HandlerContext, message: OutboxMessage) -> None:
+    """Phiếu từ chối (at intake or after appraisal), with reasons."""
+    issue(ctx, message, "refusal", {"reasons": message.payload["reasons"], "stage": message.payload.get("stage")})
+
+
+@handler("apology")
+def apology(ctx: HandlerContext, message: OutboxMessage) -> None:
+    """Phiếu xin lỗi và hẹn lại ngày trả kết quả."""
+    issue(ctx, message, "apology", {"reason": message.payload["reason"], "new_due_at": message.payload["new_due_at"]})
+
+
+@handler("stop_notice")
+def stop_notice(ctx: HandlerContext, message: OutboxMessage) -> None:
+    """Thông báo dừng giải quyết hồ sơ (withdrawal)."""
+    issue(ctx, message, "stop_notice", {"reason": message.payload["reason"]})
