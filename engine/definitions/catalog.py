@@ -120,7 +120,7 @@ def load_catalog(root: Path, paths: list[Path] | None = None) -> Catalog:
                 line = getattr(exc, "line", 1)
                 catalog.problems.append(Problem(str(file), line, 1, getattr(exc, "message", str(exc))))
             continue
-        procedure, problems = check_file(file, ctx)
+        procedure, problems = check_file(file, ctx, _display(file))
         catalog.problems += problems
         if procedure is not None:
             loaded.append(procedure)
@@ -131,6 +131,14 @@ def load_catalog(root: Path, paths: list[Path] | None = None) -> Catalog:
             if not path.exists():
                 catalog.problems.append(Problem(str(path), 1, 1, "không tìm thấy tệp hoặc thư mục"))
     return catalog
+
+
+def _display(path: Path) -> str:
+    """A path as the user typed it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def yaml_dump(data: Any) -> str:

@@ -1,0 +1,30 @@
+"""The ways in: the Flask application (REST, web pages, public pages) and the ``motcua`` CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from engine import Commands, Services
+
+
+def create_app(config: dict[str, Any] | None = None, services: Services | None = None) -> Flask:
+    """Application factory. ``services`` may be given (tests); else built from DATABASE_URL."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(SECRET_KEY="dev-only-change-me", JSON_AS_ASCII=False)
+    app.config.from_prefixed_env("MOTCUA")
+    if config:
+        app.config.update(config)
+    if services is None:
+        from .wiring import build_services
+
+        services = build_services(app.config.get("DATABASE_URL"))
+    app.extensions["motcua"] = services
+    app.extensions["motcua.commands"] = Commands(services)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    from . import health
+
+    app.register_blueprint(health.bp)
+    return app

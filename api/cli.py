@@ -1,0 +1,179 @@
+"""The ``motcua`` command line (the Flask CLI plus MotCua's own commands)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import create_app
+from .wiring import WORKFLOWS
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False)
+def cli() -> None:
+    """MotCua: một cửa workflow engine. Run `motcua setup` first, then `motcua run`."""
+
+
+def main() -> None:
+    cli(prog_name="motcua")
+
+
+@cli.command("setup")
+@click.option("--workflows", type=click.Path(file_okay=False, path_type=Path), default=None, help="Thư mục workflows/.")
+@click.option("--demo", is_flag=True, help="Thêm tài khoản và hồ sơ mẫu (chỉ khi chưa có).")
+@with_appcontext
+def setup_command(workflows: Path | None, demo: bool) -> None:
+    """Create or migrate the database and load agencies and procedures (idempotent)."""
+    from engine.catalogue_sync import sync_catalog
+    from engine.definitions import load_catalog
+    from engine.storage.db import migrate
+
+    services = current_app.extensions["motcua"]
+    engine = services.sessions.kw["bind"]
+    migrate(engine)
+    catalog = load_catalog(workflows or WORKFLOWS)
+    if catalog.errors:
+        for problem in catalog.errors:
+            click.echo(str(problem), err=True)
+        raise SystemExit("motcua setup: định nghĩa có lỗi, chưa nạp (chạy `motcua validate`).")
+    with services.sessions() as session:
+        report = sync_catalog(session, catalog, services.now())
+        session.commit()
+    click.echo(
+        f"Cơ sở dữ liệu sẵn sàng ({engine.url.render_as_string(hide_password=True)}): {report.agencies} cơ quan, "
+        f"{len(report.added)} phiên bản thủ tục mới, {report.unchanged} không đổi."
+    )
+    if demo:
+        from .demo import seed
+
+        click.echo(seed(services))
+
+
+@cli.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--quiet", "-q", is_flag=True, help="Chỉ in lỗi, không in cảnh báo.")
+def validate_command(paths: tuple[Path, ...], quiet: bool) -> None:
+    """Validate procedure definitions (default: workflows/). Exit 1 on any error."""
+    from engine.definitions import load_catalog
+
+    started = time.perf_counter()
+    root = WORKFLOWS
+    catalog = load_catalog(root, list(paths) or None)
+    for problem in catalog.problems:
+        if problem.severity == "error" or not quiet:
+            click.echo(str(problem))
+    errors = len(catalog.errors)
+    warnings = len(catalog.problems) - errors
+    click.echo(
+        f"{len(catalog.procedures)} thủ tục hợp lệ, {errors} lỗi, {warnings} cảnh báo ({time.perf_counter() - started:.2f} s)",
+        err=True,
+    )
+    sys.exit(1 if errors else 0)
+
+
+@cli.command("export-bpmn")
+@click.argument("code")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Tệp ghi ra (mặc định: stdout).")
+def export_bpmn_command(code: str, output: Path | None) -> None:
+    """Write the BPMN 2.0 XML (with diagram) of a procedure's current version."""
+    from engine.definitions import load_catalog
+
+    catalog = load_catalog(WORKFLOWS)
+    procedure = catalog.procedures.get(code)
+    if procedure is None:
+        raise click.ClickException(f"không có thủ tục hợp lệ mã {code} trong {WORKFLOWS}")
+    xml = catalog.bpmn_xml(procedure)
+    if output:
+        output.write_text(xml, encoding="utf-8")
+    else:
+        click.echo(xml, nl=False)
+
+
+@cli.command("due")
+@click.argument("start")
+@click.argument("amount")
+@click.argument("unit", type=click.Choice(["working_days", "working_hours", "calendar_days"]))
+@click.option("--counting", type=click.Choice(["working_hours", "civil_code"]), default=None)
+def due_command(start: str, amount: str, unit: str, counting: str | None) -> None:
+    """Print the due moment of AMOUNT UNIT counted from START (ISO 8601 with offset)."""
+    from engine import WorkingCalendar
+
+    try:
+        moment = datetime.fromisoformat(start)
+    except ValueError:
+        raise click.BadParameter(f"'{start}' không phải thời điểm ISO 8601, ví dụ 2026-02-12T15:30+07:00", param_hint="START") from None
+    calendar = WorkingCalendar.from_yaml(WORKFLOWS / "calendar.yaml")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=calendar.tz)
+    try:
+        click.echo(calendar.add(moment, amount, unit, counting).isoformat())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.group("audit")
+def audit_group() -> None:
+    """The hash-chained audit log."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify_command() -> None:
+    """Check every chain; name the first broken event of each. Exit 1 if any."""
+    from engine.audit import verify
+
+    services = current_app.extensions["motcua"]
+    with services.sessions() as session:
+        breaks = list(verify(session))
+    for item in breaks:
+        click.echo(str(item))
+    if breaks:
+        sys.exit(1)
+    click.echo("Nhật ký kiểm toán toàn vẹn.")
+
+
+@cli.command("schema")
+@click.option("--check", is_flag=True, help="Chỉ kiểm tra tệp schema đã cập nhật chưa.")
+def schema_command(check: bool) -> None:
+    """Write workflows/schema/procedure.schema.json from the engine's schema."""
+    from engine.definitions import schema_json
+
+    path = WORKFLOWS / "schema" / "procedure.schema.json"
+    text = schema_json()
+    if check:
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != text:
+            raise click.ClickException(f"{path} chưa cập nhật: chạy `motcua schema`")
+        click.echo("schema cập nhật")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"đã ghi {path}")
+
+
+@cli.group("outbox")
+def outbox_group() -> None:
+    """Side effects waiting to run after their commit."""
+
+
+@outbox_group.command("run")
+@click.option("--loop", is_flag=True, help="Chạy liên tục (worker).")
+@click.option("--interval", default=2.0, show_default=True, help="Giây giữa các lượt khi --loop.")
+@with_appcontext
+def outbox_run_command(loop: bool, interval: float) -> None:
+    """Run pending side effects (forms, notices) once, or as a worker."""
+    from engine import dispatch_pending
+
+    services = current_app.extensions["motcua"]
+    while True:
+        done = dispatch_pending(services)
+        click.echo(f"đã xử lý {done} việc trong outbox")
+        if not loop:
+            return
+        time.sleep(interval)

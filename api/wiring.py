@@ -1,0 +1,26 @@
+"""Build the engine's services from configuration (environment or Flask config)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from engine import Services, Settings, SystemClock, WorkingCalendar
+from engine.storage.db import database_url, make_engine, session_factory
+
+WORKFLOWS = Path(os.environ.get("MOTCUA_WORKFLOWS", Path(__file__).resolve().parent.parent / "workflows"))
+
+
+def truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def build_services(url: str | None = None, workflows: Path | None = None, clock: object | None = None) -> Services:
+    """Services for DATABASE_URL (default: an SQLite file) and the workflows directory."""
+    import handlers  # noqa: F401  (registers the outbox handlers)
+
+    root = workflows or WORKFLOWS
+    calendar = WorkingCalendar.from_yaml(root / "calendar.yaml")
+    settings = Settings(allow_unconfirmed=truthy(os.environ.get("MOTCUA_ALLOW_UNCONFIRMED")))
+    engine = make_engine(url or database_url())
+    return Services(session_factory(engine), calendar, clock or SystemClock(), settings)
