@@ -559,11 +559,13 @@ class Commands:
         return step.agency
 
     def _step_due(self, step: Step, ready_at: datetime, loaded: LoadedVersion) -> datetime | None:
-        if step.kind == "intake":
-            return self.s.calendar.intake_transfer_due(ready_at)
+        """A step's due time; intake follows the 15:00 transfer rule unless its allowance is longer."""
         if step.allowance is None:
-            return None
-        return self._add(ready_at, step.allowance.amount, step.allowance.unit, loaded)
+            return self.s.calendar.intake_transfer_due(ready_at) if step.kind == "intake" else None
+        due = self._add(ready_at, step.allowance.amount, step.allowance.unit, loaded)
+        if step.kind == "intake":
+            return max(due, self.s.calendar.intake_transfer_due(ready_at)) if step.allowance.amount > 1 else self.s.calendar.intake_transfer_due(ready_at)
+        return due
 
     def _add(self, start: datetime, amount: Any, unit: str, loaded: LoadedVersion) -> datetime:
         return self.s.calendar.add(start, amount, unit, loaded.procedure.counting)

@@ -1,0 +1,105 @@
+"""Shared fixtures: a real database (SQLite file and PostgreSQL), the real catalogue, a fixed clock.
+
+Engine and storage tests take ``services`` and so run twice, once per database.
+PostgreSQL is required (CI starts it); set MOTCUA_TEST_SKIP_PG=1 only to work offline.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, text
+
+import handlers  # noqa: F401  (registers outbox handlers)
+from engine import Actor, Commands, FixedClock, Services, Settings, WorkingCalendar
+from engine.catalogue_sync import sync_catalog
+from engine.definitions import load_catalog, procedure_from_data
+from engine.storage.db import make_engine, migrate, session_factory
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / "workflows"
+SHARED = ROOT.parent / "shared"
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+PG_URL = os.environ.get("MOTCUA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Tables a test may write; emptied before each test (procedure versions and agencies stay).
+VOLATILE = ("issued_forms", "outbox", "audit_events", "tasks", "dossiers", "counters")
+
+BACKENDS = ["sqlite"] if os.environ.get("MOTCUA_TEST_SKIP_PG") else ["sqlite", "postgresql"]
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=TZ)
+
+
+def _variant(catalog, code: str, new_code: str, **changes):  # type: ignore[no-untyped-def]
+    """A test-only copy of a real procedure under another code, with some fields changed."""
+    data = dict(catalog.procedures[code].raw) | {"code": new_code} | changes
+    return procedure_from_data(data, f"test variant of {code}", set(catalog.agencies))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A migrated database with the real catalogue loaded (plus test variants)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'motcua.sqlite3'}")
+        schema = None
+    else:
+        schema = f"motcua_test_{uuid.uuid4().hex[:8]}"
+        admin = make_engine(PG_URL, pool_size=1)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine = make_engine(PG_URL, connect_args={"options": f"-c search_path={schema}"})
+    migrate(engine)
+    catalog = load_catalog(WORKFLOWS)
+    assert not catalog.errors, "\n".join(map(str, catalog.errors))
+    pause = _variant(catalog, "1.001806", "9.900001", on_supplement="pause", name="Biến thể thử nghiệm: tạm dừng khi bổ sung")
+    catalog.procedures[pause.code] = pause
+    civil = _variant(catalog, "1.001806", "9.900002", counting="civil_code", name="Biến thể thử nghiệm: cách tính Bộ luật Dân sự")
+    catalog.procedures[civil.code] = civil
+    sessions = session_factory(engine)
+    with sessions() as session:
+        sync_catalog(session, catalog, local(2025, 1, 1, 8, 0))
+        session.commit()
+    yield engine
+    engine.dispose()
+    if schema is not None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(local(2026, 3, 2, 8, 0))  # a Monday morning
+
+
+@pytest.fixture
+def services(database: Engine, clock: FixedClock) -> Services:
+    with database.begin() as conn:
+        for table in VOLATILE:
+            conn.execute(text(f"DELETE FROM {table}"))
+    calendar = WorkingCalendar.from_yaml(WORKFLOWS / "calendar.yaml")
+    return Services(session_factory(database), calendar, clock, Settings(allow_unconfirmed=True))
+
+
+@pytest.fixture
+def commands(services: Services) -> Commands:
+    return Commands(services)
+
+
+AGENCY = "cb-so-y-te"
+
+
+@pytest.fixture
+def staff() -> dict[str, Actor]:
+    roles = ("one_stop", "specialist", "division_head", "director", "clerk")
+    people = {role: Actor(f"{role}1", role, AGENCY, name=f"Cán bộ {role}") for role in roles}
+    people["outsider"] = Actor("specialist_noivu", "specialist", "cb-so-noi-vu")
+    people["admin"] = Actor("admin", "administrator", None)
+    return people
