@@ -559,13 +559,14 @@ class Commands:
         return step.agency
 
     def _step_due(self, step: Step, ready_at: datetime, loaded: LoadedVersion) -> datetime | None:
-        """A step's due time; intake follows the 15:00 transfer rule unless its allowance is longer."""
+        """A step's due time. Intake follows the 15:00 transfer rule, unless the approved
+        process gives the intake step more than one working day (then its allowance)."""
+        short = step.allowance is None or (step.allowance.is_working and step.allowance.working_hours() <= 8)
+        if step.kind == "intake" and short:
+            return self.s.calendar.intake_transfer_due(ready_at)
         if step.allowance is None:
-            return self.s.calendar.intake_transfer_due(ready_at) if step.kind == "intake" else None
-        due = self._add(ready_at, step.allowance.amount, step.allowance.unit, loaded)
-        if step.kind == "intake":
-            return max(due, self.s.calendar.intake_transfer_due(ready_at)) if step.allowance.amount > 1 else self.s.calendar.intake_transfer_due(ready_at)
-        return due
+            return None
+        return self._add(ready_at, step.allowance.amount, step.allowance.unit, loaded)
 
     def _add(self, start: datetime, amount: Any, unit: str, loaded: LoadedVersion) -> datetime:
         return self.s.calendar.add(start, amount, unit, loaded.procedure.counting)

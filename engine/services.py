@@ -87,7 +87,7 @@ class Services:
             row = session.get(ProcedureVersion, version_id)
             if row is None:
                 raise NotFound(f"Không có phiên bản thủ tục #{version_id}")
-            procedure = procedure_from_data(row.definition, f"{row.code} v{row.version}", {row.agency_id})
+            procedure = procedure_from_data(row.definition, f"{row.code} v{row.version}")
             spec = compiled_spec(row.digest, row.bpmn_xml, procedure.bpmn_process)
             loaded = LoadedVersion(row.id, row.code, row.version, procedure, spec)
             self._versions[version_id] = loaded

@@ -84,8 +84,8 @@ def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[st
         "applicant": dossier.applicant,
         "channel": dossier.channel,
         "documents": dossier.documents,
-        "received_at": dossier.received_at.isoformat() if dossier.received_at else None,
-        "due_at": dossier.due_at.isoformat() if dossier.due_at else None,
+        "received_at": dossier.received_at.astimezone(tz).isoformat() if dossier.received_at else None,
+        "due_at": dossier.due_at.astimezone(tz).isoformat() if dossier.due_at else None,
         "regime": {"id": regime.id, "decree": regime.decree, "circular": regime.circular},
     } | extra
     row = IssuedForm(

@@ -61,9 +61,9 @@ def compiled_spec(digest: str, xml: str, process: str | None) -> BpmnProcessSpec
     return parse_spec(xml, f"{digest[:12]}.bpmn", process)
 
 
-def procedure_from_data(data: dict[str, Any], source: str, agencies: set[str]) -> Procedure:
-    """Rebuild a stored version (its data validated when it was published)."""
-    procedure, problems = check(Located(source, data), Context(agencies=agencies | {data["agency"]}, bpmn_dir=None))
+def procedure_from_data(data: dict[str, Any], source: str, agencies: set[str] | None = None) -> Procedure:
+    """Rebuild a procedure from data: a stored version (checked when published) or a test variant."""
+    procedure, problems = check(Located(source, data), Context(agencies=agencies, bpmn_dir=None))
     if procedure is None:
         raise ValueError("; ".join(str(p) for p in problems))
     return procedure

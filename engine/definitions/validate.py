@@ -39,7 +39,7 @@ _UNCONFIRMED_LABELS = {
 class Context:
     """What a definition may refer to: agencies, and where BPMN files live."""
 
-    agencies: set[str] = field(default_factory=set)
+    agencies: set[str] | None = field(default_factory=set)  # None: do not check (stored versions)
     bpmn_dir: Path | None = None
 
 
@@ -140,7 +140,7 @@ def _route_problems(
             problems.append(located.problem(where + ("kind",), "bước tiếp nhận (intake) phải là bước đầu tiên"))
         if step.kind == "return" and linear and any(t != END for t in step.outcomes.values()):
             problems.append(located.problem(where + ("kind",), "bước trả kết quả (return) phải kết thúc quy trình"))
-        if step.agency is not None and step.agency not in ctx.agencies:
+        if step.agency is not None and ctx.agencies is not None and step.agency not in ctx.agencies:
             problems.append(located.problem(where + ("agency",), f"cơ quan không xác định '{step.agency}' (khai báo trong workflows/agencies.yaml)"))
         for j, form in enumerate(step.forms):
             if form not in FORMS:  # the schema catches this too; kept for BPMN steps' clarity
@@ -214,7 +214,7 @@ def check(located: Located, ctx: Context) -> tuple[Procedure | None, list[Proble
     if problems:
         return None, problems
     data: dict[str, Any] = located.data
-    if data["agency"] not in ctx.agencies:
+    if ctx.agencies is not None and data["agency"] not in ctx.agencies:
         problems.append(located.problem(("agency",), f"cơ quan không xác định '{data['agency']}' (khai báo trong workflows/agencies.yaml)"))
     linear = isinstance(data["route"], list)
     raw_steps = data["route"] if linear else data["route"]["steps"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import engine.storage.accounts  # noqa: F401  (users and API tokens: api/, issue 4)
 from engine.storage.models import Base
 
 config = context.config

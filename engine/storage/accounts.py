@@ -1,0 +1,102 @@
+"""Staff accounts and API tokens.
+
+A user is one person at one agency (and, where it applies, one division) with
+one role. The user's ``id`` (the login name) is the actor id written into the
+audit log, so every action is attributed to a person. Passwords are stored as
+werkzeug hashes; API tokens only as the SHA-256 of the token, so a database
+dump does not leak usable tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..audit import Actor
+from .models import Base, UTCDateTime
+
+TOKEN_LIFETIME = timedelta(hours=12)
+# Roles that read but never act on a dossier's steps.
+READ_ONLY_ROLES = frozenset({"quality_officer", "analyst"})
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (Index("ix_users_agency_role", "agency_id", "role"),)
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)  # login name, the audit actor id
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(30))
+    agency_id: Mapped[str | None] = mapped_column(String(80))
+    division: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def actor(self) -> Actor:
+        return Actor(self.id, self.role, self.agency_id, name=self.name, unit=self.division)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.active) and check_password_hash(self.password_hash, password)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def upsert_user(session: Session, user_id: str, name: str, role: str, agency_id: str | None, password: str,
+                now: datetime, division: str | None = None) -> User:
+    """Create the user, or update name/role/agency/password of an existing one."""
+    user = session.get(User, user_id)
+    if user is None:
+        user = User(id=user_id, created_at=now, active=True)
+        session.add(user)
+    user.name, user.role, user.agency_id, user.division = name, role, agency_id, division
+    user.password_hash = hash_password(password)
+    return user
+
+
+def authenticate(session: Session, user_id: str, password: str) -> User | None:
+    user = session.get(User, user_id.strip())
+    if user is None or not user.check_password(password):
+        return None
+    return user
+
+
+def issue_token(session: Session, user: User, now: datetime, lifetime: timedelta = TOKEN_LIFETIME) -> tuple[str, ApiToken]:
+    """A new bearer token; only its digest is stored."""
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(token_hash=token_digest(token), user_id=user.id, created_at=now, expires_at=now + lifetime)
+    session.add(row)
+    return token, row
+
+
+def user_for_token(session: Session, token: str, now: datetime) -> User | None:
+    row = session.execute(
+        select(User).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_digest(token), ApiToken.expires_at > now, User.active.is_(True))
+    ).scalar_one_or_none()
+    return row
+
+
+__all__ = [
+    "READ_ONLY_ROLES", "TOKEN_LIFETIME", "ApiToken", "User", "authenticate", "hash_password", "issue_token",
+    "token_digest", "upsert_user", "user_for_token",
+]

@@ -1,0 +1,395 @@
+"""Every lifecycle path, end to end through the commands, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from engine import Conflict, Forbidden, IllegalTransition, InvalidCommand, NotFound
+from engine.audit import verify
+from engine.storage.models import AuditEvent, Dossier, IssuedForm, OutboxMessage, Task
+from tests.conftest import AGENCY, local
+
+APPLICANT = {"name": "Nguyễn Thị Hoa", "id_number": "004123456789", "phone": "0912345678"}
+INTAKE_CHECKS = ["complete", "scanned_signed"]
+
+
+def open_tasks(services, dossier_id):  # type: ignore[no-untyped-def]
+    with services.sessions() as session:
+        return list(session.execute(
+            select(Task).where(Task.dossier_id == dossier_id, Task.state.in_(("open", "waiting"))).order_by(Task.id)
+        ).scalars())
+
+
+def only_task(services, dossier_id, step=None):  # type: ignore[no-untyped-def]
+    tasks = open_tasks(services, dossier_id)
+    assert len(tasks) == 1, [t.step_id for t in tasks]
+    if step:
+        assert tasks[0].step_id == step
+    return tasks[0]
+
+
+def forms(services, dossier_id):  # type: ignore[no-untyped-def]
+    with services.sessions() as session:
+        return list(session.execute(select(IssuedForm).where(IssuedForm.dossier_id == dossier_id).order_by(IssuedForm.id)).scalars())
+
+
+def load(services, code):  # type: ignore[no-untyped-def]
+    with services.sessions() as session:
+        return session.execute(select(Dossier).where(Dossier.code == code)).scalar_one()
+
+
+def step(commands, services, staff, dossier, step_id, outcome=None, checks=(), role=None, **kwargs):  # type: ignore[no-untyped-def]
+    task = only_task(services, dossier.id, step_id)
+    actor = staff[role or task.role]
+    commands.claim(actor, task.id)
+    return commands.complete(actor, task.id, outcome, checks, **kwargs)
+
+
+def receive(commands, staff, code="1.001806"):  # type: ignore[no-untyped-def]
+    return commands.receive(staff["one_stop"], code, APPLICANT, "direct", [])
+
+
+def to_appraisal(commands, services, staff, dossier):  # type: ignore[no-untyped-def]
+    step(commands, services, staff, dossier, "intake", checks=INTAKE_CHECKS)
+    return step(commands, services, staff, dossier, "assign")
+
+
+def test_approval_path(commands, services, staff, clock):
+    clock.set(local(2026, 2, 12, 15, 30))  # Thursday before Tết 2026
+    dossier = receive(commands, staff)
+    assert dossier.status == "received"
+    assert dossier.code.startswith("CB.SYT-260212-")
+    assert dossier.due_at == local(2026, 3, 5, 15, 30)  # 10 working days around Tết (16–20/2 off)
+    intake = only_task(services, dossier.id, "intake")
+    assert intake.due_at == local(2026, 2, 13, 7, 30)  # after 15:00: start of the next working day
+    assert intake.role == "one_stop" and intake.agency_id == AGENCY
+
+    clock.set(local(2026, 2, 13, 8, 0))
+    dossier = step(commands, services, staff, dossier, "intake", checks=INTAKE_CHECKS)
+    assert dossier.status == "processing"
+    assign = only_task(services, dossier.id, "assign")
+    # 0.5 working day = 4 h from Fri 08:00: 08:00–11:30 (3.5 h), then 13:00–13:30.
+    assert assign.due_at == local(2026, 2, 13, 13, 30)
+    clock.set(local(2026, 2, 13, 9, 0))
+    step(commands, services, staff, dossier, "assign")
+    appraise = only_task(services, dossier.id, "appraise")
+    assert appraise.due_at == local(2026, 3, 3, 9, 0)  # 7 working days from Fri 13/2 09:00, Tết skipped
+    clock.set(local(2026, 2, 24, 10, 0))
+    step(commands, services, staff, dossier, "appraise", "propose_approval", ["conditions_checked"])
+    step(commands, services, staff, dossier, "review", "agree")
+    step(commands, services, staff, dossier, "approve", "sign")
+    dossier = step(commands, services, staff, dossier, "register")
+    assert dossier.status == "resolved" and dossier.result == "approved"
+    ret = only_task(services, dossier.id, "return")
+    assert ret.due_at is None  # "không tính thời gian"
+    clock.set(local(2026, 2, 25, 9, 0))
+    dossier = commands.return_result(staff["one_stop"], dossier.code)
+    assert dossier.status == "returned" and dossier.timeliness == "early"
+    assert open_tasks(services, dossier.id) == []
+    receipts = [f for f in forms(services, dossier.id) if f.form == "receipt"]
+    assert len(receipts) == 1 and receipts[0].form_number == "Mẫu 01" and receipts[0].regime == "nd118-2025"
+    assert receipts[0].content["due_at"] == local(2026, 3, 5, 15, 30).isoformat()
+    with services.sessions() as session:
+        actions = list(session.execute(select(AuditEvent.action).where(AuditEvent.dossier_id == dossier.id).order_by(AuditEvent.seq)).scalars())
+        assert actions[0] == "dossier.received"
+        assert actions.count("step.completed") == 7
+        assert actions[-1] == "status.return_result"
+        assert list(verify(session)) == []
+
+
+def test_assign_due_exact(commands, services, staff, clock):
+    clock.set(local(2026, 3, 2, 8, 0))
+    dossier = receive(commands, staff)
+    step(commands, services, staff, dossier, "intake", checks=INTAKE_CHECKS)
+    assign = only_task(services, dossier.id, "assign")
+    # 0.5 day = 4 h from Mon 08:00: 08:00–11:30 (3.5 h) then 13:00–13:30.
+    assert assign.due_at == local(2026, 3, 2, 13, 30)
+
+
+def test_supplement_restart(commands, services, staff, clock):
+    dossier = receive(commands, staff)
+    to_appraisal(commands, services, staff, dossier)
+    appraise = only_task(services, dossier.id, "appraise")
+    clock.set(local(2026, 3, 4, 10, 0))
+    with pytest.raises(InvalidCommand, match="thành phần cần bổ sung"):
+        commands.complete(staff["specialist"], appraise.id, "request_supplement")
+    dossier = commands.complete(
+        staff["specialist"], appraise.id, "request_supplement",
+        supplement_items=["Bản sao quyết định thành lập cơ sở", "Danh sách lao động là người khuyết tật"],
+    )
+    assert dossier.status == "awaiting_supplement"
+    waiting = only_task(services, dossier.id, "appraise")
+    assert waiting.state == "waiting"
+    notice = [f for f in forms(services, dossier.id) if f.form == "supplement_request"]
+    assert len(notice) == 1 and notice[0].form_number == "Mẫu 02"
+    assert notice[0].content["items"] == ["Bản sao quyết định thành lập cơ sở", "Danh sách lao động là người khuyết tật"]
+    with pytest.raises(IllegalTransition):  # one notice at a time: everything missing goes in it
+        commands.request_supplement(staff["specialist"], dossier.code, ["thêm"])
+
+    clock.set(local(2026, 3, 11, 14, 0))  # the complete supplement arrives a week later
+    dossier = commands.receive_supplement(staff["one_stop"], dossier.code, [{"id": "ds_lao_dong", "name": "Danh sách lao động"}])
+    assert dossier.status == "processing"
+    # restart: a fresh full deadline of 10 working days from Wed 11/3 14:00
+    assert dossier.due_at == local(2026, 3, 25, 14, 0)
+    assert dossier.statutory_due_at == dossier.due_at
+    resumed = only_task(services, dossier.id, "appraise")
+    assert resumed.state == "open"
+    assert resumed.due_at == local(2026, 3, 20, 14, 0)  # its own 7 days restart too
+
+
+def test_supplement_pause(commands, services, staff, clock):
+    clock.set(local(2026, 3, 2, 8, 0))
+    dossier = receive(commands, staff, "9.900001")  # same route, on_supplement: pause
+    due_before = dossier.due_at
+    to_appraisal(commands, services, staff, dossier)
+    appraise = only_task(services, dossier.id, "appraise")
+    clock.set(local(2026, 3, 3, 9, 0))
+    commands.complete(staff["specialist"], appraise.id, "request_supplement", supplement_items=["Giấy phép kinh doanh"])
+    clock.set(local(2026, 3, 5, 9, 0))  # waited exactly 2 working days (Tue 09:00 → Thu 09:00)
+    dossier = commands.receive_supplement(staff["one_stop"], dossier.code, ["giay_phep"])
+    assert dossier.due_at == services.calendar.add(due_before, 2, "working_days")
+    assert dossier.statutory_due_at == dossier.due_at
+
+
+def test_pause_due_values(commands, services, staff, clock):
+    """The same with concrete expected values, computed by hand."""
+    clock.set(local(2026, 3, 2, 8, 0))  # Mon 08:00, 10 days → Mon 16/3 08:00
+    dossier = receive(commands, staff, "9.900001")
+    assert dossier.due_at == local(2026, 3, 16, 8, 0)
+    to_appraisal(commands, services, staff, dossier)
+    appraise = only_task(services, dossier.id, "appraise")
+    clock.set(local(2026, 3, 3, 9, 0))
+    commands.complete(staff["specialist"], appraise.id, "request_supplement", supplement_items=["Giấy phép kinh doanh"])
+    clock.set(local(2026, 3, 5, 9, 0))
+    dossier = commands.receive_supplement(staff["one_stop"], dossier.code, ["giay_phep"])
+    assert dossier.due_at == local(2026, 3, 18, 8, 0)  # moved by the 2 working days spent waiting
+
+
+def test_refusal_at_intake(commands, services, staff):
+    dossier = commands.refuse_intake(staff["one_stop"], "1.001806", APPLICANT, ["Thủ tục không thuộc thẩm quyền giải quyết của Sở Y tế"])
+    assert dossier.status == "not_received" and dossier.due_at is None
+    assert open_tasks(services, dossier.id) == []
+    (refusal,) = forms(services, dossier.id)
+    assert refusal.form == "refusal" and refusal.form_number == "Mẫu 03"
+    assert refusal.content["reasons"] == ["Thủ tục không thuộc thẩm quyền giải quyết của Sở Y tế"]
+    with pytest.raises(InvalidCommand):
+        commands.refuse_intake(staff["one_stop"], "1.001806", APPLICANT, ["  "])
+
+
+def test_refusal_after_appraisal(commands, services, staff, clock):
+    dossier = receive(commands, staff)
+    to_appraisal(commands, services, staff, dossier)
+    with pytest.raises(Forbidden):
+        commands.refuse(staff["one_stop"], dossier.code, ["Không đủ điều kiện"])
+    dossier = commands.refuse(staff["director"], dossier.code, ["Cơ sở sử dụng dưới 30% lao động là người khuyết tật"])
+    assert dossier.status == "resolved" and dossier.result == "refused"
+    only_task(services, dossier.id, "return")
+    assert [f.form for f in forms(services, dossier.id)] == ["receipt", "refusal"]
+    dossier = commands.return_result(staff["one_stop"], dossier.code)
+    assert dossier.status == "returned" and dossier.result == "refused"
+
+
+def test_refusal_proposed_in_route(commands, services, staff):
+    dossier = receive(commands, staff)
+    to_appraisal(commands, services, staff, dossier)
+    step(commands, services, staff, dossier, "appraise", "propose_refusal", ["conditions_checked"])
+    step(commands, services, staff, dossier, "review", "agree")
+    step(commands, services, staff, dossier, "approve", "sign")
+    dossier = step(commands, services, staff, dossier, "register")
+    assert dossier.status == "resolved" and dossier.result == "refused"
+
+
+def test_send_back_loops(commands, services, staff):
+    dossier = receive(commands, staff)
+    to_appraisal(commands, services, staff, dossier)
+    step(commands, services, staff, dossier, "appraise", "propose_approval", ["conditions_checked"])
+    step(commands, services, staff, dossier, "review", "send_back")
+    again = only_task(services, dossier.id, "appraise")
+    assert again.claimed_by is None  # a fresh task for the re-appraisal
+
+
+def test_withdrawal(commands, services, staff):
+    dossier = receive(commands, staff)
+    to_appraisal(commands, services, staff, dossier)
+    dossier = commands.withdraw(staff["one_stop"], dossier.code, "Người nộp đề nghị rút hồ sơ")
+    assert dossier.status == "stopped"
+    assert open_tasks(services, dossier.id) == []
+    notice = forms(services, dossier.id)[-1]
+    assert notice.form == "stop_notice" and notice.content["reason"] == "Người nộp đề nghị rút hồ sơ"
+    with services.sessions() as session:
+        statuses = list(session.execute(select(AuditEvent.action).where(AuditEvent.dossier_id == dossier.id, AuditEvent.action.like("status.%")).order_by(AuditEvent.seq)).scalars())
+    assert statuses[-2:] == ["status.request_withdrawal", "status.stop"]
+    with pytest.raises(IllegalTransition):
+        commands.withdraw(staff["one_stop"], dossier.code, "lần nữa")
+
+
+def test_apology_once(commands, services, staff, clock):
+    clock.set(local(2026, 3, 2, 8, 0))
+    dossier = receive(commands, staff)  # due Mon 16/3 08:00
+    to_appraisal(commands, services, staff, dossier)
+    clock.set(local(2026, 3, 12, 10, 0))
+    new_due = local(2026, 3, 20, 16, 0)
+    dossier = commands.extend(staff["specialist"], dossier.code, new_due, "Cần xác minh thực tế tại cơ sở")
+    assert dossier.due_at == new_due
+    assert dossier.statutory_due_at == local(2026, 3, 16, 8, 0)  # the legal deadline is unchanged
+    apology = forms(services, dossier.id)[-1]
+    assert apology.form == "apology" and apology.form_number.startswith("Mẫu 04")
+    with pytest.raises(InvalidCommand, match="một lần"):
+        commands.extend(staff["specialist"], dossier.code, new_due + timedelta(days=3), "Lần hai")
+    # it still counts as late when returned
+    step(commands, services, staff, dossier, "appraise", "propose_approval", ["conditions_checked"])
+    step(commands, services, staff, dossier, "review", "agree")
+    step(commands, services, staff, dossier, "approve", "sign")
+    step(commands, services, staff, dossier, "register")
+    dossier = commands.return_result(staff["one_stop"], dossier.code)
+    assert dossier.timeliness == "late"
+
+
+def test_apology_too_late(commands, services, staff, clock):
+    clock.set(local(2026, 3, 2, 8, 0))
+    dossier = receive(commands, staff)  # due Mon 16/3 08:00
+    clock.set(local(2026, 3, 13, 9, 0))  # Fri 09:00: only 7.5 working hours left
+    with pytest.raises(InvalidCommand, match="01 ngày làm việc"):
+        commands.extend(staff["one_stop"], dossier.code, local(2026, 3, 20, 16, 0), "Chậm")
+    clock.set(local(2026, 3, 12, 17, 0))  # Thu 17:00: exactly one working day left → allowed
+    dossier = commands.extend(staff["one_stop"], dossier.code, local(2026, 3, 20, 16, 0), "Chậm")
+    assert dossier.extended_at is not None
+
+
+def test_transfer_of_competence(commands, services, staff):
+    dossier = receive(commands, staff)
+    to_appraisal(commands, services, staff, dossier)
+    before = load(services, dossier.code)
+    with pytest.raises(Forbidden):
+        commands.transfer_competence(staff["director"], dossier.code, "cb-so-noi-vu", "x")
+    dossier = commands.transfer_competence(staff["admin"], dossier.code, "cb-so-noi-vu", "Quyết định chuyển giao (thử nghiệm)")
+    assert dossier.agency_id == "cb-so-noi-vu"
+    assert dossier.received_at == before.received_at and dossier.due_at == before.due_at
+    task = only_task(services, dossier.id, "appraise")
+    assert task.agency_id == "cb-so-noi-vu" and task.due_at is not None
+    with pytest.raises(Forbidden):  # the old agency's specialist can no longer act
+        commands.claim(staff["specialist"], task.id)
+    from engine import Actor
+
+    successor = Actor("cv_noivu", "specialist", "cb-so-noi-vu")
+    commands.claim(successor, task.id)
+    with services.sessions() as session:
+        event = session.execute(select(AuditEvent).where(AuditEvent.action == "dossier.competence_transferred")).scalar_one()
+    assert event.before == {"agency": AGENCY}
+    assert event.after["legal_basis"] == "Quyết định chuyển giao (thử nghiệm)"
+
+
+def test_illegal_move_names_dossier(commands, services, staff):
+    dossier = receive(commands, staff)
+    with pytest.raises(IllegalTransition) as info:
+        commands.return_result(staff["one_stop"], dossier.code)
+    assert dossier.code in info.value.message and "received" in info.value.message
+    assert info.value.details == {"dossier": dossier.code, "status": "received", "move": "return_result"}
+
+
+def test_missing_checkpoint_changes_nothing(commands, services, staff):
+    dossier = receive(commands, staff)
+    task = only_task(services, dossier.id, "intake")
+    version = load(services, dossier.code).version
+    with pytest.raises(InvalidCommand) as info:
+        commands.complete(staff["one_stop"], task.id, None, ["complete"])
+    assert info.value.details["missing"] == ["scanned_signed"]
+    after = load(services, dossier.code)
+    assert after.version == version and after.status == "received"
+    assert only_task(services, dossier.id, "intake").state == "open"
+    with pytest.raises(InvalidCommand, match="không có kết quả"):
+        commands.complete(staff["one_stop"], task.id, "approve_everything", INTAKE_CHECKS)
+
+
+def test_permissions(commands, services, staff):
+    dossier = receive(commands, staff)
+    task = only_task(services, dossier.id, "intake")
+    with pytest.raises(Forbidden):
+        commands.claim(staff["specialist"], task.id)  # wrong role
+    with pytest.raises(Forbidden):
+        commands.request_supplement(staff["outsider"], dossier.code, ["x"])  # other agency
+    with pytest.raises(Forbidden):
+        commands.receive(staff["clerk"], "1.001806", APPLICANT)
+    with pytest.raises(NotFound):
+        commands.receive(staff["one_stop"], "9.999999", APPLICANT)
+    with pytest.raises(InvalidCommand):
+        commands.receive(staff["one_stop"], "1.001806", {"name": ""})
+    with pytest.raises(InvalidCommand):
+        commands.receive(staff["one_stop"], "1.001806", APPLICANT, channel="fax")
+
+
+def test_claimed_by_someone_else(commands, services, staff):
+    from engine import Actor
+
+    dossier = receive(commands, staff)
+    task = only_task(services, dossier.id, "intake")
+    commands.claim(staff["one_stop"], task.id)
+    colleague = Actor("one_stop2", "one_stop", AGENCY)
+    with pytest.raises(Conflict, match="one_stop1"):
+        commands.claim(colleague, task.id)
+
+
+def test_dossier_codes_daily_serial(commands, services, staff, clock):
+    clock.set(local(2026, 3, 2, 8, 0))
+    a = receive(commands, staff)
+    b = receive(commands, staff)
+    clock.set(local(2026, 3, 3, 8, 0))
+    c = receive(commands, staff)
+    assert (a.code, b.code, c.code) == ("CB.SYT-260302-0001", "CB.SYT-260302-0002", "CB.SYT-260303-0001")
+
+
+def test_unconfirmed_needs_permission(commands, services, staff):
+    services.settings.allow_unconfirmed = False
+    with pytest.raises(InvalidCommand, match="chưa được xác nhận"):
+        commands.receive(staff["one_stop"], "1.004946", APPLICANT)  # its total deadline is not in the decision
+    services.settings.allow_unconfirmed = True
+    assert commands.receive(staff["one_stop"], "1.004946", APPLICANT).status == "received"
+
+
+def test_hours_procedure(commands, services, staff, clock):
+    clock.set(local(2026, 3, 2, 9, 0))
+    dossier = commands.receive(staff["one_stop"], "1.004946", APPLICANT)
+    # 12 working hours: Mon 09:00–11:30 (2.5 h) + 13:00–17:00 (4 h) + Tue 07:30–11:30 (4 h) + 13:00–14:30 (1.5 h)
+    assert dossier.due_at == local(2026, 3, 3, 14, 30)
+
+
+def test_calendar_day_procedure(commands, services, staff, clock):
+    clock.set(local(2026, 3, 2, 9, 0))
+    dossier = commands.receive(staff["one_stop"], "1.014113", APPLICANT)  # 85 calendar days
+    assert dossier.due_at == local(2026, 5, 26, 9, 0)  # 2/3 + 85 days = Tue 26/5
+
+
+def test_chain_across_agencies(commands, services, staff):
+    from engine import Actor
+
+    dossier = commands.receive(staff["one_stop"], "2.000286", APPLICANT)
+    seen = []
+    for _ in range(20):
+        tasks = open_tasks(services, dossier.id)
+        if not tasks:
+            break
+        task = tasks[0]
+        seen.append((task.step_id, task.agency_id))
+        actor = Actor(f"{task.role}@{task.agency_id}", task.role, task.agency_id)
+        if task.kind == "return":
+            commands.return_result(actor, dossier.code)
+            continue
+        with services.sessions() as session:
+            spec = services.version(session, dossier.procedure_version_id).procedure.step(task.step_id)
+        outcome = next(o for o in spec.outcomes if o not in ("request_supplement", "send_back", "propose_refusal"))
+        commands.complete(actor, task.id, outcome, [c.id for c in spec.checkpoints])
+    agencies = [a for _, a in seen]
+    assert "cb-ubnd-xa" in agencies and "cb-so-y-te" in agencies and "cb-co-so-tro-giup-xa-hoi" in agencies
+    assert load(services, dossier.code).status == "returned"
+
+
+def test_outbox_rows_written_with_command(commands, services, staff):
+    services.settings.dispatch_outbox = False
+    dossier = receive(commands, staff)
+    with services.sessions() as session:
+        pending = list(session.execute(select(OutboxMessage).where(OutboxMessage.dossier_id == dossier.id)).scalars())
+    assert [m.handler for m in pending] == ["receipt"] and pending[0].processed_at is None
+    assert forms(services, dossier.id) == []
