@@ -24,6 +24,12 @@ if TYPE_CHECKING:
     from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
 
+STALE_MESSAGE = (
+    "Hồ sơ vừa được người khác cập nhật; thao tác của bạn chưa được ghi. Hãy tải lại và thử lại. "
+    "(The dossier was changed by someone else; nothing was saved.)"
+)
+
+
 @dataclass
 class Settings:
     allow_unconfirmed: bool = False  # accept dossiers for procedures whose deadline/route are unconfirmed
@@ -64,15 +70,11 @@ class Services:
         try:
             yield session
             session.commit()
-        except StaleDataError:
+        except (StaleDataError, IntegrityError) as exc:
+            # A stale dossier version, or a concurrent writer taking the same audit sequence:
+            # either way someone else changed the dossier first.
             session.rollback()
-            raise Conflict(
-                "Hồ sơ vừa được người khác cập nhật; thao tác của bạn chưa được ghi. Hãy tải lại và thử lại. "
-                "(The dossier was changed by someone else; nothing was saved.)"
-            ) from None
-        except IntegrityError as exc:
-            session.rollback()
-            raise Conflict(f"Dữ liệu vừa bị thay đổi đồng thời; thao tác chưa được ghi. ({exc.orig})") from None
+            raise Conflict(STALE_MESSAGE, cause=type(exc).__name__) from None
         except BaseException:
             session.rollback()
             raise

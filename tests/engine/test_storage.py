@@ -1,0 +1,199 @@
+"""Storage guarantees: optimistic locking, the audit chain, the outbox — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import select, text, update
+
+import engine.route as route_module
+from engine import Commands, Conflict, Services, dispatch_pending
+from engine.audit import verify
+from engine.outbox import HANDLERS
+from engine.storage.db import session_factory
+from engine.storage.models import AuditEvent, Dossier, IssuedForm, OutboxMessage
+from tests.engine.test_lifecycle import APPLICANT, INTAKE_CHECKS, load, only_task
+
+
+def second_services(services: Services) -> Services:
+    """Another 'process' on the same database: its own engine, pool and caches."""
+    from engine.storage.db import make_engine
+
+    bind = services.sessions.kw["bind"]
+    other = make_engine(bind.url.render_as_string(hide_password=False), **(
+        {"connect_args": {"options": f"-c search_path={_schema(services)}"}} if bind.dialect.name == "postgresql" else {}
+    ))
+    return Services(session_factory(other), services.calendar, services.clock, services.settings)
+
+
+def _schema(services: Services) -> str:
+    with services.sessions() as session:
+        return session.execute(text("SELECT current_schema()")).scalar_one()
+
+
+def test_concurrent_completion_one_wins(services, commands, staff, monkeypatch):
+    """Two processes complete the same step at the same moment: exactly one succeeds."""
+    dossier = commands.receive(staff["one_stop"], "1.001806", APPLICANT)
+    task = only_task(services, dossier.id, "intake")
+    other = Commands(second_services(services))
+    both_loaded = threading.Barrier(2, timeout=20)
+    real_complete = route_module.complete
+
+    def complete_after_both_loaded(workflow, spiff_id, outcome):  # type: ignore[no-untyped-def]
+        both_loaded.wait()  # both commands have read the dossier at the same version
+        real_complete(workflow, spiff_id, outcome)
+
+    monkeypatch.setattr(route_module, "complete", complete_after_both_loaded)
+    results: dict[str, object] = {}
+
+    def run(name: str, cmd: Commands) -> None:
+        try:
+            results[name] = cmd.complete(staff["one_stop"], task.id, None, INTAKE_CHECKS)
+        except Exception as exc:  # noqa: BLE001
+            results[name] = exc
+
+    threads = [threading.Thread(target=run, args=("a", commands)), threading.Thread(target=run, args=("b", other))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    outcomes = sorted(type(r).__name__ for r in results.values())
+    assert outcomes == ["Conflict", "Dossier"], results
+    loser = next(r for r in results.values() if isinstance(r, Conflict))
+    assert "người khác" in loser.message
+    # the winner's change is whole, the loser's left nothing
+    after = load(services, dossier.code)
+    assert after.status == "processing"
+    with services.sessions() as session:
+        completed = session.execute(select(AuditEvent).where(AuditEvent.dossier_id == dossier.id, AuditEvent.action == "step.completed")).scalars().all()
+        assert len(completed) == 1
+        assert list(verify(session)) == []
+    only_task(services, dossier.id, "assign")
+
+
+def test_stale_expected_version(services, commands, staff):
+    dossier = commands.receive(staff["one_stop"], "1.001806", APPLICANT)
+    task = only_task(services, dossier.id, "intake")
+    shown = load(services, dossier.code).version
+    commands.claim(staff["one_stop"], task.id)  # the dossier moved on since it was shown
+    with pytest.raises(Conflict, match="đã thay đổi"):
+        commands.complete(staff["one_stop"], task.id, None, INTAKE_CHECKS, expected_version=shown)
+
+
+def test_completing_a_completed_step_is_a_conflict(services, commands, staff):
+    dossier = commands.receive(staff["one_stop"], "1.001806", APPLICANT)
+    task = only_task(services, dossier.id, "intake")
+    commands.complete(staff["one_stop"], task.id, None, INTAKE_CHECKS)
+    with pytest.raises(Conflict, match="đã được one_stop1 hoàn thành"):
+        commands.complete(staff["one_stop"], task.id, None, INTAKE_CHECKS)
+
+
+def test_audit_verify_detects_edit(services, commands, staff):
+    dossier = commands.receive(staff["one_stop"], "1.001806", APPLICANT)
+    task = only_task(services, dossier.id, "intake")
+    commands.complete(staff["one_stop"], task.id, None, INTAKE_CHECKS)
+    with services.sessions() as session:
+        assert list(verify(session)) == []
+        events = session.execute(select(AuditEvent).where(AuditEvent.dossier_id == dossier.id).order_by(AuditEvent.seq)).scalars().all()
+        target = events[2]
+        session.execute(update(AuditEvent).where(AuditEvent.id == target.id).values(actor="someone_else"))
+        session.commit()
+        breaks = list(verify(session))
+    assert len(breaks) == 1
+    assert breaks[0].event_id == target.id and "nội dung đã bị sửa" in breaks[0].reason
+
+
+def test_audit_verify_detects_removed_last_event(services, commands, staff):
+    dossier = commands.receive(staff["one_stop"], "1.001806", APPLICANT)
+    with services.sessions() as session:
+        last = session.execute(select(AuditEvent).where(AuditEvent.dossier_id == dossier.id).order_by(AuditEvent.seq.desc())).scalars().first()
+        session.delete(last)
+        session.commit()
+        breaks = list(verify(session))
+    assert len(breaks) == 1 and breaks[0].chain == dossier.code and "bị xóa" in breaks[0].reason
+
+
+def test_audit_cli_verify(services, commands, staff, monkeypatch):
+    from click.testing import CliRunner
+
+    from api import create_app
+    from api.cli import cli
+
+    commands.receive(staff["one_stop"], "1.001806", APPLICANT)
+    app = create_app(services=services)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["audit", "verify"], obj=_script_info(app))
+    assert result.exit_code == 0, result.output
+    with services.sessions() as session:
+        session.execute(update(AuditEvent).where(AuditEvent.seq == 1).values(after={"forged": True}))
+        session.commit()
+    result = runner.invoke(cli, ["audit", "verify"], obj=_script_info(app))
+    assert result.exit_code == 1 and "hash không khớp" in result.output
+
+
+def _script_info(app):  # type: ignore[no-untyped-def]
+    from flask.cli import ScriptInfo
+
+    return ScriptInfo(create_app=lambda: app)
+
+
+def test_outbox_exactly_once_across_a_crash(services, commands, staff, monkeypatch):
+    """The process dies after the commit: the side effect still happens, once."""
+    services.settings.dispatch_outbox = False  # commit, then "crash" before handling
+    dossier = commands.receive(staff["one_stop"], "1.001806", APPLICANT)
+    real = HANDLERS["receipt"]
+    calls = {"n": 0}
+
+    def dies_halfway(ctx, message):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        real(ctx, message)  # writes the form row…
+        raise RuntimeError("process killed")  # …and dies before commit
+
+    monkeypatch.setitem(HANDLERS, "receipt", dies_halfway)
+    assert dispatch_pending(services) == 1
+    with services.sessions() as session:
+        assert session.execute(select(IssuedForm).where(IssuedForm.dossier_id == dossier.id)).first() is None
+        message = session.execute(select(OutboxMessage).where(OutboxMessage.dossier_id == dossier.id)).scalar_one()
+        assert message.processed_at is None and message.attempts == 1 and "process killed" in message.last_error
+        message.available_at = services.now()  # skip the back-off
+        session.commit()
+    monkeypatch.setitem(HANDLERS, "receipt", real)
+    assert dispatch_pending(services) == 1
+    assert dispatch_pending(services) == 0  # nothing left: never twice
+    with services.sessions() as session:
+        issued = session.execute(select(IssuedForm).where(IssuedForm.dossier_id == dossier.id)).scalars().all()
+    assert len(issued) == 1 and issued[0].form == "receipt"
+
+
+def test_two_workers_do_not_double_handle(services, commands, staff):
+    services.settings.dispatch_outbox = False
+    for _ in range(5):
+        commands.receive(staff["one_stop"], "1.001806", APPLICANT)
+    other = second_services(services)
+    threads = [threading.Thread(target=dispatch_pending, args=(s,)) for s in (services, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    with services.sessions() as session:
+        assert session.execute(text("SELECT COUNT(*) FROM issued_forms")).scalar_one() == 5
+        assert session.execute(text("SELECT COUNT(*) FROM outbox WHERE processed_at IS NULL")).scalar_one() == 0
+        numbers = sorted(session.execute(select(IssuedForm.number)).scalars())
+    assert len(set(numbers)) == 5
+
+
+def test_failed_command_writes_nothing(services, commands, staff, monkeypatch):
+    """A failure after some rows were written rolls everything back."""
+    import engine.commands as commands_module
+
+    def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(commands_module.route, "start", boom)
+    with pytest.raises(RuntimeError):
+        commands.receive(staff["one_stop"], "1.001806", APPLICANT)
+    with services.sessions() as session:
+        assert session.execute(select(Dossier)).first() is None
+        assert session.execute(select(AuditEvent)).first() is None
+        assert session.execute(select(OutboxMessage)).first() is None
