@@ -1,0 +1,65 @@
+"""JSON errors with a stable code and a message in Vietnamese and English.
+
+The body of every error of the REST API::
+
+    {"error": {"code": "conflict", "message": "<tiếng Việt>", "message_en": "<English>", "details": {...}}}
+
+``code`` is stable (clients branch on it); ``message`` is the engine's own
+Vietnamese sentence when there is one (it names the dossier, the step, the
+person), ``message_en`` the English meaning of the code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+from engine import DomainError
+from engine.audit import jsonable
+
+# code -> (HTTP status, Vietnamese default, English)
+CODES: dict[str, tuple[int, str, str]] = {
+    "bad_request": (400, "Yêu cầu không hợp lệ: nội dung phải là JSON.", "Malformed request: the body must be JSON."),
+    "validation_error": (422, "Dữ liệu gửi lên không đúng lược đồ.", "The request body does not match its schema."),
+    "unauthorized": (401, "Cần đăng nhập: hãy gửi mã truy cập (Bearer token) hợp lệ.",
+                     "Authentication required: send a valid bearer token."),
+    "invalid_credentials": (401, "Sai tên đăng nhập hoặc mật khẩu.", "Wrong user name or password."),
+    "forbidden": (403, "Bạn không có quyền thực hiện thao tác này; không có gì thay đổi.",
+                  "You may not see or do this; nothing was changed."),
+    "not_found": (404, "Không tìm thấy.", "Not found."),
+    "method_not_allowed": (405, "Phương thức không được hỗ trợ.", "Method not allowed."),
+    "conflict": (409, "Hồ sơ vừa được người khác cập nhật; thao tác của bạn chưa được ghi. Hãy tải lại.",
+                 "Someone else changed this dossier or completed this step first; nothing was saved. Reload and try again."),
+    "illegal_transition": (409, "Trạng thái hiện tại của hồ sơ không cho phép thao tác này.",
+                           "The dossier's current status does not allow this action; nothing was changed."),
+    "invalid_command": (422, "Không thực hiện được thao tác với dữ liệu đã nhập.",
+                        "The action cannot be carried out as given (missing checkpoint, unknown outcome, bad value)."),
+    "invalid_definition": (422, "Định nghĩa thủ tục không hợp lệ.", "The procedure definition does not validate."),
+    "internal_error": (500, "Lỗi hệ thống; thao tác chưa được ghi.", "Internal error; nothing was saved."),
+}
+
+
+def error_body(code: str, message: str | None = None, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    _, vi, en = CODES.get(code, CODES["internal_error"])
+    return {"error": {"code": code, "message": message or vi, "message_en": en, "details": jsonable(details or {})}}
+
+
+def error_response(code: str, message: str | None = None, details: dict[str, Any] | None = None,
+                   status: int | None = None) -> Any:
+    response = jsonify(error_body(code, message, details))
+    response.status_code = status or CODES.get(code, CODES["internal_error"])[0]
+    if response.status_code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="motcua"'
+    return response
+
+
+def from_domain(exc: DomainError) -> Any:
+    return error_response(exc.code, exc.message, dict(exc.details), exc.http_status)
+
+
+def from_http(exc: HTTPException) -> Any:
+    code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+            409: "conflict", 422: "validation_error"}.get(exc.code or 500, "internal_error")
+    return error_response(code, None, {}, exc.code)

@@ -1,0 +1,193 @@
+"""The REST operations' registry and the OpenAPI 3.1 document built from it.
+
+``operation`` both registers a Flask route and records what the document
+says about it: the path, the request schema (``api/schemas.REQUESTS``) the
+body is validated against, the response schema, the query parameters and the
+error codes. One declaration, so the route table, the validation and
+``/api/v1/openapi.json`` always agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, request
+from jsonschema import Draft202012Validator
+
+from . import schemas
+from .auth import load_bearer_user
+from .errors import CODES, error_response
+
+VERSION = "1.0.0"
+INT_PARAMS = {"task_id": "ID của việc (task).", "form_id": "ID của phiếu đã phát hành."}
+STR_PARAMS = {
+    "ref": "ID số hoặc mã hồ sơ, ví dụ CB.SYT-260302-0001.",
+    "code": "Mã (hồ sơ hoặc thủ tục).",
+}
+VALIDATORS = {name: Draft202012Validator(schema) for name, schema in schemas.REQUESTS.items()}
+
+
+@dataclass
+class Operation:
+    method: str
+    path: str
+    endpoint: str
+    summary: str
+    tag: str
+    body: str | None
+    response: str | None
+    status: int
+    auth: bool
+    query: list[dict[str, Any]]
+    errors: list[str] = field(default_factory=list)
+    description: str = ""
+
+
+OPERATIONS: list[Operation] = []
+
+
+def to_json(value: Any) -> Any:
+    """Datetimes as ISO 8601 in Vietnam time (+07:00), dates as ISO dates."""
+    if isinstance(value, datetime):
+        return value.astimezone(current_app.extensions["motcua"].calendar.tz).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    return value
+
+
+def _flask_rule(path: str) -> str:
+    def repl(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return f"<int:{name}>" if name in INT_PARAMS else f"<{name}>"
+
+    return re.sub(r"\{(\w+)\}", repl, path)
+
+
+def _validation_errors(name: str, body: Any) -> list[dict[str, str]]:
+    found = []
+    for err in sorted(VALIDATORS[name].iter_errors(body), key=lambda e: list(e.absolute_path)):
+        pointer = "/" + "/".join(str(p) for p in err.absolute_path)
+        found.append({"path": pointer, "message": err.message})
+    return found
+
+
+def operation(bp: Blueprint, method: str, path: str, *, summary: str, tag: str, body: str | None = None,
+              response: str | None = None, status: int = 200, auth: bool = True,
+              query: list[dict[str, Any]] | None = None, errors: tuple[str, ...] = (),
+              description: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if auth:
+                user = load_bearer_user()
+                if user is None:
+                    return error_response("unauthorized")
+                g.user = user
+            if body is not None:
+                data = request.get_json(silent=True)
+                if data is None and request.content_length in (None, 0) and not request.data:
+                    data = {}
+                if not isinstance(data, dict):
+                    return error_response("bad_request")
+                problems = _validation_errors(body, data)
+                if problems:
+                    first = problems[0]
+                    message = f"Dữ liệu không hợp lệ tại {first['path']}: {first['message']}"
+                    return error_response("validation_error", message, {"errors": problems})
+                kwargs["body"] = data
+            result = view(*args, **kwargs)
+            code = status
+            if isinstance(result, tuple):
+                result, code = result
+            response = jsonify(to_json(result))
+            response.status_code = code
+            return response
+
+        endpoint = view.__name__
+        bp.add_url_rule(_flask_rule(path), endpoint, wrapper, methods=[method])
+        OPERATIONS.append(Operation(method.lower(), path, endpoint, summary, tag, body, response, status, auth,
+                                    list(query or []), list(errors), description or (view.__doc__ or "").strip()))
+        return wrapper
+
+    return decorate
+
+
+def _error_ref(code: str) -> dict[str, Any]:
+    status, vi, en = CODES[code]
+    return {"description": f"{code}: {vi} / {en}",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def document(server_url: str = "/api/v1") -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every registered operation."""
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        parameters = []
+        for name in re.findall(r"\{(\w+)\}", op.path):
+            kind = "integer" if name in INT_PARAMS else "string"
+            parameters.append({"name": name, "in": "path", "required": True, "schema": {"type": kind},
+                               "description": INT_PARAMS.get(name) or STR_PARAMS.get(name, name)})
+        parameters.extend(op.query)
+        entry: dict[str, Any] = {
+            "operationId": op.endpoint, "summary": op.summary, "tags": [op.tag],
+            "responses": {},
+        }
+        if op.description:
+            entry["description"] = op.description
+        if parameters:
+            entry["parameters"] = parameters
+        if op.auth:
+            entry["security"] = [{"bearerAuth": []}]
+        else:
+            entry["security"] = []
+        if op.body:
+            entry["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{op.body}"}}}}
+        ok: dict[str, Any] = {"description": "OK"}
+        if op.response:
+            ok["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{op.response}"}}}
+        entry["responses"][str(op.status)] = ok
+        codes = list(op.errors)
+        if op.auth:
+            codes.insert(0, "unauthorized")
+        if op.body:
+            codes[:0] = ["bad_request", "validation_error"]
+        by_status: dict[int, list[str]] = {}
+        for code in dict.fromkeys(codes):
+            by_status.setdefault(CODES[code][0], []).append(code)
+        for http_status, names in sorted(by_status.items()):
+            ref = _error_ref(names[0])
+            ref["description"] = "; ".join(_error_ref(n)["description"] for n in names)
+            entry["responses"][str(http_status)] = ref
+        paths.setdefault(op.path, {})[op.method] = entry
+    components = {name: schema for name, schema in schemas.REQUESTS.items()}
+    components.update(schemas.RESPONSES)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "MotCua REST API",
+            "version": VERSION,
+            "description": (
+                "API của hệ thống một cửa MotCua: thủ tục, hồ sơ, việc cần xử lý, tra cứu công khai. "
+                "Lỗi trả về JSON với mã ổn định (code), thông báo tiếng Việt (message) và tiếng Anh (message_en). "
+                "Danh sách có phân trang (page, per_page)."
+            ),
+        },
+        "servers": [{"url": server_url}],
+        "tags": [{"name": t} for t in dict.fromkeys(op.tag for op in OPERATIONS)],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "Mã lấy từ POST /auth/token."}},
+        },
+    }

@@ -1,0 +1,154 @@
+"""How things read to a Vietnamese user: labels, local times, working time left.
+
+Everything a user reads comes through here or a template; codes stay English.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from engine.definitions import FORMS, ROLES
+from engine.lifecycle import STATUSES
+
+CHANNELS = {"direct": "Trực tiếp", "postal": "Bưu chính công ích", "online": "Trực tuyến"}
+OUTCOMES = {
+    "done": "Hoàn thành",
+    "propose_approval": "Đề xuất phê duyệt",
+    "propose_refusal": "Đề xuất từ chối",
+    "request_supplement": "Yêu cầu bổ sung hồ sơ",
+    "agree": "Đồng ý, trình ký",
+    "approve": "Phê duyệt",
+    "sign": "Ký duyệt",
+    "send_back": "Trả lại bước trước",
+    "reject": "Không đồng ý",
+}
+TIMELINESS = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn"}
+RESULTS = {"approved": "Giải quyết (chấp thuận)", "refused": "Từ chối giải quyết"}
+TASK_STATES = {"open": "Đang chờ xử lý", "waiting": "Tạm dừng chờ bổ sung", "completed": "Đã xong", "cancelled": "Đã hủy"}
+LEVELS = {"central": "Trung ương", "province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
+ONLINE_MODES = {"full": "Toàn trình", "partial": "Một phần", "none": "Không cung cấp trực tuyến"}
+FIELDS = {
+    "bao-tro-xa-hoi": "Bảo trợ xã hội",
+    "tre-em": "Trẻ em",
+    "phong-chong-te-nan-xa-hoi": "Phòng, chống tệ nạn xã hội",
+    "cong-chuc-vien-chuc": "Công chức, viên chức",
+    "thanh-nien": "Thanh niên",
+    "van-thu-luu-tru": "Văn thư, lưu trữ",
+    "nguoi-co-cong": "Người có công",
+    "viec-lam": "Việc làm",
+    "giao-duc-nghe-nghiep": "Giáo dục nghề nghiệp",
+    "an-toan-ve-sinh-lao-dong": "An toàn, vệ sinh lao động",
+    "giam-ngheo": "Giảm nghèo",
+    "lao-dong-tien-luong": "Lao động – tiền lương",
+}
+ACTIONS = {
+    "dossier.received": "Tiếp nhận hồ sơ",
+    "dossier.registered": "Ghi nhận hồ sơ",
+    "dossier.refused_at_intake": "Từ chối tiếp nhận",
+    "dossier.extended": "Xin lỗi, hẹn lại ngày trả kết quả",
+    "dossier.competence_transferred": "Chuyển thẩm quyền giải quyết",
+    "task.claimed": "Nhận xử lý",
+    "step.completed": "Hoàn thành bước",
+    "tasks.ready": "Chuyển bước tiếp theo",
+    "supplement.received": "Nhận hồ sơ bổ sung",
+    "status.receive": "Chuyển trạng thái: tiếp nhận",
+    "status.start_processing": "Chuyển trạng thái: đang xử lý",
+    "status.request_supplement": "Yêu cầu bổ sung hồ sơ",
+    "status.receive_supplement": "Chuyển trạng thái: đã bổ sung",
+    "status.request_withdrawal": "Công dân yêu cầu rút hồ sơ",
+    "status.stop": "Dừng xử lý",
+    "status.resolve": "Hoàn thành xử lý",
+    "status.return_result": "Trả kết quả",
+}
+UNCONFIRMED = "đang cập nhật"
+
+
+def status_label(status: str) -> str:
+    return STATUSES.get(status, (0, status))[1]
+
+
+def role_label(role: str) -> str:
+    return ROLES.get(role, "Hệ thống" if role == "system" else role)
+
+
+def form_title(form: str) -> str:
+    return FORMS.get(form, form)
+
+
+def local(moment: datetime | date | None, tz: Any, fmt: str = "%H:%M %d/%m/%Y") -> str:
+    if moment is None:
+        return "—"
+    if isinstance(moment, datetime):
+        return moment.astimezone(tz).strftime(fmt)
+    return moment.strftime("%d/%m/%Y")
+
+
+def weekday(moment: datetime, tz: Any) -> str:
+    names = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
+    return names[moment.astimezone(tz).weekday()]
+
+
+def working_span(seconds: int, seconds_per_day: int) -> str:
+    """'2 ngày 3 giờ 15 phút' of working time (a working day is the office day, 8 h by default)."""
+    seconds = max(0, int(seconds))
+    days, rest = divmod(seconds, seconds_per_day)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = []
+    if days:
+        parts.append(f"{days} ngày")
+    if hours:
+        parts.append(f"{hours} giờ")
+    if minutes and not days:
+        parts.append(f"{minutes} phút")
+    return " ".join(parts) if parts else "dưới 1 phút"
+
+
+def time_left(due: datetime | None, now: datetime, calendar: Any, closed: bool = False) -> dict[str, str]:
+    """Working time left until ``due``: text and a CSS class (ok, soon, overdue, none)."""
+    if closed:
+        return {"text": "", "css": "none"}
+    if due is None:
+        return {"text": "Không tính thời gian", "css": "none"}
+    spd = calendar.seconds_per_day
+    if now >= due:
+        late = calendar.working_seconds_between(due, now)
+        return {"text": f"Quá hạn {working_span(late, spd)} làm việc" if late else "Vừa đến hạn", "css": "overdue"}
+    left = calendar.working_seconds_between(now, due)
+    css = "soon" if left < spd else "ok"
+    return {"text": f"Còn {working_span(left, spd)} làm việc", "css": css}
+
+
+def duration_label(value: dict[str, Any] | str | None) -> str:
+    if not value:
+        return UNCONFIRMED
+    if value == "not_counted":
+        return "Không tính thời gian"
+    if isinstance(value, dict):
+        for unit, word in (("working_days", "ngày làm việc"), ("working_hours", "giờ làm việc"), ("calendar_days", "ngày")):
+            if unit in value:
+                amount = value[unit]
+                text = f"{amount:g}" if isinstance(amount, float) else str(amount)
+                return f"{text.replace('.', ',')} {word}"
+    return str(value)
+
+
+def money(amount: Any) -> str:
+    if amount is None:
+        return UNCONFIRMED
+    return f"{int(amount):,}".replace(",", ".") + " đồng"
+
+
+def field_label(slug: str) -> str:
+    return FIELDS.get(slug, slug)
+
+
+def register(app: Any) -> None:
+    """Jinja filters and globals for the templates."""
+    app.jinja_env.globals.update(
+        CHANNELS=CHANNELS, OUTCOMES=OUTCOMES, TIMELINESS=TIMELINESS, RESULTS=RESULTS, TASK_STATES=TASK_STATES,
+        LEVELS=LEVELS, ONLINE_MODES=ONLINE_MODES, ACTIONS=ACTIONS, UNCONFIRMED=UNCONFIRMED,
+        status_label=status_label, role_label=role_label, form_title=form_title, field_label=field_label,
+        duration_label=duration_label, money=money, STATUSES=STATUSES,
+    )

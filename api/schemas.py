@@ -1,0 +1,261 @@
+"""JSON Schemas (draft 2020-12) of the REST API: request bodies, responses, query parameters.
+
+These dicts are the single source. ``api/rest.py`` validates every request
+body against ``REQUESTS[name]`` with ``jsonschema`` and ``api/openapi.py``
+puts the very same dicts into ``/api/v1/openapi.json`` (OpenAPI 3.1 uses
+JSON Schema 2020-12 as it is), so the document cannot drift from what the
+server accepts. Sub-schemas are inlined (no ``$ref``) so each request schema
+validates on its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.definitions import ROLES
+from engine.lifecycle import STATUSES
+
+_TEXT = {"type": "string", "minLength": 1, "maxLength": 2000}
+_SHORT = {"type": "string", "maxLength": 500}
+_LINES = {"type": "array", "items": _TEXT, "minItems": 1, "maxItems": 100}
+_PROCEDURE_CODE = {"type": "string", "pattern": r"^[0-9]\.[0-9]{6}$", "description": "Mã TTHC quốc gia, ví dụ 1.001806."}
+_CHANNEL = {"enum": ["direct", "postal", "online"], "default": "direct",
+            "description": "Hình thức nộp: direct (trực tiếp), postal (bưu chính), online (trực tuyến)."}
+_DATETIME = {"type": "string", "format": "date-time"}
+_NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+
+APPLICANT: dict[str, Any] = {
+    "type": "object",
+    "description": "Người nộp hồ sơ (tổ chức, cá nhân).",
+    "required": ["name"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+        "id_number": {"type": "string", "maxLength": 40, "description": "Số định danh cá nhân / CCCD."},
+        "phone": {"type": "string", "maxLength": 40},
+        "email": {"type": "string", "maxLength": 200},
+        "address": {"type": "string", "maxLength": 500},
+        "organisation": {"type": "string", "maxLength": 300},
+    },
+    "additionalProperties": False,
+}
+
+DOCUMENT: dict[str, Any] = {
+    "description": "Một thành phần hồ sơ: id trong danh mục của thủ tục, hoặc giấy tờ khác có tên.",
+    "oneOf": [
+        {"type": "string", "minLength": 1, "maxLength": 60},
+        {
+            "type": "object",
+            "required": ["id"],
+            "properties": {
+                "id": {"type": "string", "minLength": 1, "maxLength": 60},
+                "name": {"type": "string", "maxLength": 500},
+                "originals": {"type": "integer", "minimum": 0, "maximum": 99},
+                "copies": {"type": "integer", "minimum": 0, "maximum": 99},
+                "note": _SHORT,
+            },
+            "additionalProperties": False,
+        },
+    ],
+}
+_DOCUMENTS = {"type": "array", "items": DOCUMENT, "maxItems": 100}
+
+REQUESTS: dict[str, dict[str, Any]] = {
+    "TokenRequest": {
+        "type": "object",
+        "required": ["username", "password"],
+        "properties": {"username": {"type": "string", "minLength": 1, "maxLength": 80},
+                       "password": {"type": "string", "minLength": 1, "maxLength": 200}},
+        "additionalProperties": False,
+    },
+    "ReceiveDossier": {
+        "type": "object",
+        "description": "Tiếp nhận hồ sơ đầy đủ (Mẫu 01: giấy tiếp nhận và hẹn trả kết quả).",
+        "required": ["procedure_code", "applicant"],
+        "properties": {"procedure_code": _PROCEDURE_CODE, "applicant": APPLICANT, "channel": _CHANNEL,
+                       "documents": _DOCUMENTS, "note": _SHORT},
+        "additionalProperties": False,
+    },
+    "RefuseIntake": {
+        "type": "object",
+        "description": "Từ chối tiếp nhận (Mẫu 03), kèm lý do.",
+        "required": ["procedure_code", "applicant", "reasons"],
+        "properties": {"procedure_code": _PROCEDURE_CODE, "applicant": APPLICANT, "channel": _CHANNEL,
+                       "documents": _DOCUMENTS, "reasons": _LINES},
+        "additionalProperties": False,
+    },
+    "IntakeSupplement": {
+        "type": "object",
+        "description": "Hồ sơ chưa đầy đủ khi tiếp nhận: yêu cầu bổ sung (Mẫu 02), liệt kê mọi thành phần còn thiếu.",
+        "required": ["procedure_code", "applicant", "items"],
+        "properties": {"procedure_code": _PROCEDURE_CODE, "applicant": APPLICANT, "channel": _CHANNEL,
+                       "documents": _DOCUMENTS, "items": _LINES, "reason": _SHORT},
+        "additionalProperties": False,
+    },
+    "CompleteTask": {
+        "type": "object",
+        "description": "Hoàn thành một bước với kết quả và các nội dung kiểm tra đã xác nhận.",
+        "properties": {
+            "outcome": {"type": "string", "minLength": 1, "maxLength": 60,
+                        "description": "Kết quả của bước (mặc định: kết quả đầu tiên)."},
+            "checkpoints": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 60},
+                            "uniqueItems": True, "maxItems": 50},
+            "note": _SHORT,
+            "supplement_items": {"type": "array", "items": _TEXT, "maxItems": 100,
+                                 "description": "Khi outcome là request_supplement: các thành phần cần bổ sung."},
+            "expected_version": {"type": "integer", "minimum": 1,
+                                 "description": "Phiên bản hồ sơ mà người dùng đang xem; khác thì trả 409."},
+        },
+        "additionalProperties": False,
+    },
+    "SupplementRequest": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": _LINES, "reason": _SHORT},
+        "additionalProperties": False,
+    },
+    "SupplementReceipt": {
+        "type": "object",
+        "properties": {"documents": _DOCUMENTS, "note": _SHORT},
+        "additionalProperties": False,
+    },
+    "Refusal": {
+        "type": "object",
+        "required": ["reasons"],
+        "properties": {"reasons": _LINES},
+        "additionalProperties": False,
+    },
+    "Withdrawal": {
+        "type": "object",
+        "required": ["reason"],
+        "properties": {"reason": _TEXT},
+        "additionalProperties": False,
+    },
+    "Extension": {
+        "type": "object",
+        "description": "Xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04): chỉ một lần, chậm nhất 01 ngày làm việc trước hạn.",
+        "required": ["new_due_at", "reason"],
+        "properties": {"new_due_at": {**_DATETIME, "description": "ISO 8601 có múi giờ, ví dụ 2026-03-20T16:00:00+07:00."},
+                       "reason": _TEXT},
+        "additionalProperties": False,
+    },
+    "ReturnResult": {
+        "type": "object",
+        "properties": {"note": _SHORT},
+        "additionalProperties": False,
+    },
+}
+
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "message_en"],
+            "properties": {
+                "code": {"type": "string", "description": "Mã lỗi ổn định (stable code)."},
+                "message": {"type": "string", "description": "Thông báo tiếng Việt."},
+                "message_en": {"type": "string", "description": "English message."},
+                "details": {"type": "object"},
+            },
+        }
+    },
+}
+
+
+def _page(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total", "pages"],
+        "properties": {"items": {"type": "array", "items": item}, "page": {"type": "integer"},
+                       "per_page": {"type": "integer"}, "total": {"type": "integer"}, "pages": {"type": "integer"}},
+    }
+
+
+_USER = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "role": {"enum": sorted(ROLES)},
+                   "role_label": {"type": "string"}, "agency_id": {"type": ["string", "null"]},
+                   "division": {"type": ["string", "null"]}},
+}
+_STATUS = {"enum": list(STATUSES)}
+_TASK = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "step_id": {"type": "string"}, "name": {"type": "string"},
+        "kind": {"type": "string"}, "role": {"type": "string"}, "agency_id": {"type": "string"},
+        "state": {"enum": ["open", "waiting", "completed", "cancelled"]}, "due_at": _NULLABLE_DATETIME,
+        "claimed_by": {"type": ["string", "null"]}, "outcome": {"type": ["string", "null"]},
+        "checkpoints": {"type": "array", "items": {"type": "string"}},
+    },
+}
+_INBOX_ITEM = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "step_id": {"type": "string"}, "name": {"type": "string"},
+        "state": {"type": "string"}, "due_at": _NULLABLE_DATETIME, "claimed_by": {"type": ["string", "null"]},
+        "dossier_id": {"type": "integer"}, "code": {"type": "string"}, "status": _STATUS,
+        "status_label": {"type": "string"}, "procedure_code": {"type": "string"}, "procedure_name": {"type": "string"},
+        "applicant_name": {"type": "string"}, "dossier_version": {"type": "integer"},
+        "time_left": {"type": "object", "properties": {"text": {"type": "string"}, "css": {"type": "string"}}},
+    },
+}
+_DOSSIER = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "code": {"type": "string"}, "status": _STATUS, "status_label": {"type": "string"},
+        "procedure_code": {"type": "string"}, "procedure_name": {"type": "string"},
+        "agency_id": {"type": "string"}, "receiving_agency_id": {"type": "string"}, "channel": {"type": "string"},
+        "applicant": APPLICANT, "received_at": _NULLABLE_DATETIME, "due_at": _NULLABLE_DATETIME,
+        "statutory_due_at": _NULLABLE_DATETIME, "returned_at": _NULLABLE_DATETIME,
+        "result": {"type": ["string", "null"]}, "timeliness": {"type": ["string", "null"]},
+        "version": {"type": "integer", "description": "Bộ đếm phiên bản (khóa lạc quan)."},
+        "tasks": {"type": "array", "items": _TASK},
+        "forms": {"type": "array", "items": {"type": "object"}},
+        "events": {"type": "array", "items": {"type": "object"}},
+    },
+}
+_PROCEDURE = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"}, "name": {"type": "string"}, "field": {"type": "string"},
+        "agency_id": {"type": "string"}, "agency_name": {"type": "string"}, "deadline": {"type": "object"},
+        "channels": {"type": "array", "items": {"type": "string"}}, "documents": {"type": "array"},
+        "fees": {"type": "array"}, "unconfirmed": {"type": "array", "items": {"type": "string"}},
+        "steps": {"type": "array"},
+    },
+}
+
+RESPONSES: dict[str, dict[str, Any]] = {
+    "Error": _ERROR,
+    "Token": {
+        "type": "object",
+        "required": ["access_token", "token_type", "expires_at"],
+        "properties": {"access_token": {"type": "string"}, "token_type": {"const": "Bearer"},
+                       "expires_at": _DATETIME, "user": _USER},
+    },
+    "User": _USER,
+    "Procedure": _PROCEDURE,
+    "ProcedurePage": _page(_PROCEDURE),
+    "Dossier": _DOSSIER,
+    "DossierPage": _page(_DOSSIER),
+    "Task": _TASK,
+    "InboxPage": _page(_INBOX_ITEM),
+    "EventPage": _page({"type": "object"}),
+    "PublicStatus": {
+        "type": "object",
+        "properties": {
+            "code": {"type": "string"}, "status": _STATUS, "status_label": {"type": "string"},
+            "procedure_name": {"type": "string"}, "agency_name": {"type": "string"},
+            "applicant_name": {"type": "string", "description": "Đã che (masked)."},
+            "received_at": _NULLABLE_DATETIME, "due_at": _NULLABLE_DATETIME, "returned_at": _NULLABLE_DATETIME,
+        },
+    },
+}
+
+PAGINATION = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1},
+     "description": "Trang (từ 1)."},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+     "description": "Số mục mỗi trang (tối đa 100)."},
+]
