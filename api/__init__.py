@@ -27,4 +27,22 @@ def create_app(config: dict[str, Any] | None = None, services: Services | None =
     from . import health
 
     app.register_blueprint(health.bp)
+    _install_web(app)
     return app
+
+
+def _install_web(app: Flask) -> None:
+    """The REST API (/api/v1), staff pages and public pages (docs/web.md)."""
+    from datetime import timedelta
+
+    from . import present, public, rest, web
+    from .auth import csrf_token
+
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=10))
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    present.register(app)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    rest.install(app)
+    web.install(app)
+    app.register_blueprint(public.bp)

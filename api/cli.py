@@ -177,3 +177,8 @@ def outbox_run_command(loop: bool, interval: float) -> None:
         if not loop:
             return
         time.sleep(interval)
+
+
+from .cli_catalogue import register  # noqa: E402  (publish, catalogue, diff, import dvcqg, listing: issue 3)
+
+register(cli)

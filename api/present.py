@@ -146,6 +146,12 @@ def field_label(slug: str) -> str:
 
 def register(app: Any) -> None:
     """Jinja filters and globals for the templates."""
+    from flask import current_app
+
+    def _local(moment: Any, fmt: str = "%H:%M %d/%m/%Y") -> str:
+        return local(moment, current_app.extensions["motcua"].calendar.tz, fmt)
+
+    app.jinja_env.filters["local"] = _local
     app.jinja_env.globals.update(
         CHANNELS=CHANNELS, OUTCOMES=OUTCOMES, TIMELINESS=TIMELINESS, RESULTS=RESULTS, TASK_STATES=TASK_STATES,
         LEVELS=LEVELS, ONLINE_MODES=ONLINE_MODES, ACTIONS=ACTIONS, UNCONFIRMED=UNCONFIRMED,

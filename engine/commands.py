@@ -151,6 +151,8 @@ class Commands:
                 raise Conflict(f"Việc '{task.name}' của hồ sơ {dossier.code} đã được {task.claimed_by} nhận xử lý.")
             task.claimed_by, task.claimed_at = actor.id, now
             record(session, dossier, actor, "task.claimed", {"task": task.id, "claimed_by": None}, {"task": task.id, "step": task.step_id, "claimed_by": actor.id}, now)
+            old_version = dossier.version
+            session.info["after_commit"].append(lambda: self.s.workflows.bump(dossier.id, old_version, dossier.version))
             return task
 
     def complete(
@@ -198,6 +200,7 @@ class Commands:
             if dossier.status not in ("received", "processing", "resolved"):
                 raise lifecycle_error(dossier, "complete_step")
             workflow = self._workflow(dossier, loaded)
+            ready_before = {r.spiff_id for r in route.ready_steps(workflow)}
             if task.spiff_id is not None:
                 route.complete(workflow, task.spiff_id, outcome)
             task.state, task.outcome, task.checkpoints, task.note = "completed", outcome, sorted(confirmed), note or None
@@ -216,7 +219,7 @@ class Commands:
                 self._move(session, dossier, actor, "start_processing", now)
             if step.kind == "return":
                 self._finish_return(session, dossier, actor, now)
-            self._sync_tasks(session, dossier, loaded, workflow, actor, now)
+            self._sync_tasks(session, dossier, loaded, workflow, actor, now, ready_before)
             return dossier
 
     # ------------------------------------------------------------------ supplement
@@ -437,11 +440,10 @@ class Commands:
         return dossier, self.s.version(session, dossier.procedure_version_id)
 
     def _task(self, session: Session, task_id: int) -> tuple[Task, Dossier]:
-        task = session.get(Task, task_id)
-        if task is None:
+        row = session.execute(select(Task, Dossier).join(Dossier, Dossier.id == Task.dossier_id).where(Task.id == task_id)).first()
+        if row is None:
             raise NotFound(f"Không có việc #{task_id}.")
-        dossier = session.get(Dossier, task.dossier_id)
-        assert dossier is not None
+        task, dossier = row
         if task.state != "open":
             if task.state == "completed":
                 raise Conflict(
@@ -507,9 +509,14 @@ class Commands:
 
         session.info["after_commit"].append(remember)
 
-    def _sync_tasks(self, session: Session, dossier: Dossier, loaded: LoadedVersion, workflow: Any, actor: Actor, now: datetime) -> None:
-        """Create a task row for every newly ready step; mark the dossier resolved at the return step."""
-        known = set(session.execute(select(Task.spiff_id).where(Task.dossier_id == dossier.id, Task.state.in_(("open", "waiting")))).scalars())
+    def _sync_tasks(self, session: Session, dossier: Dossier, loaded: LoadedVersion, workflow: Any, actor: Actor,
+                    now: datetime, ready_before: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        """Create a task row for every step that became ready; mark the dossier resolved at the return step.
+
+        ``ready_before`` are the route tasks that already had rows. Nothing is flushed
+        mid-command, so the dossier row is written once, at commit.
+        """
+        known = ready_before
         created = []
         for ready in route.ready_steps(workflow):
             if ready.spiff_id in known:
@@ -527,9 +534,8 @@ class Commands:
             self._move(session, dossier, actor, "resolve", now, extra={"result": dossier.result})
             dossier.resolved_at = now
         if created:
-            session.flush()
             record(session, dossier, actor, "tasks.ready", {}, {"tasks": [
-                {"task": t.id, "step": t.step_id, "role": t.role, "agency": t.agency_id, "due_at": t.due_at} for t in created
+                {"step": t.step_id, "role": t.role, "agency": t.agency_id, "due_at": t.due_at, "route_task": t.spiff_id} for t in created
             ]}, now)
         if finished:
             dossier.route_state = None  # no return step left: the desk returns with return_result

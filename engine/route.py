@@ -101,5 +101,11 @@ class WorkflowCache:
         while len(self._items) > self.size:
             self._items.popitem(last=False)
 
+    def bump(self, dossier_id: int, old_version: int, new_version: int) -> None:
+        """The dossier changed without touching its route (a claim): keep its workflow."""
+        item = self._items.get(dossier_id)
+        if item is not None and item[0] == old_version:
+            self._items[dossier_id] = (new_version, item[1])
+
     def clear(self) -> None:
         self._items.clear()

@@ -123,7 +123,8 @@ class Dossier(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     timeliness: Mapped[str | None] = mapped_column(String(10))  # early | on_time | late
-    route_state: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    # Loaded only when a command needs the route and its live workflow is not cached.
+    route_state: Mapped[dict[str, Any] | None] = mapped_column(Json, deferred=True)
     audit_seq: Mapped[int] = mapped_column(Integer, default=0)
     audit_head: Mapped[str] = mapped_column(String(64), default="")
     version: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -1,0 +1,56 @@
+"""Public pages, no login: the procedure listing (niêm yết công khai) and dossier status by code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from engine import NotFound
+from engine import queries as q
+
+from .auth import services
+
+bp = Blueprint("public", __name__, url_prefix="")
+
+
+def _today() -> Any:
+    svc = services()
+    return svc.now().astimezone(svc.calendar.tz).date()
+
+
+@bp.get("/cong-khai")
+@bp.get("/cong-khai/thu-tuc")
+def listing() -> Any:
+    page, per_page = q.clamp(request.args.get("page", type=int), 20, 20)
+    field = request.args.get("field") or None
+    query = request.args.get("q", "")
+    with services().sessions() as session:
+        result = q.procedures(session, q=query, field=field, on=_today(), page=page, per_page=per_page)
+        fields = q.fields(session)
+    return render_template("public/listing.html", result=result, field=field, query=query, fields=fields)
+
+
+@bp.get("/cong-khai/thu-tuc/<code>")
+def procedure(code: str) -> Any:
+    with services().sessions() as session:
+        p = q.procedure(session, code, _today())
+    return render_template("public/procedure.html", p=p)
+
+
+@bp.get("/tra-cuu")
+def lookup() -> Any:
+    code = (request.args.get("ma") or "").strip()
+    if code:
+        return redirect(url_for("public.status", code=code))
+    return render_template("public/status.html", s=None, code="")
+
+
+@bp.get("/tra-cuu/<code>")
+def status(code: str) -> Any:
+    try:
+        with services().sessions() as session:
+            s = q.public_status(session, code)
+    except NotFound:
+        return render_template("public/status.html", s=None, code=code, missing=True), 404
+    return render_template("public/status.html", s=s, code=code, tz=services().calendar.tz)

@@ -1,0 +1,189 @@
+"""Engine benchmark: full dossier lifecycles through the commands vs bare SpiffWorkflow.
+
+Each lifecycle drives one dossier of 1.001806 through its 7-step route
+(intake → assign → appraise → review → approve → register → return), claiming
+every step, through the engine's commands: one transaction per command, with
+task rows, hash-chained audit events, the outbox and its receipt handler.
+
+The baseline runs the same BPMN with SpiffWorkflow alone and saves the
+workflow's standard JSON serialisation to the same database after each step,
+one transaction per step, with no audit.
+
+Usage: python bench/engine.py [--n 300] [--backends sqlite,postgresql] [--pg URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import handlers  # noqa: E402,F401
+from engine import Actor, Commands, FixedClock, Services, Settings, WorkingCalendar  # noqa: E402
+from engine.catalogue_sync import sync_catalog  # noqa: E402
+from engine.definitions import compiled_spec, load_catalog  # noqa: E402
+from engine.route import complete, ready_steps, start  # noqa: E402
+from engine.storage.db import make_engine, migrate, session_factory  # noqa: E402
+from engine.storage.models import Task  # noqa: E402
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+CODE = "1.001806"
+OUTCOMES = {"intake": "done", "appraise": "propose_approval", "review": "agree", "approve": "sign"}
+CHECKS = {"intake": ["complete", "scanned_signed"], "appraise": ["conditions_checked"]}
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def make_db(backend: str, pg_url: str):  # type: ignore[no-untyped-def]
+    if backend == "sqlite":
+        path = Path(tempfile.mkdtemp()) / "bench.sqlite3"
+        return make_engine(f"sqlite:///{path}"), None
+    schema = f"motcua_bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(pg_url, pool_size=1)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    return make_engine(pg_url, connect_args={"options": f"-c search_path={schema}"}), schema
+
+
+def drop(backend: str, pg_url: str, schema: str | None) -> None:
+    if schema:
+        admin = make_engine(pg_url, pool_size=1)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def run_engine(n: int, engine) -> tuple[float, dict[str, float]]:  # type: ignore[no-untyped-def]
+    migrate(engine)
+    sessions = session_factory(engine)
+    clock = FixedClock(datetime(2026, 3, 2, 8, 0, tzinfo=TZ))
+    with sessions() as session:
+        sync_catalog(session, load_catalog(ROOT / "workflows"), clock.now())
+        session.commit()
+    services = Services(sessions, WorkingCalendar.from_yaml(ROOT / "workflows" / "calendar.yaml"), clock, Settings(allow_unconfirmed=True))
+    commands = Commands(services)
+    people = {r: Actor(f"{r}1", r, "cb-so-y-te") for r in ("one_stop", "specialist", "division_head", "director", "clerk")}
+    from sqlalchemy import select
+
+    def lifecycle(i: int) -> None:
+        dossier = commands.receive(people["one_stop"], CODE, {"name": f"Người nộp {i}"}, "direct", [])
+        with sessions() as session:
+            task_id, step_id, role = session.execute(
+                select(Task.id, Task.step_id, Task.role).where(Task.dossier_id == dossier.id, Task.state == "open")
+            ).one()
+        for _ in range(6):
+            actor = people[role]
+            commands.claim(actor, task_id)
+            dossier = commands.complete(actor, task_id, OUTCOMES.get(step_id, "done"), CHECKS.get(step_id, ()))
+            with sessions() as session:
+                task_id, step_id, role = session.execute(
+                    select(Task.id, Task.step_id, Task.role).where(Task.dossier_id == dossier.id, Task.state == "open")
+                ).one()
+            clock.advance(minutes=5)
+        commands.claim(people["one_stop"], task_id)
+        commands.return_result(people["one_stop"], dossier.code)
+
+    for i in range(min(20, n)):  # warm caches and the database
+        lifecycle(-i)
+    started = time.perf_counter()
+    for i in range(n):
+        lifecycle(i)
+    elapsed = time.perf_counter() - started
+    sizes = storage_sizes(engine, commands, people, services)
+    return elapsed, sizes
+
+
+def storage_sizes(engine, commands, people, services) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Bytes stored per dossier (dossier row + its task rows, no audit), running and closed."""
+    running = commands.receive(people["one_stop"], CODE, {"name": "Đang xử lý"}, "direct", [])
+    from sqlalchemy import select
+
+    with services.sessions() as session:
+        task = session.execute(select(Task).where(Task.dossier_id == running.id, Task.state == "open")).scalar_one()
+    commands.complete(people["one_stop"], task.id, "done", CHECKS["intake"])
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            row = "SELECT pg_column_size(d.*) FROM dossiers d WHERE d.id = :id"
+            tasks = "SELECT COALESCE(SUM(pg_column_size(t.*)), 0) FROM tasks t WHERE t.dossier_id = :id"
+        else:
+            columns = [c[1] for c in conn.execute(text("PRAGMA table_info(dossiers)"))]
+            row = "SELECT " + " + ".join(f"COALESCE(LENGTH(CAST({c} AS BLOB)), 0)" for c in columns) + " FROM dossiers WHERE id = :id"
+            tcolumns = [c[1] for c in conn.execute(text("PRAGMA table_info(tasks)"))]
+            tasks = "SELECT COALESCE(SUM(" + " + ".join(f"COALESCE(LENGTH(CAST({c} AS BLOB)), 0)" for c in tcolumns) + "), 0) FROM tasks WHERE dossier_id = :id"
+        closed_id = conn.execute(text("SELECT id FROM dossiers WHERE status = 'returned' ORDER BY id DESC LIMIT 1")).scalar_one()
+        size = {}
+        for label, dossier_id in (("running", running.id), ("closed", closed_id)):
+            size[label] = conn.execute(text(row), {"id": dossier_id}).scalar_one() + conn.execute(text(tasks), {"id": dossier_id}).scalar_one()
+    return size
+
+
+def run_baseline(n: int, engine) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Bare SpiffWorkflow: the same BPMN, its JSON saved after each step, no audit."""
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+
+    catalog = load_catalog(ROOT / "workflows")
+    procedure = catalog.procedures[CODE]
+    spec = compiled_spec(procedure.digest, catalog.bpmn_xml(procedure), None)
+    serializer = BpmnWorkflowSerializer()
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS bench_baseline (id INTEGER PRIMARY KEY, state TEXT NOT NULL)"))
+        conn.execute(text("DELETE FROM bench_baseline"))
+
+    def lifecycle(i: int) -> int:
+        workflow = start(spec)
+        state = serializer.serialize_json(workflow)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO bench_baseline (id, state) VALUES (:id, :s)"), {"id": i, "s": state})
+        while ready := ready_steps(workflow):
+            complete(workflow, ready[0].spiff_id, OUTCOMES.get(ready[0].step_id, "done"))
+            state = serializer.serialize_json(workflow)
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE bench_baseline SET state = :s WHERE id = :id"), {"id": i, "s": state})
+        return len(state.encode())
+
+    for i in range(min(20, n)):
+        lifecycle(1_000_000 + i)
+    started = time.perf_counter()
+    sizes = [lifecycle(i) for i in range(n)]
+    return time.perf_counter() - started, statistics.mean(sizes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=int(os.environ.get("BENCH_N", 300)))
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--pg", default=os.environ.get("MOTCUA_TEST_PG_URL", PG_DEFAULT))
+    args = parser.parse_args()
+    steps = 7
+    print(f"MotCua engine benchmark: {args.n} lifecycles of {CODE} ({steps} steps, each claimed), one process")
+    print(f"{'backend':<11} {'lifecycles/s':>13} {'steps/s':>9} {'ms/step':>8} {'baseline ms/step':>17} {'ratio':>6} {'B running':>10} {'B closed':>9} {'B baseline':>11}")
+    for backend in args.backends.split(","):
+        engine, schema = make_db(backend, args.pg)
+        try:
+            elapsed, sizes = run_engine(args.n, engine)
+            base_elapsed, base_bytes = run_baseline(args.n, engine)
+        finally:
+            engine.dispose()
+            drop(backend, args.pg, schema)
+        per_step = elapsed / (args.n * steps) * 1000
+        base_step = base_elapsed / (args.n * steps) * 1000
+        print(
+            f"{backend:<11} {args.n / elapsed:>13.1f} {args.n * steps / elapsed:>9.1f} {per_step:>8.2f} "
+            f"{base_step:>17.2f} {per_step / base_step:>6.2f} {sizes['running']:>10.0f} {sizes['closed']:>9.0f} {base_bytes:>11.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
