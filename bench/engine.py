@@ -34,7 +34,6 @@ import handlers  # noqa: E402,F401
 from engine import Actor, Commands, FixedClock, Services, Settings, WorkingCalendar  # noqa: E402
 from engine.catalogue_sync import sync_catalog  # noqa: E402
 from engine.definitions import compiled_spec, load_catalog  # noqa: E402
-from engine.route import complete, ready_steps, start  # noqa: E402
 from engine.storage.db import make_engine, migrate, session_factory  # noqa: E402
 from engine.storage.models import Task  # noqa: E402
 
@@ -131,7 +130,9 @@ def storage_sizes(engine, commands, people, services) -> dict[str, float]:  # ty
 
 def run_baseline(n: int, engine) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     """Bare SpiffWorkflow: the same BPMN, its JSON saved after each step, no audit."""
+    from SpiffWorkflow.bpmn import BpmnWorkflow
     from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.util.task import TaskState
 
     catalog = load_catalog(ROOT / "workflows")
     procedure = catalog.procedures[CODE]
@@ -142,12 +143,16 @@ def run_baseline(n: int, engine) -> tuple[float, float]:  # type: ignore[no-unty
         conn.execute(text("DELETE FROM bench_baseline"))
 
     def lifecycle(i: int) -> int:
-        workflow = start(spec)
+        workflow = BpmnWorkflow(spec)
+        workflow.do_engine_steps()
         state = serializer.serialize_json(workflow)
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO bench_baseline (id, state) VALUES (:id, :s)"), {"id": i, "s": state})
-        while ready := ready_steps(workflow):
-            complete(workflow, ready[0].spiff_id, OUTCOMES.get(ready[0].step_id, "done"))
+        while ready := workflow.get_tasks(state=TaskState.READY, manual=True):
+            task = ready[0]
+            task.data = {"outcome": OUTCOMES.get(task.task_spec.name, "done")}
+            task.run()
+            workflow.do_engine_steps()
             state = serializer.serialize_json(workflow)
             with engine.begin() as conn:
                 conn.execute(text("UPDATE bench_baseline SET state = :s WHERE id = :id"), {"id": i, "s": state})

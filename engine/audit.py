@@ -43,24 +43,30 @@ def _iso(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical(event: AuditEvent) -> bytes:
+_FIELDS = ("chain", "seq", "dossier_id", "at", "actor", "role", "action", "before", "after", "prev_hash")
+
+
+def canonical(event: AuditEvent | dict[str, Any]) -> bytes:
+    """The bytes an event's hash covers: its fields as sorted, compact JSON."""
+    get = event.get if isinstance(event, dict) else lambda name: getattr(event, name)
     body = {
-        "chain": event.chain,
-        "seq": event.seq,
-        "dossier": event.dossier_id,
-        "at": _iso(event.at),
-        "actor": event.actor,
-        "role": event.role,
-        "action": event.action,
-        "before": event.before,
-        "after": event.after,
-        "prev": event.prev_hash,
+        "chain": get("chain"),
+        "seq": get("seq"),
+        "dossier": get("dossier_id"),
+        "at": _iso(get("at")),
+        "actor": get("actor"),
+        "role": get("role"),
+        "action": get("action"),
+        "before": get("before"),
+        "after": get("after"),
+        "prev": get("prev_hash"),
     }
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
 
 
-def compute_hash(event: AuditEvent) -> str:
-    return hashlib.sha256(event.prev_hash.encode("ascii") + canonical(event)).hexdigest()
+def compute_hash(event: AuditEvent | dict[str, Any]) -> str:
+    prev = event["prev_hash"] if isinstance(event, dict) else event.prev_hash
+    return hashlib.sha256(prev.encode("ascii") + canonical(event)).hexdigest()
 
 
 def jsonable(value: Any) -> Any:
@@ -82,32 +88,45 @@ def record(
     before: dict[str, Any],
     after: dict[str, Any],
     at: datetime,
-) -> AuditEvent:
-    """Append one event to the dossier's chain (or the system chain)."""
+) -> dict[str, Any]:
+    """Append one event to the dossier's chain (or the system chain).
+
+    Inside a unit of work the rows are collected and inserted in one statement
+    just before the commit; elsewhere the event is added to the session at once.
+    """
     if dossier is not None:
         chain, seq, prev = dossier.code, dossier.audit_seq + 1, dossier.audit_head
     else:
-        last = session.execute(
-            select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.chain == SYSTEM_CHAIN).order_by(AuditEvent.seq.desc()).limit(1)
-        ).first()
-        chain, seq, prev = SYSTEM_CHAIN, (last.seq + 1 if last else 1), (last.hash if last else "")
-    event = AuditEvent(
-        chain=chain,
-        seq=seq,
-        dossier_id=dossier.id if dossier is not None else None,
-        at=at,
-        actor=actor.id,
-        role=actor.role,
-        action=action,
-        before=jsonable(before),
-        after=jsonable(after),
-        prev_hash=prev,
-    )
-    event.hash = compute_hash(event)
+        head = session.info.get("system_chain_head")
+        if head is None:
+            last = session.execute(
+                select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.chain == SYSTEM_CHAIN).order_by(AuditEvent.seq.desc()).limit(1)
+            ).first()
+            head = (last.seq, last.hash) if last else (0, "")
+        chain, seq, prev = SYSTEM_CHAIN, head[0] + 1, head[1]
+    row: dict[str, Any] = {
+        "chain": chain,
+        "seq": seq,
+        "dossier_id": dossier.id if dossier is not None else None,
+        "at": at,
+        "actor": actor.id,
+        "role": actor.role,
+        "action": action,
+        "before": jsonable(before),
+        "after": jsonable(after),
+        "prev_hash": prev,
+    }
+    row["hash"] = compute_hash(row)
     if dossier is not None:
-        dossier.audit_seq, dossier.audit_head = seq, event.hash
-    session.add(event)
-    return event
+        dossier.audit_seq, dossier.audit_head = seq, row["hash"]
+    else:
+        session.info["system_chain_head"] = (seq, row["hash"])
+    pending = session.info.get("audit_rows")
+    if pending is None:
+        session.add(AuditEvent(**row))
+    else:
+        pending.append(row)
+    return row
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -24,9 +24,15 @@ from .audit import Actor, record
 from .definitions import SUPPLEMENT_OUTCOME, Step
 from .errors import Conflict, Forbidden, InvalidCommand, NotFound
 from .services import LoadedVersion, Services
-from .storage.models import Counter, Dossier, OutboxMessage, Task
+from .storage.models import Counter, Dossier, Task
 
 CHANNELS = ("direct", "postal", "online")
+# Hot statements, built once.
+_TASK_AND_DOSSIER = select(Task, Dossier).join(Dossier, Dossier.id == Task.dossier_id).where(Task.id == bindparam("task_id"))
+_DOSSIER_BY_CODE = select(Dossier).where(Dossier.code == bindparam("code"))
+_OPEN_TASKS = (
+    select(Task).where(Task.dossier_id == bindparam("dossier_id"), Task.state.in_(("open", "waiting"))).order_by(Task.id)
+)
 STAFF_AT_DESK = {"one_stop"}
 APPRAISERS = {"specialist", "division_head", "director"}
 PRIVILEGED = {"administrator", "system"}
@@ -200,9 +206,9 @@ class Commands:
             if dossier.status not in ("received", "processing", "resolved"):
                 raise lifecycle_error(dossier, "complete_step")
             workflow = self._workflow(dossier, loaded)
-            ready_before = {r.spiff_id for r in route.ready_steps(workflow)}
-            if task.spiff_id is not None:
-                route.complete(workflow, task.spiff_id, outcome)
+            ready_before = set(route.ready_steps(workflow))
+            if task.in_route:
+                route.complete(workflow, task.step_id, outcome)
             task.state, task.outcome, task.checkpoints, task.note = "completed", outcome, sorted(confirmed), note or None
             task.completed_by, task.completed_at = actor.id, now
             task.claimed_by = task.claimed_by or actor.id
@@ -293,7 +299,7 @@ class Commands:
             dossier.route_state = None
             return_step = next((s for s in loaded.procedure.steps if s.kind == "return"), None)
             if return_step is not None:
-                session.add(self._task_row(dossier, loaded, return_step, None, now))
+                session.add(self._task_row(dossier, loaded, return_step, False, now))
             self._outbox(session, dossier, "refusal_notice", {"dossier_id": dossier.id, "reasons": reasons, "stage": "appraisal"}, now)
             return dossier
 
@@ -350,9 +356,9 @@ class Commands:
                 raise lifecycle_error(dossier, "return_result")
             if open_returns:
                 task = open_returns[0]
-                workflow = self._workflow(dossier, loaded) if task.spiff_id else None
+                workflow = self._workflow(dossier, loaded) if task.in_route else None
                 if workflow is not None:
-                    route.complete(workflow, task.spiff_id, next(iter(loaded.procedure.step(task.step_id).outcomes)))
+                    route.complete(workflow, task.step_id, next(iter(loaded.procedure.step(task.step_id).outcomes)))
                 task.state, task.completed_by, task.completed_at, task.outcome = "completed", actor.id, now, "done"
                 task.claimed_by = task.claimed_by or actor.id
                 record(session, dossier, actor, "step.completed", {"task": task.id, "step": task.step_id, "state": "open"}, {"task": task.id, "step": task.step_id, "outcome": "done", "note": note}, now)
@@ -433,14 +439,14 @@ class Commands:
         return dossier, loaded
 
     def _load(self, session: Session, code: str, actor: Actor) -> tuple[Dossier, LoadedVersion]:
-        dossier = session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
+        dossier = session.execute(_DOSSIER_BY_CODE, {"code": code}).scalar_one_or_none()
         if dossier is None:
             raise NotFound(f"Không có hồ sơ mã {code}.", code=code)
         self._may_touch(actor, dossier, session)
         return dossier, self.s.version(session, dossier.procedure_version_id)
 
     def _task(self, session: Session, task_id: int) -> tuple[Task, Dossier]:
-        row = session.execute(select(Task, Dossier).join(Dossier, Dossier.id == Task.dossier_id).where(Task.id == task_id)).first()
+        row = session.execute(_TASK_AND_DOSSIER, {"task_id": task_id}).first()
         if row is None:
             raise NotFound(f"Không có việc #{task_id}.")
         task, dossier = row
@@ -518,11 +524,11 @@ class Commands:
         """
         known = ready_before
         created = []
-        for ready in route.ready_steps(workflow):
-            if ready.spiff_id in known:
+        for step_id in route.ready_steps(workflow):
+            if step_id in known:
                 continue
-            step = loaded.procedure.step(ready.step_id)
-            task = self._task_row(dossier, loaded, step, ready.spiff_id, now)
+            step = loaded.procedure.step(step_id)
+            task = self._task_row(dossier, loaded, step, True, now)
             session.add(task)
             created.append(task)
         finished = route.is_finished(workflow)
@@ -535,14 +541,14 @@ class Commands:
             dossier.resolved_at = now
         if created:
             record(session, dossier, actor, "tasks.ready", {}, {"tasks": [
-                {"step": t.step_id, "role": t.role, "agency": t.agency_id, "due_at": t.due_at, "route_task": t.spiff_id} for t in created
+                {"step": t.step_id, "role": t.role, "agency": t.agency_id, "due_at": t.due_at} for t in created
             ]}, now)
         if finished:
             dossier.route_state = None  # no return step left: the desk returns with return_result
         else:
             self._save_workflow(session, dossier, workflow)
 
-    def _task_row(self, dossier: Dossier, loaded: LoadedVersion, step: Step, spiff_id: str | None, now: datetime) -> Task:
+    def _task_row(self, dossier: Dossier, loaded: LoadedVersion, step: Step, in_route: bool, now: datetime) -> Task:
         return Task(
             dossier_id=dossier.id,
             step_id=step.id,
@@ -552,7 +558,7 @@ class Commands:
             agency_id=self._step_agency(dossier, loaded, step),
             unit=step.unit,
             state="open",
-            spiff_id=spiff_id,
+            in_route=in_route,
             ready_at=now,
             due_at=self._step_due(step, now, loaded),
         )
@@ -586,9 +592,7 @@ class Commands:
         return self.s.calendar.add_working_seconds(moment, waited) if waited else moment
 
     def _open_tasks(self, session: Session, dossier: Dossier) -> list[Task]:
-        return list(session.execute(
-            select(Task).where(Task.dossier_id == dossier.id, Task.state.in_(("open", "waiting"))).order_by(Task.id)
-        ).scalars())
+        return list(session.execute(_OPEN_TASKS, {"dossier_id": dossier.id}).scalars())
 
     def _cancel_tasks(self, session: Session, dossier: Dossier, now: datetime) -> None:
         for task in self._open_tasks(session, dossier):
@@ -603,13 +607,15 @@ class Commands:
         }
 
     def _outbox(self, session: Session, dossier: Dossier | None, handler: str, payload: dict[str, Any], now: datetime) -> None:
-        session.add(OutboxMessage(handler=handler, dossier_id=dossier.id if dossier else None, payload=payload,
-                                  created_at=now, available_at=now, attempts=0))
-        if self.s.settings.dispatch_outbox:
+        session.info["outbox_rows"].append({
+            "handler": handler, "dossier_id": dossier.id if dossier else None, "payload": payload,
+            "created_at": now, "available_at": now, "attempts": 0,
+        })
+        if self.s.settings.dispatch_outbox and not session.info.get("dispatch_queued"):
             from .outbox import dispatch_pending
 
-            if dispatch_pending not in session.info["after_commit"]:
-                session.info["after_commit"].append(lambda: dispatch_pending(self.s))
+            session.info["dispatch_queued"] = True
+            session.info["after_commit"].append(lambda: dispatch_pending(self.s))
 
 
 # ---------------------------------------------------------------------- helpers

@@ -50,6 +50,7 @@ from .definitions.source import Located, Problem, SourceError, read_located
 from .definitions.validate import check, check_file, digest
 from .errors import DefinitionError
 from .lifecycle import CLOSED
+from .listing import field_name
 from .services import Services
 from .storage.decisions import DecisionRow
 from .storage.models import AgencyRow, Dossier, ProcedureVersion
@@ -361,8 +362,8 @@ def identity_definition(definition: dict[str, Any], agency: str, level: str | No
         "code": definition["code"], "name": definition["name"], "field": definition["field"],
         "level": level, "agency": agency, "deadline": deadline,
         "unconfirmed": ["deadline", "route", "documents", "fees", "channels", "legal_basis", "online"],
-        "route": default_route(level, deadline),
     }
+    data["route"] = default_route(level, deadline, field_name(definition["field"]))
     return data
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,7 +18,7 @@ from .clock import SystemClock
 from .definitions import Procedure, compiled_spec, procedure_from_data
 from .errors import Conflict, NotFound
 from .route import WorkflowCache
-from .storage.models import AgencyRow, ProcedureVersion
+from .storage.models import AgencyRow, AuditEvent, OutboxMessage, ProcedureVersion
 
 if TYPE_CHECKING:
     from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
@@ -67,8 +67,14 @@ class Services:
         session = self.sessions()
         pending: list = []
         session.info["after_commit"] = pending
+        session.info["audit_rows"] = audit_rows = []
+        session.info["outbox_rows"] = outbox_rows = []
         try:
             yield session
+            if audit_rows:  # one multi-row INSERT each, after the flush of everything else
+                session.execute(insert(AuditEvent), audit_rows)
+            if outbox_rows:
+                session.execute(insert(OutboxMessage), outbox_rows)
             session.commit()
         except (StaleDataError, IntegrityError) as exc:
             # A stale dossier version, or a concurrent writer taking the same audit sequence:

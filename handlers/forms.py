@@ -11,8 +11,8 @@ from typing import Any
 import yaml
 
 from engine import HandlerContext, handler, next_serial
-from engine.definitions import FORMS, Duration
-from engine.storage.models import AgencyRow, Dossier, IssuedForm, OutboxMessage, ProcedureVersion
+from engine.definitions import FORMS
+from engine.storage.models import Dossier, IssuedForm, OutboxMessage
 
 FORMS_FILE = Path(__file__).resolve().parent.parent / "workflows" / "forms.yaml"
 
@@ -64,23 +64,23 @@ def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[st
     dossier = session.get(Dossier, message.payload["dossier_id"])
     if dossier is None:
         raise LookupError(f"dossier {message.payload['dossier_id']} does not exist")
-    version = session.get(ProcedureVersion, dossier.procedure_version_id)
-    agency = session.get(AgencyRow, dossier.receiving_agency_id)
-    competent = session.get(AgencyRow, dossier.agency_id)
+    procedure = ctx.services.version(session, dossier.procedure_version_id).procedure
+    agency = ctx.services.agency(session, dossier.receiving_agency_id)
+    competent = ctx.services.agency(session, dossier.agency_id)
     tz = ctx.services.calendar.tz
     basis: datetime = dossier.received_at or dossier.registered_at
     regime = regime_on(basis.astimezone(tz).date())
     year = ctx.now.astimezone(tz).year
     serial = next_serial(session, f"form:{form}:{dossier.receiving_agency_id}:{year}")
-    deadline = version.definition.get("deadline", {}) if version else {}
     content = {
         "title": FORMS[form],
         "dossier_code": dossier.code,
         "procedure_code": dossier.procedure_code,
-        "procedure_name": version.name if version else "",
-        "deadline": Duration.from_mapping(deadline).label() if deadline else None,
-        "receiving_agency": agency.name if agency else dossier.receiving_agency_id,
-        "competent_agency": competent.name if competent else dossier.agency_id,
+        "procedure_name": procedure.name,
+        "deadline": procedure.deadline.label(),
+        "deadline_confirmed": "deadline" not in procedure.unconfirmed,
+        "receiving_agency": agency.name,
+        "competent_agency": competent.name,
         "applicant": dossier.applicant,
         "channel": dossier.channel,
         "documents": dossier.documents,

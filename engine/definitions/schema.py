@@ -173,6 +173,12 @@ PROCEDURE_SCHEMA: dict[str, Any] = {
         "legal_basis": {"type": "array", "items": _NONEMPTY},
         "results": {"type": "array", "items": _NONEMPTY},
         "deadline": _DURATION,
+        "channel_times": {
+            "type": "object",
+            "description": "Thời hạn theo từng hình thức nộp, khi nguồn ghi riêng từng kênh (thời hạn chung: deadline).",
+            "properties": {"direct": _DURATION, "postal": _DURATION, "online": _DURATION},
+            "additionalProperties": False,
+        },
         "counting": {"enum": ["working_hours", "civil_code"], "description": "Mặc định: cấu hình chung."},
         "on_supplement": {"enum": ["restart", "pause"], "default": "restart"},
         "published_by": {

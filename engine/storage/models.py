@@ -151,7 +151,7 @@ class Task(Base):
     agency_id: Mapped[str] = mapped_column(String(80))
     unit: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(12))  # open | waiting | completed | cancelled
-    spiff_id: Mapped[str | None] = mapped_column(String(36))
+    in_route: Mapped[bool] = mapped_column(Boolean, default=True)  # False: added outside the route (return after a refusal)
     ready_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(80))

@@ -163,9 +163,9 @@ def test_hand_drawn_bpmn_runs_on_the_same_executor(tree):
     procedure = catalog.procedures["1.001806"]
     spec = compiled_spec(procedure.digest, catalog.bpmn_xml(procedure), procedure.bpmn_process)
     workflow = route.start(spec)
-    (intake,) = route.ready_steps(workflow)
-    route.complete(workflow, intake.spiff_id, "done")
-    parallel = sorted(r.step_id for r in route.ready_steps(workflow))
+    assert route.ready_steps(workflow) == ["intake"]
+    route.complete(workflow, "intake", "done")
+    parallel = sorted(route.ready_steps(workflow))
     assert parallel == ["consult_a", "consult_b"]
 
 

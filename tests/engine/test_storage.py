@@ -40,9 +40,9 @@ def test_concurrent_completion_one_wins(services, commands, staff, monkeypatch):
     both_loaded = threading.Barrier(2, timeout=20)
     real_complete = route_module.complete
 
-    def complete_after_both_loaded(workflow, spiff_id, outcome):  # type: ignore[no-untyped-def]
+    def complete_after_both_loaded(workflow, step_id, outcome):  # type: ignore[no-untyped-def]
         both_loaded.wait()  # both commands have read the dossier at the same version
-        real_complete(workflow, spiff_id, outcome)
+        real_complete(workflow, step_id, outcome)
 
     monkeypatch.setattr(route_module, "complete", complete_after_both_loaded)
     results: dict[str, object] = {}

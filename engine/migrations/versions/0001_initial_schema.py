@@ -151,7 +151,7 @@ def upgrade() -> None:
     sa.Column('agency_id', sa.String(length=80), nullable=False),
     sa.Column('unit', sa.Text(), nullable=False),
     sa.Column('state', sa.String(length=12), nullable=False),
-    sa.Column('spiff_id', sa.String(length=36), nullable=True),
+    sa.Column('in_route', sa.Boolean(), nullable=False),
     sa.Column('ready_at', engine.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('due_at', engine.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('claimed_by', sa.String(length=80), nullable=True),

@@ -1,0 +1,203 @@
+"""REST API benchmark: the app under gunicorn, N concurrent clients, SQLite and PostgreSQL.
+
+For each database it prepares a fresh store (catalogue + two accounts), starts
+gunicorn on 127.0.0.1 (a free port), and drives concurrent clients (threads
+with keep-alive connections, stdlib only) through four phases:
+
+  receive   POST /api/v1/dossiers                  (one-stop officer)
+  inbox     GET  /api/v1/tasks?per_page=20         (one-stop officer)
+  claim     POST /api/v1/tasks/{id}/claim          (each client its own tasks)
+  complete  POST /api/v1/tasks/{id}/complete       (intake step, with checkpoints)
+
+and prints throughput and p50/p95/p99 latency per phase. Traffic goes only to
+127.0.0.1; every loop is bounded in count.
+
+    python bench/api.py                       # both databases, 50 clients
+    python bench/api.py --db sqlite --clients 20 --requests 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG_URL = os.environ.get("MOTCUA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PASSWORD = "bench-password"
+APPLICANT = {"name": "Nguyễn Văn An", "id_number": "004095001234"}
+CHECKS = ["complete", "scanned_signed"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(url: str) -> None:
+    """Migrate, load the catalogue, add the accounts (in this process, before gunicorn starts)."""
+    from datetime import UTC, datetime
+
+    from engine.catalogue_sync import sync_catalog
+    from engine.definitions import load_catalog
+    from engine.storage.accounts import upsert_user
+    from engine.storage.db import make_engine, migrate, session_factory
+
+    engine = make_engine(url)
+    migrate(engine)
+    now = datetime.now(UTC)
+    with session_factory(engine)() as session:
+        sync_catalog(session, load_catalog(ROOT / "workflows"), now)
+        upsert_user(session, "bench_desk", "Bàn một cửa", "one_stop", "cb-so-y-te", PASSWORD, now)
+        session.commit()
+    engine.dispose()
+
+
+class Client:
+    """One keep-alive HTTP connection to the server."""
+
+    def __init__(self, port: int, token: str | None = None) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.headers = {"Content-Type": "application/json"}
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
+
+    def call(self, method: str, path: str, body: object | None = None) -> tuple[int, object, float]:
+        data = json.dumps(body).encode() if body is not None else None
+        started = time.perf_counter()
+        self.conn.request(method, path, body=data, headers=self.headers)
+        response = self.conn.getresponse()
+        raw = response.read()
+        elapsed = time.perf_counter() - started
+        return response.status, (json.loads(raw) if raw else None), elapsed
+
+
+def run_phase(name: str, clients: list[Client], work: Callable[[int, Client], list[tuple[int, float]]]) -> dict[str, float]:
+    results: list[list[tuple[int, float]]] = [[] for _ in clients]
+    threads = [threading.Thread(target=lambda i=i, c=c: results[i].extend(work(i, c))) for i, c in enumerate(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    flat = [r for rs in results for r in rs]
+    latencies = sorted(e * 1000 for _, e in flat)
+    errors = sum(1 for status, _ in flat if status >= 400)
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(round(p / 100 * len(latencies) + 0.5)) - 1)] if latencies else 0.0
+
+    row = {"requests": len(flat), "errors": errors, "rps": len(flat) / wall if wall else 0.0,
+           "p50": statistics.median(latencies) if latencies else 0.0, "p95": pct(95), "p99": pct(99)}
+    print(f"  {name:<9} {row['requests']:>6} req  {row['errors']:>4} err  {row['rps']:>8.1f} req/s  "
+          f"p50 {row['p50']:>7.1f} ms  p95 {row['p95']:>7.1f} ms  p99 {row['p99']:>7.1f} ms", flush=True)
+    return row
+
+
+def bench(db: str, clients_n: int, requests_n: int, workers: int, threads: int) -> dict[str, dict[str, float]]:
+    schema = None
+    if db == "sqlite":
+        path = Path(f"/tmp/motcua-bench-{uuid.uuid4().hex[:8]}.sqlite3")
+        url = f"sqlite:///{path}"
+    else:
+        from sqlalchemy import text
+
+        from engine.storage.db import make_engine
+
+        schema = f"bench_api_{uuid.uuid4().hex[:8]}"
+        admin = make_engine(PG_URL, pool_size=1)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    prepare(url)
+    port = free_port()
+    env = os.environ | {"DATABASE_URL": url, "MOTCUA_ALLOW_UNCONFIRMED": "1", "PYTHONPATH": str(ROOT)}
+    gunicorn = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
+                "-b", f"127.0.0.1:{port}", "--log-level", "warning", "api:create_app()"]
+    server = subprocess.Popen(gunicorn, cwd=ROOT, env=env)
+    print(f"\n{db}: gunicorn {workers} workers × {threads} threads, {clients_n} clients × {requests_n} requests", flush=True)
+    try:
+        for _ in range(100):
+            try:
+                status, _, _ = Client(port).call("GET", "/healthz")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        status, body, _ = Client(port).call("POST", "/api/v1/auth/token", {"username": "bench_desk", "password": PASSWORD})
+        assert status == 200, body
+        token = body["access_token"]  # type: ignore[index]
+        clients = [Client(port, token) for _ in range(clients_n)]
+        # warm every worker (versions, compiled specs)
+        for c in clients[: workers * threads]:
+            c.call("GET", "/api/v1/tasks?per_page=1")
+        task_ids: list[list[int]] = [[] for _ in clients]
+        body_receive = {"procedure_code": "1.001806", "applicant": APPLICANT, "channel": "direct"}
+
+        def receive(i: int, c: Client) -> list[tuple[int, float]]:
+            out = []
+            for _ in range(requests_n):
+                status, data, elapsed = c.call("POST", "/api/v1/dossiers", body_receive)
+                out.append((status, elapsed))
+                if status == 201:
+                    task_ids[i].append(next(t["id"] for t in data["tasks"] if t["state"] == "open"))  # type: ignore[index]
+            return out
+
+        def inbox(i: int, c: Client) -> list[tuple[int, float]]:
+            return [(s, e) for s, _, e in (c.call("GET", "/api/v1/tasks?per_page=20") for _ in range(requests_n))]
+
+        def claim(i: int, c: Client) -> list[tuple[int, float]]:
+            return [(s, e) for s, _, e in (c.call("POST", f"/api/v1/tasks/{t}/claim") for t in task_ids[i])]
+
+        def complete(i: int, c: Client) -> list[tuple[int, float]]:
+            return [(s, e) for s, _, e in (c.call("POST", f"/api/v1/tasks/{t}/complete", {"checkpoints": CHECKS})
+                                           for t in task_ids[i])]
+
+        rows = {name: run_phase(name, clients, fn) for name, fn in
+                (("receive", receive), ("inbox", inbox), ("claim", claim), ("complete", complete))}
+        return rows
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if schema is not None:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+        else:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=10, help="requests per client and phase")
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    summary = {db: bench(db, args.clients, args.requests, args.workers, args.threads) for db in dbs}
+    print("\nBar (issue 4): inbox and complete p95 ≤ 100 ms at 50 concurrent clients on PostgreSQL.")
+    if "postgresql" in summary and args.clients >= 50:
+        ok = all(summary["postgresql"][p]["p95"] <= 100 for p in ("inbox", "complete"))
+        print("PostgreSQL: " + ("met" if ok else "NOT met") + f" (inbox p95 {summary['postgresql']['inbox']['p95']:.1f} ms,"
+              f" complete p95 {summary['postgresql']['complete']['p95']:.1f} ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Importers: procedure data from other systems turned into definitions (``motcua import``)."""

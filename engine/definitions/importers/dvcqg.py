@@ -1,0 +1,410 @@
+"""Import procedure-detail records of the national portal (Cổng Dịch vụ công quốc gia).
+
+The input is the JSON the portal's procedure-detail API returns (the format of
+``shared/data/dvcqg/details/*.json``). :func:`convert` maps what the schema can
+say: identity, channels with their processing time and unit, fees, documents
+with original/copy counts, legal basis, results, the publishing decision, the
+online level (``isFullProcess``); the route is the field's default route,
+marked unconfirmed. Everything it cannot map is returned in ``unmapped`` (and
+written at the top of the produced file): nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+try:  # the C emitter and parser are many times faster
+    from yaml import CSafeDumper as _Dumper
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+from ..defaults import PLACEHOLDER_DEADLINE, default_route
+from ..source import Located, Problem
+from ..validate import Context, check
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+CHANNELS = {"DIRECT": "direct", "POSTAL": "postal", "ONLINE": "online"}
+FEE_TYPES = {"FEE": "Lệ phí", "SERVICE_FEE": "Phí", "PRICE_LEVEL": "Giá dịch vụ"}
+VND_CURRENCY_IDS = {"019b3fb2-b5b8-70ac-85e2-9409ec1eaffa"}
+_CODE = re.compile(r"^[0-9]\.[0-9]{6}$")
+_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*$")
+
+
+def slug(text: str) -> str:
+    """'Đất đai' -> 'dat-dai' (the field folder name)."""
+    from ...listing import fold
+
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-") or "khac"
+
+
+def _clean(text: Any) -> str:
+    return " ".join(str(text or "").split())
+
+
+def _doc_name(text: str) -> str:
+    return _clean(text).lstrip("-+•*· ").strip()
+
+
+def _short(text: Any, limit: int = 160) -> str:
+    text = _clean(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return Decimal(str(value))
+    if isinstance(value, str) and (match := _NUMBER.match(value)):
+        try:
+            return Decimal(match.group(1).replace(",", "."))
+        except InvalidOperation:
+            return None
+    return None
+
+
+def _plain(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def duration(amount: Any, unit: str | None) -> tuple[dict[str, Any] | None, str | None]:
+    """A schema duration from the portal's processingTime/unit, or why it cannot be one."""
+    number = _number(amount)
+    if number is None or number <= 0:
+        return None, f"thời hạn '{_short(amount, 80)}' ({unit}) không phải số dương"
+    if unit == "WORKING_DAY":
+        return {"working_days": _plain(number)}, None
+    if unit == "HOUR":
+        return {"working_hours": _plain(number)}, None
+    if unit == "DAY":
+        if number != number.to_integral_value():
+            return None, f"thời hạn {number} ngày (DAY) không phải số nguyên ngày"
+        return {"calendar_days": int(number)}, None
+    return None, f"thời hạn {_short(amount, 80)} đơn vị {unit} không có đơn vị tương ứng (ngày làm việc, giờ làm việc, ngày)"
+
+
+def _comparable(value: dict[str, Any]) -> tuple[int, Decimal]:
+    unit = next(iter(value))
+    amount = Decimal(str(value[unit]))
+    if unit == "working_days":
+        return 0, amount * 8
+    if unit == "working_hours":
+        return 0, amount
+    return 1, amount
+
+
+@dataclass
+class ImportResult:
+    source: str
+    code: str
+    definition: dict[str, Any] | None
+    unmapped: list[str] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    target: Path | None = None
+
+    @property
+    def field(self) -> str:
+        return self.definition["field"] if self.definition else "khac"
+
+
+def convert(record: dict[str, Any], agencies: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """One portal record → (definition data, the list of what could not be mapped).
+
+    ``agencies`` maps a level (province, commune, central) to the agency id to use.
+    Raises ValueError when the record is not a procedure detail at all.
+    """
+    data = record.get("data") if isinstance(record, dict) else None
+    if not isinstance(data, dict) or not data.get("code"):
+        raise ValueError("không phải bản ghi chi tiết thủ tục (thiếu data.code)")
+    unmapped: list[str] = []
+    notes: list[str] = []
+    code = str(data["code"]).strip()
+    if not _CODE.match(code):
+        raise ValueError(f"mã thủ tục '{code}' không đúng định dạng N.NNNNNN")
+
+    # Identity
+    categories = [c.get("name") for c in data.get("categoriesDetails") or [] if c.get("name")]
+    field_slug = slug(categories[0]) if categories else "khac"
+    if not categories:
+        unmapped.append("lĩnh vực: bản ghi không có categoriesDetails; xếp vào 'khac'")
+    for extra in categories[1:]:
+        unmapped.append(f"lĩnh vực phụ '{extra}': định nghĩa chỉ có một lĩnh vực ({categories[0]})")
+    flags = {"province": data.get("isProvince"), "commune": data.get("isWard"), "central": data.get("isMinistry")}
+    levels = [level for level, on in flags.items() if on]
+    if not levels:
+        level = "province"
+        unmapped.append("cấp thực hiện không xác định (isProvince, isWard, isMinistry đều false); tạm xếp cấp tỉnh")
+    else:
+        level = levels[0]
+        if len(levels) > 1:
+            unmapped.append(f"thủ tục thực hiện ở nhiều cấp ({', '.join(levels)}); định nghĩa giữ cấp {level}")
+    for flag in ("isOtherAgency", "isVertical", "isUndetermined"):
+        if data.get(flag):
+            unmapped.append(f"{flag}: true (không có trường tương ứng)")
+    agency = agencies[level]
+    executing = [u.get("name") for key in ("unitGroupsExecuting", "departmentsExecuting") for u in data.get(key) or [] if u.get("name")]
+    executing += [_clean(data.get(k)) for k in ("executingAgencies",) if _clean(data.get(k))]
+    if executing:
+        notes.append("Cơ quan thực hiện theo Cổng DVCQG: " + "; ".join(_clean(x) for x in executing) + ".")
+        unmapped.append(f"cơ quan thực hiện '{_short('; '.join(executing), 120)}': gán cơ quan '{agency}' theo cấp")
+    for key, label in (("unitGroupsAuthority", "cơ quan có thẩm quyền"), ("unitGroupsAuthorized", "cơ quan được ủy quyền"),
+                       ("unitGroupsCoordinating", "cơ quan phối hợp"), ("departmentsAuthority", "cơ quan có thẩm quyền"),
+                       ("departmentsCoordinating", "cơ quan phối hợp")):
+        names = [u.get("name") for u in data.get(key) or [] if u.get("name")]
+        if names:
+            unmapped.append(f"{label}: {_short('; '.join(names), 160)}")
+
+    # Channels and times
+    channels: list[str] = []
+    times: dict[str, dict[str, Any]] = {}
+    fees_by_channel: dict[str, list[dict[str, Any]]] = {}
+    for method in data.get("executionMethods") or []:
+        channel = CHANNELS.get(method.get("submissionMethod"))
+        if channel is None:
+            unmapped.append(f"hình thức nộp '{method.get('submissionMethod')}' không xác định")
+            continue
+        if channel not in channels:
+            channels.append(channel)
+        value, reason = duration(method.get("processingTime"), method.get("processingTimeUnit"))
+        if value is not None:
+            times[channel] = value
+            if method.get("processingTimeUnit") == "HOUR":
+                notes.append(f"Thời hạn kênh {channel} ghi {method.get('processingTime')} giờ (HOUR): hiểu là giờ làm việc.")
+        else:
+            unmapped.append(f"thời hạn kênh {channel}: {reason}")
+        if _clean(method.get("description")):
+            unmapped.append(f"mô tả thời hạn kênh {channel}: \"{_short(method.get('description'))}\"")
+        fees_by_channel[channel] = method.get("fees") or []
+    unconfirmed: list[str] = ["route"]
+    channels.sort(key=list(CHANNELS.values()).index)
+    definition: dict[str, Any] = {"code": code, "name": _clean(data.get("name")), "field": field_slug, "level": level, "agency": agency}
+    if channels:
+        definition["channels"] = channels
+    else:
+        unconfirmed.append("channels")
+        unmapped.append("bản ghi không có hình thức nộp (executionMethods)")
+    if data.get("isFullProcess"):
+        definition["online"] = {"mode": "full"}
+    elif "online" in channels:
+        definition["online"] = {"mode": "partial"}
+    else:
+        definition["online"] = {"mode": "none"}
+    if times:
+        groups = {_comparable(v)[0] for v in times.values()}
+        if len(groups) > 1:
+            chosen = times.get("direct") or next(iter(times.values()))
+            unmapped.append("các kênh dùng đơn vị thời hạn khác nhau (ngày làm việc và ngày); thời hạn chung lấy theo kênh trực tiếp")
+        else:
+            chosen = max(times.values(), key=lambda v: _comparable(v)[1])
+        definition["deadline"] = chosen
+        if any(v != chosen for v in times.values()) or len(times) < len(channels):
+            definition["channel_times"] = {c: times[c] for c in channels if c in times}
+    else:
+        definition["deadline"] = dict(PLACEHOLDER_DEADLINE[level])
+        unconfirmed.append("deadline")
+    for case in data.get("cases") or []:
+        day = case.get("processingDay") or {}
+        value, _ = duration(day.get("qty"), day.get("type"))
+        if value is not None and value != definition["deadline"] and len(data.get("cases") or []) > 1:
+            unmapped.append(f"trường hợp '{_short(case.get('name'), 80)}': thời hạn riêng {day.get('qty')} {day.get('type')}")
+
+    # Fees
+    definition["fees"] = _fees(fees_by_channel, unmapped)
+    if data.get("fees"):
+        unmapped.append(f"phí, lệ phí chung (data.fees): {len(data['fees'])} mục không gắn với kênh nộp")
+
+    # Documents
+    documents, doc_unmapped = _documents(data)
+    unmapped += doc_unmapped
+    if documents:
+        definition["documents"] = documents
+    else:
+        unconfirmed.append("documents")
+        unmapped.append("bản ghi không có thành phần hồ sơ")
+
+    # Legal basis, results, publishing decision
+    legal = [f"{_clean(b.get('code'))}: {_clean(b.get('name'))}".strip(": ") for b in data.get("legalBasisesDetails") or []]
+    if legal:
+        definition["legal_basis"] = legal
+    else:
+        unconfirmed.append("legal_basis")
+    results = [_clean(r.get("name")) for r in data.get("resultsDetails") or [] if _clean(r.get("name"))]
+    if results:
+        definition["results"] = results
+    proposal = data.get("procedureProposal") or {}
+    number = _clean(proposal.get("decisionNumber") or proposal.get("proposalNumber") or data.get("decisionNo"))
+    if number:
+        published: dict[str, Any] = {"decision": number}
+        if proposal.get("decisionDate"):
+            published["date"] = datetime.fromtimestamp(proposal["decisionDate"] / 1000, UTC).astimezone(TZ).date().isoformat()
+        issuer = _clean((proposal.get("issuingAgency") or {}).get("name"))
+        if issuer:
+            published["issuer"] = issuer
+        definition["published_by"] = published
+    else:
+        unmapped.append("bản ghi không có quyết định công bố (procedureProposal)")
+
+    # What has no field in the schema
+    for key, label in (("requirementsAndConditions", "yêu cầu, điều kiện"), ("description", "mô tả")):
+        if _clean(data.get(key)) and not (key == "description" and _clean(data.get(key)) == _clean(data.get("requirementsAndConditions"))):
+            unmapped.append(f"{label}: \"{_short(data.get(key))}\"")
+    steps = [s for s in data.get("executionSteps") or [] if _clean(s.get("description"))]
+    if steps:
+        unmapped.append(f"trình tự thực hiện ({len(steps)} đoạn văn bản): không phải quy trình nội bộ; dùng quy trình mặc định (chưa xác nhận)")
+    subjects = [s.get("name") for s in data.get("subjectTypesDetails") or [] if s.get("name")]
+    if subjects:
+        unmapped.append(f"đối tượng thực hiện: {_short('; '.join(subjects), 160)}")
+    for key, label in (("returningMethods", "cách trả kết quả"), ("dossierReceivingAddresses", "địa chỉ tiếp nhận"),
+                       ("note", "ghi chú"), ("procedureRelatedGroup", "nhóm thủ tục liên quan")):
+        if data.get(key):
+            unmapped.append(f"{label}: {_short(json.dumps(data[key], ensure_ascii=False) if not isinstance(data[key], str) else data[key], 120)}")
+    if data.get("isNonTerritorial"):
+        notes.append("Thủ tục không phụ thuộc địa giới hành chính (isNonTerritorial).")
+
+    definition["unconfirmed"] = [u for u in ("deadline", "route", "documents", "fees", "channels", "legal_basis", "online") if u in unconfirmed]
+    notes.insert(0, f"Nhập từ Cổng Dịch vụ công quốc gia (bản ghi {data.get('id', '?')}); quy trình là quy trình mặc định, chưa xác nhận.")
+    definition["notes"] = " ".join(notes)
+    definition["route"] = default_route(level, definition["deadline"], categories[0] if categories else "")
+    return definition, unmapped
+
+
+def _fees(by_channel: dict[str, list[dict[str, Any]]], unmapped: list[str]) -> list[dict[str, Any]]:
+    mapped: dict[str, list[dict[str, Any]]] = {}
+    for channel, fees in by_channel.items():
+        items = []
+        for fee in fees:
+            kind = FEE_TYPES.get(fee.get("type"), fee.get("type") or "Phí")
+            name = _short(fee.get("description"), 300) or kind
+            item: dict[str, Any] = {"name": name}
+            value = _number(fee.get("value"))
+            currency = fee.get("currencyId") or ""
+            currency_name = fee.get("currencyName") or ""
+            if value is None:
+                item["amount"] = None
+                unmapped.append(f"phí kênh {channel} '{_short(name, 60)}': số tiền '{fee.get('value')}' không đọc được")
+            elif value == 0 or currency in VND_CURRENCY_IDS:
+                item["amount"] = _plain(value)
+                item["currency"] = "VND"
+            else:
+                item["amount"] = None
+                unit = currency_name or "không rõ đơn vị tiền tệ"
+                item["note"] = f"{_plain(value)} {unit}"
+                unmapped.append(f"phí kênh {channel} '{_short(name, 60)}': {_plain(value)} {unit} (chỉ ghi được số tiền VND)")
+            if kind != name:
+                item["note"] = f"{kind}; {item['note']}" if "note" in item else kind
+            if fee.get("attachment"):
+                unmapped.append(f"phí kênh {channel} '{_short(name, 60)}': tệp đính kèm biểu phí")
+            items.append(item)
+        mapped[channel] = items
+    if not mapped:
+        return []
+    lists = list(mapped.values())
+    if all(lst == lists[0] for lst in lists):
+        return lists[0]
+    out = []
+    for channel, items in mapped.items():
+        out += [item | {"channel": channel} for item in items]
+    return out
+
+
+def _documents(data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    unmapped: list[str] = []
+    cases = [c for c in data.get("executionCases") or [] if c.get("profileComponents")]
+    groups: list[tuple[str, list[dict[str, Any]]]] = [(_clean(c.get("name")), c["profileComponents"]) for c in cases]
+    if data.get("profileComponents"):
+        groups.append(("", data["profileComponents"]))
+    documents: list[dict[str, Any]] = []
+    many = len(groups) > 1
+    for g, (case_name, components) in enumerate(groups, start=1):
+        for i, component in enumerate(components, start=1):
+            name = _doc_name(component.get("name"))
+            if not name:
+                unmapped.append(f"giấy tờ không tên trong trường hợp {g}")
+                continue
+            doc: dict[str, Any] = {"id": f"c{g}_d{i:02d}" if many else f"d{i:02d}", "name": name}
+            originals, copies = _number(component.get("originalQty")), _number(component.get("copyQty"))
+            if originals is not None:
+                doc["originals"] = int(originals)
+            if copies is not None:
+                doc["copies"] = int(copies)
+            doc["required"] = bool(component.get("required"))
+            notes = []
+            if many:
+                notes.append(f"Trường hợp: {case_name or g}")
+            if component.get("isProcessingResult"):
+                notes.append("là kết quả giải quyết của thủ tục khác")
+            if component.get("hasElectronicForm"):
+                notes.append("có biểu mẫu điện tử")
+            if notes:
+                doc["note"] = "; ".join(notes)
+            if component.get("attachments"):
+                unmapped.append(f"giấy tờ '{_short(name, 60)}': {len(component['attachments'])} mẫu đơn, tờ khai đính kèm")
+            documents.append(doc)
+    return documents, unmapped
+
+
+# ---------------------------------------------------------------------- files
+
+
+def header(result: ImportResult) -> str:
+    lines = [
+        "# yaml-language-server: $schema=../../schema/procedure.schema.json",
+        f"# Nhập bằng `motcua import dvcqg` từ {Path(result.source).name}.",
+    ]
+    if result.unmapped:
+        lines.append("# Chưa chuyển được (cần cán bộ kiểm soát TTHC xem lại):")
+        lines += [f"#   - {item}" for item in result.unmapped]
+    return "\n".join(lines) + "\n"
+
+
+def dump(definition: dict[str, Any]) -> str:
+    return yaml.dump(definition, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=110)
+
+
+def import_file(path: Path, agencies: dict[str, str], ctx: Context) -> ImportResult:
+    """Convert and validate one record file."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return ImportResult(str(path), path.stem, None, errors=[Problem(str(path), 1, 1, f"không đọc được JSON: {exc}")])
+    try:
+        definition, unmapped = convert(record, agencies)
+    except (ValueError, KeyError, TypeError) as exc:
+        return ImportResult(str(path), path.stem, None, errors=[Problem(str(path), 1, 1, f"không chuyển được: {exc}")])
+    text = dump(definition)
+    reread = yaml.load(text, Loader=_Loader)  # what the file will hold, exactly
+    _, problems = check(Located(str(path), reread), ctx)
+    result = ImportResult(str(path), definition["code"], definition, unmapped)
+    result.errors = [p for p in problems if p.severity == "error"]
+    result.warnings = [p for p in problems if p.severity != "error"]
+    return result
+
+
+def import_path(source: Path, agencies: dict[str, str], ctx: Context, out: Path | None = None) -> list[ImportResult]:
+    """Convert a record file or every ``*.json`` of a directory; write ``<out>/<field>/<code>.yaml``."""
+    files = sorted(source.glob("*.json")) if source.is_dir() else [source]
+    results = []
+    for path in files:
+        result = import_file(path, agencies, ctx)
+        if out is not None and result.definition is not None and not result.errors:
+            target = out / result.field / f"{result.code}.yaml"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(header(result) + dump(result.definition), encoding="utf-8")
+            result.target = target
+        results.append(result)
+    return results
+
+
+__all__ = ["ImportResult", "convert", "duration", "import_file", "import_path", "slug"]
