@@ -295,3 +295,46 @@ def test_cli_due(args, expected):
 def test_cli_due_bad_input():
     result = run_cli("due", "yesterday", "1", "working_days")
     assert result.returncode == 2 and "ISO 8601" in result.stderr and "Traceback" not in result.stderr
+
+
+SCRIPT_BPMN = CONSULT_BPMN.replace(
+    '<bpmn:sequenceFlow id="f7" sourceRef="join" targetRef="approve"/>',
+    '<bpmn:sequenceFlow id="f7" sourceRef="join" targetRef="score"/>'
+    '<bpmn:scriptTask id="score" scriptFormat="python"><bpmn:script>score = 42</bpmn:script></bpmn:scriptTask>'
+    '<bpmn:sequenceFlow id="f7b" sourceRef="score" targetRef="approve"/>',
+)
+
+
+def test_route_state_is_a_replay_log_or_a_snapshot(tree):
+    """Plain routes save only their (step, outcome) log; a script task makes them keep Spiff's snapshot."""
+    catalog = load_catalog(WORKFLOWS)
+    procedure = catalog.procedures["1.001806"]
+    spec = compiled_spec(procedure.digest, catalog.bpmn_xml(procedure), None)
+    live = route.start(spec)
+    for step_id, outcome in [("intake", "done"), ("assign", "done"), ("appraise", "propose_approval"), ("review", "send_back")]:
+        route.complete(live, step_id, outcome)
+    state = route.dump(live)
+    assert set(state) == {"log"} and len(json.dumps(state)) < 200
+    again = route.load(json.loads(json.dumps(state)), spec)
+    assert route.ready_steps(again) == ["appraise"]  # sent back
+    with pytest.raises(route.RouteStateError):
+        route.load({"log": [["approve", "sign"]]}, spec)
+
+    (tree / "bpmn" / "consult.bpmn").write_text(SCRIPT_BPMN, encoding="utf-8")
+    (tree / "procedures" / "bao-tro-xa-hoi" / "1.001806.yaml").write_text(BPMN_ROUTE, encoding="utf-8")
+    scripted = load_catalog(tree)
+    assert scripted.errors == []
+    procedure = scripted.procedures["1.001806"]
+    spec = compiled_spec(procedure.digest, scripted.bpmn_xml(procedure), None)
+    live = route.start(spec)
+    for step_id in ("intake", "consult_a", "consult_b"):
+        route.complete(live, step_id, "done")
+    state = json.loads(json.dumps(route.dump(live)))
+    assert "snapshot" in state and "spec" not in state["snapshot"]
+    restored = route.load(state, spec)
+    assert route.ready_steps(restored) == ["approve"]
+    assert restored.workflow.last_task.data.get("score") == 42 or any(
+        t.data.get("score") == 42 for t in restored.workflow.get_tasks()
+    )
+    route.complete(restored, "approve", "done")
+    assert route.is_finished(restored)
