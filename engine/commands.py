@@ -623,10 +623,16 @@ class Commands:
 def next_serial(session: Session, scope: str) -> int:
     """Atomically take the next number of a counter (dossier codes, form numbers)."""
     dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(Counter).values(scope=scope, last=1)
-    stmt = stmt.on_conflict_do_update(index_elements=[Counter.scope], set_={"last": Counter.last + 1}).returning(Counter.last)
-    return int(session.execute(stmt).scalar_one())
+    stmt = _SERIAL_UPSERT.get(dialect)
+    if stmt is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert(Counter).values(scope=bindparam("scope"), last=1)
+        stmt = stmt.on_conflict_do_update(index_elements=[Counter.scope], set_={"last": Counter.last + 1}).returning(Counter.last)
+        _SERIAL_UPSERT[dialect] = stmt
+    return int(session.execute(stmt, {"scope": scope}).scalar_one())
+
+
+_SERIAL_UPSERT: dict[str, Any] = {}
 
 
 def lifecycle_error(dossier: Dossier, move: str) -> Exception:

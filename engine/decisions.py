@@ -821,12 +821,21 @@ def catalogue_in_db(session: Session, on: date) -> list[dict[str, Any]]:
     ]
 
 
+def catalogue_index(timeline: Timeline, on: date | None = None) -> str:
+    """workflows/CATALOGUE.md: the catalogue in force on ``on`` (default: latest) and its history."""
+    from .listing import catalogue_markdown
+
+    marks = sorted({date(2024, 6, 30)} | {d.effective for d in timeline.decisions if d.effective})
+    history = [(f"{d:%d/%m/%Y}", len(timeline.at(d))) for d in marks]
+    return catalogue_markdown(timeline.at(on), timeline.catalog.agencies, on, history)
+
+
 def applied(session: Session) -> list[DecisionRow]:
     return list(session.execute(select(DecisionRow).order_by(DecisionRow.effective.nulls_first(), DecisionRow.id)).scalars())
 
 
 __all__ = [
     "DECISION_SCHEMA", "Change", "Decision", "Entry", "Operation", "Report", "Timeline", "apply", "applied",
-    "catalogue_in_db", "check_decision", "decision_files", "identity_definition", "load_decision", "plan", "replay",
+    "catalogue_in_db", "catalogue_index", "check_decision", "decision_files", "identity_definition", "load_decision", "plan", "replay",
     "run_due_transfers", "run_transfers", "schema_json", "transferred_definition",
 ]

@@ -38,6 +38,7 @@ FIELD_NAMES: dict[str, str] = {
     "thanh-nien": "Công tác thanh niên",
     "van-thu-luu-tru": "Văn thư, lưu trữ",
     "lao-dong": "Lao động",
+    "thi-dua-khen-thuong": "Thi đua, khen thưởng",
 }
 LEVEL_NAMES = {"central": "Trung ương", "province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
 CHANNEL_NAMES = {"direct": "Trực tiếp", "postal": "Bưu chính công ích", "online": "Trực tuyến"}

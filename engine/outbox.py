@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from .storage.models import OutboxMessage
@@ -52,39 +52,44 @@ def handler(name: str) -> Callable[[Handler], Handler]:
 def dispatch_pending(services: Services, limit: int = 500) -> int:
     """Run pending messages that are due; return how many were handled (or failed)."""
     done = 0
+    batch = 50
     while done < limit:
         now = services.now()
         with services.sessions() as session:
-            ids = list(session.execute(
-                select(OutboxMessage.id)
-                .where(OutboxMessage.processed_at.is_(None), OutboxMessage.available_at <= now)
-                .order_by(OutboxMessage.id)
-                .limit(min(50, limit - done))
-            ).scalars())
-        if not ids:
-            break
+            ids = list(session.execute(_PENDING, {"now": now, "batch": min(batch, limit - done)}).scalars())
         for message_id in ids:
             _run_one(services, message_id, now)
-            done += 1
+        done += len(ids)
+        if len(ids) < batch:
+            break
     return done
+
+
+_PENDING = (
+    select(OutboxMessage.id)
+    .where(OutboxMessage.processed_at.is_(None), OutboxMessage.available_at <= bindparam("now"))
+    .order_by(OutboxMessage.id)
+    .limit(bindparam("batch"))
+)
+_CLAIM = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id == bindparam("message_id"), OutboxMessage.processed_at.is_(None))
+    .values(processed_at=bindparam("now"))
+    .returning(OutboxMessage.handler, OutboxMessage.payload, OutboxMessage.dossier_id)
+)
 
 
 def _run_one(services: Services, message_id: int, now: datetime) -> None:
     session = services.sessions()
     try:
-        claimed = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.processed_at.is_(None))
-            .values(processed_at=now)
-        ).rowcount
-        if not claimed:  # another worker has it
+        claimed = session.execute(_CLAIM, {"message_id": message_id, "now": now}).first()
+        if claimed is None:  # another worker has it
             session.rollback()
             return
-        message = session.get(OutboxMessage, message_id)
-        assert message is not None
-        func = HANDLERS.get(message.handler)
+        func = HANDLERS.get(claimed.handler)
         if func is None:
-            raise LookupError(f"no handler registered for '{message.handler}'")
+            raise LookupError(f"no handler registered for '{claimed.handler}'")
+        message = OutboxMessage(id=message_id, handler=claimed.handler, payload=claimed.payload, dossier_id=claimed.dossier_id)
         func(HandlerContext(session, services, now), message)
         session.commit()
     except Exception as exc:  # noqa: BLE001 - a failing handler must not stop the others

@@ -172,8 +172,11 @@ def diff_definitions(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     for key in ("name", "field", "level", "agency"):
         if a.get(key) != b.get(key):
             lines.append(f"{_LABELS[key]}: {a.get(key)} → {b.get(key)}")
-    if a.get("deadline") != b.get("deadline"):
-        lines.append(f"Thời hạn giải quyết: {_duration(a.get('deadline'))} → {_duration(b.get('deadline'))}")
+    da, db = a.get("deadline") or {}, b.get("deadline") or {}
+    if _duration(da or None) != _duration(db or None):
+        lines.append(f"Thời hạn giải quyết: {_duration(da or None)} → {_duration(db or None)}")
+    elif da.get("note") != db.get("note"):
+        lines.append(f"Thời hạn giải quyết {_duration(db or None)}: ghi chú '{da.get('note', '')}' → '{db.get('note', '')}'")
     ca, cb = a.get("channel_times", {}), b.get("channel_times", {})
     for channel in sorted(set(ca) | set(cb)):
         if ca.get(channel) != cb.get(channel):
