@@ -50,8 +50,9 @@ def _paths(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("--dry-run", is_flag=True, help="Chỉ in những gì sẽ thay đổi; không ghi gì.")
 @click.option("--due", "due", is_flag=True, help="Chuyển hồ sơ đang giải quyết cho các quyết định chuyển thẩm quyền đã đến ngày hiệu lực.")
 @click.option("--actor", default=None, help="Người áp dụng (mặc định: tài khoản hệ điều hành).")
+@click.option("--verbose", "-v", is_flag=True, help="In cả cảnh báo của các định nghĩa (thông tin đang cập nhật).")
 @with_appcontext
-def publish_command(decisions: tuple[Path, ...], dry_run: bool, due: bool, actor: str | None) -> None:
+def publish_command(decisions: tuple[Path, ...], dry_run: bool, due: bool, actor: str | None, verbose: bool) -> None:
     """Validate and apply decisions (default: every file in workflows/decisions/, in date order).
 
     Each decision is validated with the definitions it brings; then its
@@ -73,12 +74,12 @@ def publish_command(decisions: tuple[Path, ...], dry_run: bool, due: bool, actor
     failed = False
     for decision in selected:
         for problem in check_decision(timeline, decision):
-            click.echo(str(problem), err=True)
+            if problem.severity == "error" or problem.file == decision.file or verbose:
+                click.echo(str(problem), err=True)
             failed = failed or problem.severity == "error"
     if failed:
         raise SystemExit("motcua publish: quyết định có lỗi; chưa áp dụng gì.")
-    if not dry_run:
-        migrate(services.sessions.kw["bind"])
+    migrate(services.sessions.kw["bind"])  # the schema only; a dry run writes no data
     for decision in selected:
         try:
             report = apply(services, timeline, decision, who, dry_run=dry_run)
@@ -107,20 +108,18 @@ def _db_catalogue(on: date) -> list[dict]:
 @with_appcontext
 def catalogue_command(at: str | None, as_json: bool, markdown: Path | None, from_db: bool) -> None:
     """Print the catalogue in force on a date, replaying workflows/decisions/ in order."""
-    from engine.decisions import replay
-    from engine.listing import catalogue_markdown, field_name, listing
+    from engine.decisions import catalogue_index, replay
+    from engine.listing import field_name, listing
 
-    on = _parse_date(at) or date.today()
     timeline = replay(WORKFLOWS)
     for problem in timeline.errors:
         click.echo(str(problem), err=True)
     agencies = timeline.catalog.agencies
     if markdown is not None:
-        marks = sorted({d.effective for d in timeline.decisions if d.effective} | {on})
-        history = [(f"{d:%d/%m/%Y}", len(timeline.at(d))) for d in marks]
-        markdown.write_text(catalogue_markdown(timeline.at(on), agencies, on, history), encoding="utf-8")
+        markdown.write_text(catalogue_index(timeline, _parse_date(at)), encoding="utf-8")
         click.echo(f"đã ghi {markdown}")
         return
+    on = _parse_date(at) or date.today()
     if from_db:
         rows = _db_catalogue(on)
         if as_json:
@@ -143,7 +142,7 @@ def catalogue_command(at: str | None, as_json: bool, markdown: Path | None, from
             current = entry.field
             click.echo(f"\n{field_name(current)}")
         mark = " " if entry.confirmed else "*"
-        click.echo(f" {mark}{entry.code:<9} {entry.level:<9} {entry.agency:<22} {entry.decision.label[:34]:<34} {entry.name[:90]}")
+        click.echo(f" {mark}{entry.code:<9} {entry.level:<9} {entry.agency:<24} {(entry.decision.number or entry.decision.id)[:40]:<40} {entry.name[:90]}")
     by_agency: dict[str, int] = {}
     for entry in entries:
         by_agency[entry.agency] = by_agency.get(entry.agency, 0) + 1
@@ -240,9 +239,8 @@ def import_dvcqg_command(source: Path, out: Path | None, province_agency: str, c
     Every produced definition is validated; what could not be mapped is
     listed per file (and written at the top of each YAML file).
     """
-    from engine.definitions.importers.dvcqg import import_path
-
     from engine.definitions import load_catalog
+    from engine.definitions.importers.dvcqg import import_path
 
     started = time.perf_counter()
     catalog = load_catalog(WORKFLOWS)

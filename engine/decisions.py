@@ -574,7 +574,7 @@ class Report:
 
     def lines(self) -> list[str]:
         d = self.decision
-        head = f"Quyết định {d.label} — {d.title} (hiệu lực {d.effective_label()})"
+        head = f"Quyết định {d.number or '(không có số hiệu trong dữ liệu)'} — {d.title} [{d.id}] (hiệu lực {d.effective_label()})"
         if self.already_applied:
             return [head, "đã áp dụng trước đây; không thay đổi gì"]
         verb = "sẽ" if self.dry_run else "đã"

@@ -159,11 +159,16 @@ def listing(entries: Iterable[Any], agencies: dict[str, Agency]) -> list[ListedP
 
 
 def search(items: Sequence[ListedProcedure], query: str) -> list[ListedProcedure]:
-    """Items whose code or name holds every word of ``query``, ignoring diacritics and case."""
-    words = fold(query).split()
+    """Items whose code or name holds every word of ``query``, ignoring diacritics and case.
+
+    Best first: the exact code, then names holding the words as one phrase, then shorter names.
+    """
+    folded = fold(query)
+    words = folded.split()
     if not words:
         return list(items)
-    return [item for item in items if all(word in item.search_key for word in words)]
+    found = [item for item in items if all(word in item.search_key for word in words)]
+    return sorted(found, key=lambda i: (i.code != folded, folded not in i.search_key, len(i.name), i.code))
 
 
 # ---------------------------------------------------------------------- the generated index
