@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from . import lifecycle, route
 from .audit import Actor, record
-from .definitions import SUPPLEMENT_OUTCOME, Step
+from .definitions import SUPPLEMENT_OUTCOME, Duration, Step, Variant
 from .errors import Conflict, Forbidden, InvalidCommand, NotFound
 from .services import LoadedVersion, Services
 from .storage.models import Counter, Dossier, Task
@@ -76,20 +76,24 @@ class Commands:
         documents: Sequence[dict[str, Any] | str] = (),
         received_at: datetime | None = None,
         note: str = "",
+        variant: str | None = None,
     ) -> Dossier:
-        """Receive a complete dossier: code, statutory due time, route started, receipt queued."""
+        """Receive a complete dossier: code, statutory due time, route started, receipt queued.
+
+        ``variant`` names the procedure's case when it has several (e.g. cấp mới / giải thể).
+        """
         self._require_role(actor, STAFF_AT_DESK)
         with self.s.unit_of_work() as session:
             now = received_at or self.s.now()
-            dossier, loaded = self._new_dossier(session, actor, procedure_code, applicant, channel, documents, now)
+            dossier, loaded = self._new_dossier(session, actor, procedure_code, applicant, channel, documents, now, variant)
             dossier.status = "received"
             dossier.received_at = now
-            deadline = loaded.procedure.deadline
+            deadline = self._deadline(loaded, dossier)
             dossier.statutory_due_at = dossier.due_at = self._add(now, deadline.amount, deadline.unit, loaded)
             session.add(dossier)
             session.flush()
             record(session, dossier, actor, "dossier.received", {}, self._snapshot(dossier) | {"note": note}, now)
-            workflow = route.start(loaded.spec)
+            workflow = route.start(loaded.spec, dossier.variant)
             self._sync_tasks(session, dossier, loaded, workflow, actor, now)
             self._outbox(session, dossier, "receipt", {"dossier_id": dossier.id}, now)
             return dossier
@@ -102,13 +106,14 @@ class Commands:
         reasons: Sequence[str],
         channel: str = "direct",
         documents: Sequence[dict[str, Any] | str] = (),
+        variant: str | None = None,
     ) -> Dossier:
         """Refuse to receive (Mẫu 03): the dossier is recorded as not received, with reasons."""
         self._require_role(actor, STAFF_AT_DESK)
         reasons = _nonempty(reasons, "lý do từ chối")
         with self.s.unit_of_work() as session:
             now = self.s.now()
-            dossier, _ = self._new_dossier(session, actor, procedure_code, applicant, channel, documents, now)
+            dossier, _ = self._new_dossier(session, actor, procedure_code, applicant, channel, documents, now, variant)
             dossier.status = "not_received"
             session.add(dossier)
             session.flush()
@@ -117,12 +122,13 @@ class Commands:
             return dossier
 
     def register_online(
-        self, actor: Actor, procedure_code: str, applicant: dict[str, Any], documents: Sequence[dict[str, Any] | str] = ()
+        self, actor: Actor, procedure_code: str, applicant: dict[str, Any], documents: Sequence[dict[str, Any] | str] = (),
+        variant: str | None = None,
     ) -> Dossier:
         """An online submission, registered but not yet checked by the one-stop desk."""
         with self.s.unit_of_work() as session:
             now = self.s.now()
-            dossier, _ = self._new_dossier(session, actor, procedure_code, applicant, "online", documents, now)
+            dossier, _ = self._new_dossier(session, actor, procedure_code, applicant, "online", documents, now, variant)
             dossier.status = "registered"
             session.add(dossier)
             session.flush()
@@ -137,9 +143,9 @@ class Commands:
             dossier, loaded = self._load(session, code, actor)
             self._move(session, dossier, actor, "receive", now)
             dossier.received_at = now
-            deadline = loaded.procedure.deadline
+            deadline = self._deadline(loaded, dossier)
             dossier.statutory_due_at = dossier.due_at = self._add(now, deadline.amount, deadline.unit, loaded)
-            workflow = route.start(loaded.spec)
+            workflow = route.start(loaded.spec, dossier.variant)
             self._sync_tasks(session, dossier, loaded, workflow, actor, now)
             self._outbox(session, dossier, "receipt", {"dossier_id": dossier.id}, now)
             return dossier
@@ -256,11 +262,12 @@ class Commands:
             if not was_received:
                 dossier.received_at = now
             if policy == "restart":
-                deadline = procedure.deadline
+                deadline = self._deadline(loaded, dossier)
                 dossier.statutory_due_at = dossier.due_at = self._add(now, deadline.amount, deadline.unit, loaded)
             else:
-                dossier.statutory_due_at = self._shift(dossier.statutory_due_at, requested_at, now, waited, procedure.deadline.unit)
-                dossier.due_at = self._shift(dossier.due_at, requested_at, now, waited, procedure.deadline.unit)
+                unit = self._deadline(loaded, dossier).unit
+                dossier.statutory_due_at = self._shift(dossier.statutory_due_at, requested_at, now, waited, unit)
+                dossier.due_at = self._shift(dossier.due_at, requested_at, now, waited, unit)
             for task in self._open_tasks(session, dossier):
                 step = procedure.step(task.step_id)
                 task.state = "open"
@@ -276,7 +283,7 @@ class Commands:
                 now,
             )
             if not was_received:
-                workflow = route.start(loaded.spec)
+                workflow = route.start(loaded.spec, dossier.variant)
                 self._sync_tasks(session, dossier, loaded, workflow, actor, now)
                 self._outbox(session, dossier, "receipt", {"dossier_id": dossier.id}, now)
             return dossier
@@ -297,7 +304,7 @@ class Commands:
             self._move(session, dossier, actor, "resolve", now, extra={"result": "refused", "reasons": reasons})
             dossier.resolved_at = now
             dossier.route_state = None
-            return_step = next((s for s in loaded.procedure.steps if s.kind == "return"), None)
+            return_step = next((s for s in self._variant(loaded, dossier).steps if s.kind == "return"), None)
             if return_step is not None:
                 session.add(self._task_row(dossier, loaded, return_step, False, now))
             self._outbox(session, dossier, "refusal_notice", {"dossier_id": dossier.id, "reasons": reasons, "stage": "appraisal"}, now)
@@ -399,7 +406,8 @@ class Commands:
     # ------------------------------------------------------------------ internals
 
     def _new_dossier(self, session: Session, actor: Actor, procedure_code: str, applicant: dict[str, Any],
-                     channel: str, documents: Sequence[dict[str, Any] | str], now: datetime) -> tuple[Dossier, LoadedVersion]:
+                     channel: str, documents: Sequence[dict[str, Any] | str], now: datetime,
+                     variant: str | None = None) -> tuple[Dossier, LoadedVersion]:
         if channel not in CHANNELS:
             raise InvalidCommand(f"Hình thức nộp không hợp lệ '{channel}' (direct, postal, online).")
         person = Applicant.from_dict(applicant)
@@ -417,6 +425,14 @@ class Commands:
                 f"Thủ tục {procedure_code} chưa được xác nhận thời hạn/quy trình (đang cập nhật); "
                 "quản trị viên chưa cho phép nhận hồ sơ thủ tục chưa xác nhận."
             )
+        try:
+            case = procedure.variant(variant)
+        except KeyError as choices:
+            raise InvalidCommand(
+                f"Thủ tục {procedure_code} có nhiều trường hợp; hãy chọn một: {choices.args[0]}."
+                if variant is None else f"Thủ tục {procedure_code} không có trường hợp '{variant}' (có: {choices.args[0]}).",
+                variants=[v.id for v in procedure.variants],
+            ) from None
         if channel not in procedure.channels and "channels" not in procedure.unconfirmed:
             raise InvalidCommand(f"Thủ tục {procedure_code} không nhận hồ sơ qua hình thức '{channel}'.")
         receiving = actor.agency if actor.agency else procedure.agency
@@ -426,6 +442,7 @@ class Commands:
             code=f"{agency.eid}-{local_day:%y%m%d}-{serial:04d}",
             procedure_version_id=row.id,
             procedure_code=procedure.code,
+            variant=case.id,
             agency_id=procedure.agency,
             receiving_agency_id=agency.id,
             channel=channel,
@@ -570,6 +587,12 @@ class Commands:
             return dossier.agency_id  # follows a transfer of competence
         return step.agency
 
+    def _variant(self, loaded: LoadedVersion, dossier: Dossier) -> Variant:
+        return loaded.procedure.variant(dossier.variant or None)
+
+    def _deadline(self, loaded: LoadedVersion, dossier: Dossier) -> Duration:
+        return self._variant(loaded, dossier).deadline
+
     def _step_due(self, step: Step, ready_at: datetime, loaded: LoadedVersion) -> datetime | None:
         """A step's due time. Intake follows the 15:00 transfer rule, unless the approved
         process gives the intake step more than one working day (then its allowance)."""
@@ -600,7 +623,7 @@ class Commands:
 
     def _snapshot(self, dossier: Dossier) -> dict[str, Any]:
         return {
-            "code": dossier.code, "status": dossier.status, "procedure": dossier.procedure_code,
+            "code": dossier.code, "status": dossier.status, "procedure": dossier.procedure_code, "variant": dossier.variant,
             "procedure_version": dossier.procedure_version_id, "agency": dossier.agency_id,
             "channel": dossier.channel, "received_at": dossier.received_at, "due_at": dossier.due_at,
             "documents": [d["id"] for d in dossier.documents],

@@ -13,9 +13,10 @@ import math
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .audit import Actor
@@ -104,11 +105,11 @@ def _forbidden(dossier: Dossier) -> Forbidden:
 
 # ---------------------------------------------------------------------- inbox
 
-def inbox(session: Session, actor: Actor, *, scope: str = "all", procedure: str | None = None,
-          status: str | None = None, page: int = 1, per_page: int = 20) -> Page:
-    """Open steps the actor may take: claimed by them (``mine``) or unclaimed in their unit (``unit``).
+@lru_cache(maxsize=64)
+def _inbox_statement(by_role: bool, by_agency: bool, scope: str, by_procedure: bool, by_status: bool) -> Select[Any]:
+    """The inbox query for one combination of filters, built once; values are bound parameters.
 
-    Sorted by urgency: open before waiting, then by the step's due time (no due time last).
+    The total comes from a window function (``count(*) over ()``) in the same statement.
     """
     claimer = aliased(User)
     stmt = (
@@ -117,41 +118,72 @@ def inbox(session: Session, actor: Actor, *, scope: str = "all", procedure: str 
             Task.due_at, Task.claimed_by, claimer.name.label("claimed_by_name"),
             Dossier.id.label("dossier_id"), Dossier.code, Dossier.status, Dossier.procedure_code,
             Dossier.applicant, Dossier.due_at.label("dossier_due_at"), Dossier.version.label("dossier_version"),
-            Dossier.channel, ProcedureVersion.name.label("procedure_name"),
+            Dossier.channel, ProcedureVersion.name.label("procedure_name"), func.count().over().label("_total"),
         )
         .join(Dossier, Dossier.id == Task.dossier_id)
         .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
         .outerjoin(claimer, claimer.id == Task.claimed_by)
         .where(Task.state.in_(("open", "waiting")))
     )
-    if actor.role not in PRIVILEGED:
-        stmt = stmt.where(Task.role == actor.role)
-        if actor.agency is not None:
-            stmt = stmt.where(Task.agency_id == actor.agency)
+    if by_role:
+        stmt = stmt.where(Task.role == bindparam("role"))
+    if by_agency:
+        stmt = stmt.where(Task.agency_id == bindparam("agency"))
     if scope == "mine":
-        stmt = stmt.where(Task.claimed_by == actor.id)
+        stmt = stmt.where(Task.claimed_by == bindparam("me"))
     elif scope == "unit":
         stmt = stmt.where(Task.claimed_by.is_(None))
     else:
-        stmt = stmt.where(or_(Task.claimed_by.is_(None), Task.claimed_by == actor.id))
-    if procedure:
-        stmt = stmt.where(Dossier.procedure_code == procedure)
-    if status:
-        stmt = stmt.where(Dossier.status == status)
-    stmt = stmt.order_by(
+        stmt = stmt.where(or_(Task.claimed_by.is_(None), Task.claimed_by == bindparam("me")))
+    if by_procedure:
+        stmt = stmt.where(Dossier.procedure_code == bindparam("procedure"))
+    if by_status:
+        stmt = stmt.where(Dossier.status == bindparam("status"))
+    return stmt.order_by(
         case((Task.state == "open", 0), else_=1),
         case((Task.due_at.is_(None), 1), else_=0),
         Task.due_at, Task.id,
-    )
-    rows, total = _paged(session, stmt, page, per_page)
+    ).limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+def inbox(session: Session, actor: Actor, *, scope: str = "all", procedure: str | None = None,
+          status: str | None = None, page: int = 1, per_page: int = 20) -> Page:
+    """Open steps the actor may take: claimed by them (``mine``) or unclaimed in their unit (``unit``).
+
+    Sorted by urgency: open before waiting, then by the step's due time (no due time last).
+    """
+    by_role = actor.role not in PRIVILEGED
+    by_agency = by_role and actor.agency is not None
+    scope = scope if scope in ("mine", "unit") else "all"
+    stmt = _inbox_statement(by_role, by_agency, scope, bool(procedure), bool(status))
+    params: dict[str, Any] = {"limit": per_page, "offset": (page - 1) * per_page}
+    if by_role:
+        params["role"] = actor.role
+    if by_agency:
+        params["agency"] = actor.agency
+    if scope != "unit":
+        params["me"] = actor.id
+    if procedure:
+        params["procedure"] = procedure
+    if status:
+        params["status"] = status
+    rows = session.execute(stmt, params).all()
+    if rows:
+        total = int(rows[0]._total)
+    elif page > 1:  # past the last page: count without the window
+        total = session.execute(select(func.count()).select_from(stmt.limit(None).offset(None).subquery()),
+                                {k: v for k, v in params.items() if k not in ("limit", "offset")}).scalar_one()
+    else:
+        total = 0
     items = []
     for r in rows:
         item = dict(r._mapping)
+        del item["_total"]
         applicant = item.pop("applicant") or {}
         item["applicant_name"] = applicant.get("name", "")
         item["status_label"] = label(item["status"])
         items.append(item)
-    return Page(items, page, per_page, total)
+    return Page(items, page, per_page, int(total))
 
 
 def inbox_procedures(session: Session, actor: Actor) -> list[tuple[str, str]]:
@@ -227,6 +259,27 @@ def dossier_detail(session: Session, actor: Actor, ref: str | int, *, timeline: 
     out["forms"] = [dict(f._mapping) for f in forms]
     if timeline:
         out["events"] = events(session, dossier.id)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _tasks_statement() -> Select[Any]:
+    return select(Task).where(Task.dossier_id == bindparam("dossier")).order_by(Task.id)
+
+
+def dossier_summary(session: Session, dossier: Dossier) -> dict[str, Any]:
+    """A dossier just changed by a command, with its steps: two primary-key-level queries (the hot path)."""
+    fresh = session.get(Dossier, dossier.id)
+    assert fresh is not None
+    out = _dossier_dict(fresh, "", None, None)
+    del out["procedure_name"], out["agency_name"], out["receiving_agency_name"]
+    out["tasks"] = [
+        {"id": t.id, "step_id": t.step_id, "name": t.name, "kind": t.kind, "role": t.role, "agency_id": t.agency_id,
+         "state": t.state, "ready_at": t.ready_at, "due_at": t.due_at, "claimed_by": t.claimed_by,
+         "completed_by": t.completed_by, "completed_at": t.completed_at, "outcome": t.outcome,
+         "checkpoints": t.checkpoints or [], "timeliness": t.timeliness}
+        for t in session.execute(_tasks_statement(), {"dossier": dossier.id}).scalars()
+    ]
     return out
 
 
@@ -405,7 +458,7 @@ def public_status(session: Session, code: str) -> dict[str, Any]:
 
 
 __all__ = [
-    "MAX_PER_PAGE", "Page", "can_view", "clamp", "dossier_detail", "dossiers", "events", "fields", "find_dossier",
+    "MAX_PER_PAGE", "Page", "can_view", "clamp", "dossier_detail", "dossier_summary", "dossiers", "events", "fields", "find_dossier",
     "fold", "inbox", "inbox_procedures", "issued_form", "mask_identifier", "mask_name", "procedure", "procedure_bpmn",
     "procedures", "public_status",
 ]

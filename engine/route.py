@@ -47,6 +47,7 @@ class LiveRoute:
     workflow: BpmnWorkflow
     log: list[list[str]] = field(default_factory=list)
     replayable: bool = True
+    variant: str = ""  # the procedure's case, chosen at receipt; the start gateway branches on it
 
 
 def replayable(spec: BpmnProcessSpec) -> bool:
@@ -61,10 +62,12 @@ def replayable(spec: BpmnProcessSpec) -> bool:
     return cached
 
 
-def start(spec: BpmnProcessSpec) -> LiveRoute:
+def start(spec: BpmnProcessSpec, variant: str = "") -> LiveRoute:
     workflow = BpmnWorkflow(spec)
+    if variant:
+        workflow.task_tree.data = {"variant": variant}
     workflow.do_engine_steps()
-    return LiveRoute(workflow, [], replayable(spec))
+    return LiveRoute(workflow, [], replayable(spec), variant)
 
 
 def ready_steps(live: LiveRoute) -> list[str]:
@@ -91,6 +94,8 @@ def is_finished(live: LiveRoute) -> bool:
 def dump(live: LiveRoute) -> dict[str, Any]:
     """The dossier's route state: its log, plus Spiff's snapshot when replay is not enough."""
     state: dict[str, Any] = {"log": [list(entry) for entry in live.log]}
+    if live.variant:
+        state["variant"] = live.variant
     if not live.replayable:
         snapshot = _SERIALIZER.to_dict(live.workflow)
         snapshot.pop("spec", None)
@@ -103,9 +108,10 @@ def dump(live: LiveRoute) -> dict[str, Any]:
 def load(state: dict[str, Any], spec: BpmnProcessSpec) -> LiveRoute:
     """Rebuild the live route from its saved state and the version's cached spec."""
     log = [list(entry) for entry in state.get("log", [])]
+    variant = state.get("variant", "")
     if "snapshot" in state:
-        return LiveRoute(_restore(state["snapshot"], spec), log, False)
-    live = start(spec)
+        return LiveRoute(_restore(state["snapshot"], spec), log, False, variant)
+    live = start(spec, variant)
     for step_id, outcome in log:
         try:
             complete(live, step_id, outcome)

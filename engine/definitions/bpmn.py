@@ -8,6 +8,7 @@ run the same way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
@@ -16,7 +17,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from .model import Step
+from .model import Step, Variant
 from .schema import END, SUPPLEMENT_OUTCOME
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -41,55 +42,75 @@ def process_id(code: str) -> str:
     return "procedure_" + code.replace(".", "_")
 
 
-def compile_route(code: str, name: str, steps: tuple[Step, ...]) -> str:
-    """BPMN XML, with diagram information, for a YAML route."""
+def compile_route(code: str, name: str, steps: tuple[Step, ...], variants: Sequence[Variant] = ()) -> str:
+    """BPMN XML, with diagram information, for a YAML route (or one lane per variant)."""
     pid = process_id(code)
-    nodes: list[tuple[str, str, str]] = [("startEvent", "start", "Bắt đầu")]
+    lanes = [(v.id, v.steps) for v in variants] if len(variants) > 1 else [("", steps)]
+    nodes: list[tuple[str, str, str, int]] = [("startEvent", "start", "Bắt đầu", 0)]  # kind, id, label, lane
     flows: list[tuple[str, str, str, str | None]] = []  # id, source, target, condition
-    index = {s.id: i for i, s in enumerate(steps)}
 
     def target_node(target: str) -> str:
         return "end" if target == END else target
 
-    flows.append(("flow_start", "start", steps[0].id, None))
-    for step in steps:
-        nodes.append(("userTask", step.id, step.name))
-        targets: dict[str, list[str]] = {}
-        for outcome, target in step.outcomes.items():
-            if target != SUPPLEMENT_OUTCOME:
-                targets.setdefault(target, []).append(outcome)
-        if len(targets) == 1:
-            (target,) = targets
-            flows.append((f"flow_{step.id}", step.id, target_node(target), None))
-            continue
-        gateway = f"gw_{step.id}"
-        nodes.append(("exclusiveGateway", gateway, ""))
-        flows.append((f"flow_{step.id}", step.id, gateway, None))
-        for target, outcomes in targets.items():
-            condition = " or ".join(f'outcome == "{o}"' for o in outcomes)
-            flows.append((f"flow_{step.id}_{target}", gateway, target_node(target), condition))
-    nodes.append(("endEvent", "end", "Kết thúc"))
+    if len(lanes) > 1:
+        nodes.append(("exclusiveGateway", "gw_variant", "Trường hợp", 0))
+        flows.append(("flow_start", "start", "gw_variant", None))
+        for variant_id, lane_steps in lanes:
+            flows.append((f"flow_variant_{variant_id}", "gw_variant", lane_steps[0].id, f'variant == "{variant_id}"'))
+    else:
+        flows.append(("flow_start", "start", steps[0].id, None))
+    for lane, (_, lane_steps) in enumerate(lanes):
+        for step in lane_steps:
+            nodes.append(("userTask", step.id, step.name, lane))
+            targets: dict[str, list[str]] = {}
+            for outcome, target in step.outcomes.items():
+                if target != SUPPLEMENT_OUTCOME:
+                    targets.setdefault(target, []).append(outcome)
+            if len(targets) == 1:
+                (target,) = targets
+                flows.append((f"flow_{step.id}", step.id, target_node(target), None))
+                continue
+            gateway = f"gw_{step.id}"
+            nodes.append(("exclusiveGateway", gateway, "", lane))
+            flows.append((f"flow_{step.id}", step.id, gateway, None))
+            for target, outcomes in targets.items():
+                condition = " or ".join(f'outcome == "{o}"' for o in outcomes)
+                flows.append((f"flow_{step.id}_{target}", gateway, target_node(target), condition))
+    nodes.append(("endEvent", "end", "Kết thúc", 0))
 
-    # Layout: left to right in list order; gateways just after their task.
+    # Layout: each lane left to right in list order, lanes stacked; gateways just after their task.
     shapes: dict[str, tuple[int, int, int, int]] = {}
-    x = 40
-    for kind, node_id, _ in nodes:
+    lane_x = {lane: 40 for lane in range(len(lanes))}
+    for kind, node_id, _, lane in nodes:
+        y = _Y + lane * (_H + 120)
         if kind in ("startEvent", "endEvent"):
+            x = max(lane_x.values()) if kind == "endEvent" else lane_x[lane]
             shapes[node_id] = (x, _Y + 22, 36, 36)
-            x += 36 + _GAP
+            lane_x[lane] = x + 36 + _GAP
+            if node_id == "start" or len(lanes) > 1 and node_id == "gw_variant":
+                lane_x = {k: lane_x[lane] for k in lane_x}
         elif kind == "exclusiveGateway":
-            shapes[node_id] = (x, _Y + 15, 50, 50)
-            x += 50 + _GAP
+            shapes[node_id] = (lane_x[lane], y + 15, 50, 50)
+            lane_x[lane] += 50 + _GAP
+            if node_id == "gw_variant":
+                lane_x = {k: lane_x[lane] for k in lane_x}
         else:
-            shapes[node_id] = (x, _Y, _W, _H)
-            x += _W + _GAP
+            shapes[node_id] = (lane_x[lane], y, _W, _H)
+            lane_x[lane] += _W + _GAP
 
-    def edge(source: str, target: str, back: bool) -> list[tuple[int, int]]:
+    order = {node_id: i for i, (_, node_id, _, _) in enumerate(nodes)}
+    step_ids = {s.id for _, lane_steps in lanes for s in lane_steps}
+
+    def edge(source: str, target: str) -> list[tuple[int, int]]:
         sx, sy, sw, sh = shapes[source]
         tx, ty, tw, th = shapes[target]
-        if not back:
-            return [(sx + sw, sy + sh // 2), (tx, ty + th // 2)]
-        low = _Y + _H + 50
+        if order[target] > order[source] or target not in step_ids:
+            start_point, end_point = (sx + sw, sy + sh // 2), (tx, ty + th // 2)
+            if start_point[1] == end_point[1]:
+                return [start_point, end_point]
+            middle = (start_point[0] + end_point[0]) // 2
+            return [start_point, (middle, start_point[1]), (middle, end_point[1]), end_point]
+        low = max(sy + sh, ty + th) + 40  # a loop back (send back): drawn below the lane
         return [(sx + sw // 2, sy + sh), (sx + sw // 2, low), (tx + tw // 2, low), (tx + tw // 2, ty + th)]
 
     out = [
@@ -106,7 +127,7 @@ def compile_route(code: str, name: str, steps: tuple[Step, ...]) -> str:
     for flow_id, source, target, _ in flows:
         outgoing.setdefault(source, []).append(flow_id)
         incoming.setdefault(target, []).append(flow_id)
-    for kind, node_id, label in nodes:
+    for kind, node_id, label, _ in nodes:
         inner = "".join(f"<bpmn:incoming>{f}</bpmn:incoming>" for f in incoming.get(node_id, []))
         inner += "".join(f"<bpmn:outgoing>{f}</bpmn:outgoing>" for f in outgoing.get(node_id, []))
         out.append(f"    <bpmn:{kind} id={quoteattr(node_id)} name={quoteattr(label)}>{inner}</bpmn:{kind}>")
@@ -122,16 +143,14 @@ def compile_route(code: str, name: str, steps: tuple[Step, ...]) -> str:
     out.append("  </bpmn:process>")
     out.append(f'  <bpmndi:BPMNDiagram id="diagram_{pid}">')
     out.append(f'    <bpmndi:BPMNPlane id="plane_{pid}" bpmnElement={quoteattr(pid)}>')
-    for _, node_id, _ in nodes:
+    for _, node_id, _, _ in nodes:
         x0, y0, w, h = shapes[node_id]
         out.append(
             f'      <bpmndi:BPMNShape id="shape_{node_id}" bpmnElement={quoteattr(node_id)}>'
             f'<dc:Bounds x="{x0}" y="{y0}" width="{w}" height="{h}"/></bpmndi:BPMNShape>'
         )
-    order = {node_id: i for i, (_, node_id, _) in enumerate(nodes)}
     for flow_id, source, target, _ in flows:
-        back = order[target] <= order[source] and target in index
-        points = "".join(f'<di:waypoint x="{px}" y="{py}"/>' for px, py in edge(source, target, back))
+        points = "".join(f'<di:waypoint x="{px}" y="{py}"/>' for px, py in edge(source, target))
         out.append(f'      <bpmndi:BPMNEdge id="edge_{flow_id}" bpmnElement={quoteattr(flow_id)}>{points}</bpmndi:BPMNEdge>')
     out.append("    </bpmndi:BPMNPlane>")
     out.append("  </bpmndi:BPMNDiagram>")

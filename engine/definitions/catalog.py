@@ -51,7 +51,7 @@ class Catalog:
 def bpmn_xml(procedure: Procedure, bpmn_dir: Path) -> str:
     """The BPMN XML of a procedure version: compiled from YAML, or its own file."""
     if procedure.bpmn_file is None:
-        return compile_route(procedure.code, procedure.name, procedure.steps)
+        return compile_route(procedure.code, procedure.name, procedure.steps, procedure.variants)
     return (bpmn_dir / procedure.bpmn_file).read_text(encoding="utf-8")
 
 

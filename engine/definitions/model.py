@@ -77,6 +77,19 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """One case of a procedure (e.g. a) cấp mới, b) giải thể), with its own deadline and route.
+
+    A procedure without cases has one variant whose id is the empty string.
+    """
+
+    id: str
+    name: str
+    deadline: Duration
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
 class Procedure:
     """One version of one procedure, as its definition file says."""
 
@@ -91,12 +104,13 @@ class Procedure:
     documents: tuple[dict[str, Any], ...]
     fees: tuple[dict[str, Any], ...]
     legal_basis: tuple[str, ...]
-    deadline: Duration
+    deadline: Duration  # the first variant's, for listings that show one
     counting: str | None
     on_supplement: str
     published_by: dict[str, Any]
     unconfirmed: frozenset[str]
-    steps: tuple[Step, ...]
+    steps: tuple[Step, ...]  # every step of every variant
+    variants: tuple[Variant, ...]
     bpmn_file: str | None
     bpmn_process: str | None
     source_file: str
@@ -111,6 +125,19 @@ class Procedure:
     def confirmed(self) -> bool:
         """Runnable as the law says: its deadline and route come from a source."""
         return not (self.unconfirmed & {"deadline", "route"})
+
+    @property
+    def has_variants(self) -> bool:
+        return len(self.variants) > 1
+
+    def variant(self, variant_id: str | None) -> Variant:
+        """The case a dossier runs; KeyError names the choices when it is missing or unknown."""
+        if not self.has_variants and variant_id in (None, "", self.variants[0].id):
+            return self.variants[0]
+        for variant in self.variants:
+            if variant.id == variant_id:
+                return variant
+        raise KeyError(", ".join(f"{v.id} ({v.name})" for v in self.variants))
 
     def step(self, step_id: str) -> Step:
         for s in self.steps:

@@ -118,7 +118,8 @@ PROCEDURE_SCHEMA: dict[str, Any] = {
     "$id": "https://motcua.example/schema/procedure.schema.json",
     "title": "MotCua procedure definition (định nghĩa thủ tục hành chính)",
     "type": "object",
-    "required": ["code", "name", "field", "level", "agency", "deadline", "route"],
+    # Either `deadline` + `route`, or `variants` (each with its own deadline and route): checked in validate.py.
+    "required": ["code", "name", "field", "level", "agency"],
     "properties": {
         "code": {"type": "string", "pattern": r"^[0-9]\.[0-9]{6}$", "description": "Mã TTHC quốc gia."},
         "name": _NONEMPTY,
@@ -208,6 +209,24 @@ PROCEDURE_SCHEMA: dict[str, Any] = {
             "description": "Những thông tin chưa xác nhận được từ nguồn (hiển thị 'đang cập nhật').",
         },
         "notes": {"type": "string"},
+        "variants": {
+            "description": "Các trường hợp của thủ tục, mỗi trường hợp có thời hạn và quy trình riêng "
+            "(ví dụ: a) cấp mới; b) giải thể). Hồ sơ chọn một trường hợp khi tiếp nhận. Id bước không được trùng giữa các trường hợp.",
+            "type": "array",
+            "minItems": 2,
+            "items": {
+                "type": "object",
+                "required": ["id", "name", "deadline", "route"],
+                "properties": {
+                    "id": _STEP_ID,
+                    "name": _NONEMPTY,
+                    "deadline": _DURATION,
+                    "route": {"type": "array", "items": _STEP, "minItems": 1},
+                    "notes": {"type": "string"},
+                },
+                "additionalProperties": False,
+            },
+        },
         "route": {
             "oneOf": [
                 {"type": "array", "items": _STEP, "minItems": 1},

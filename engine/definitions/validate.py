@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from .bpmn import BpmnError, parse_spec, user_task_ids
-from .model import WORKING_DAY_HOURS, Duration, Procedure, Step, build_steps
+from .model import WORKING_DAY_HOURS, Duration, Procedure, Step, Variant, build_steps
 from .schema import END, FORMS, PROCEDURE_SCHEMA, ROLES, SUPPLEMENT_OUTCOME
 from .source import Located, Problem, SourceError, read_located
 
@@ -124,10 +124,12 @@ def _longest_counted(steps: tuple[Step, ...], unit_working: bool) -> Decimal:
 
 
 def _route_problems(
-    located: Located, steps: tuple[Step, ...], base: tuple[str | int, ...], linear: bool, ctx: Context
+    located: Located, steps: tuple[Step, ...], base: tuple[str | int, ...], linear: bool, ctx: Context,
+    raw_steps: list[dict[str, Any]] | None = None,
 ) -> list[Problem]:
     problems: list[Problem] = []
-    raw_steps = located.data["route"] if linear else located.data["route"]["steps"]
+    if raw_steps is None:
+        raw_steps = located.data["route"] if linear else located.data["route"]["steps"]
     ids: dict[str, int] = {}
     for i, raw in enumerate(raw_steps):
         if raw["id"] in ids:
@@ -184,6 +186,24 @@ def _route_problems(
 
 
 
+def _check_route(
+    located: Located, raw_steps: list[dict[str, Any]], raw_deadline: dict[str, Any], base: tuple[str | int, ...], ctx: Context
+) -> tuple[tuple[Step, ...], list[Problem]]:
+    """A YAML route: its steps, reachability, and allowances within the deadline."""
+    steps = build_steps(raw_steps, linear=True)
+    problems = _route_problems(located, steps, base + ("route",), True, ctx, raw_steps)
+    deadline = Duration.from_mapping(raw_deadline)
+    if not problems:
+        total = _longest_counted(steps, deadline.is_working)
+        if total > _hours(deadline):
+            unit = "ngày làm việc" if deadline.unit == "working_days" else "giờ làm việc" if deadline.is_working else "ngày"
+            shown = total / WORKING_DAY_HOURS if deadline.unit == "working_days" else total
+            problems.append(located.problem(
+                base + ("deadline",), f"tổng thời gian các bước ({_fmt(shown)} {unit}) vượt thời hạn giải quyết {deadline.label()}"
+            ))
+    return steps, problems
+
+
 def _bpmn_steps(located: Located, ctx: Context) -> tuple[str, list[Problem]]:
     route = located.data["route"]
     problems: list[Problem] = []
@@ -216,28 +236,38 @@ def check(located: Located, ctx: Context) -> tuple[Procedure | None, list[Proble
     data: dict[str, Any] = located.data
     if ctx.agencies is not None and data["agency"] not in ctx.agencies:
         problems.append(located.problem(("agency",), f"cơ quan không xác định '{data['agency']}' (khai báo trong workflows/agencies.yaml)"))
-    linear = isinstance(data["route"], list)
-    raw_steps = data["route"] if linear else data["route"]["steps"]
-    steps = build_steps(raw_steps, linear=linear)
-    base: tuple[str | int, ...] = ("route",) if linear else ("route", "steps")
-    problems += _route_problems(located, steps, base, linear, ctx)
-    if not linear:
-        _, bpmn_problems = _bpmn_steps(located, ctx)
-        problems += bpmn_problems
-    deadline = Duration.from_mapping(data["deadline"])
-    if not problems and linear:
-        total = _longest_counted(steps, deadline.is_working)
-        limit = _hours(deadline)
-        if total > limit:
-            unit = "giờ làm việc" if deadline.is_working else "ngày"
-            shown = total / WORKING_DAY_HOURS if deadline.unit == "working_days" else total
-            problems.append(
-                located.problem(
-                    ("deadline",),
-                    f"tổng thời gian các bước ({_fmt(shown)} {'ngày làm việc' if deadline.unit == 'working_days' else unit}) "
-                    f"vượt thời hạn giải quyết {deadline.label()}",
-                )
-            )
+    linear = True
+    if "variants" in data:
+        for key in ("route", "deadline"):
+            if key in data:
+                problems.append(located.problem((key,), f"thủ tục có 'variants' thì '{key}' phải nằm trong từng trường hợp", key=True))
+        variants: list[Variant] = []
+        seen_steps: dict[str, str] = {}
+        for i, raw in enumerate(data["variants"]):
+            base: tuple[str | int, ...] = ("variants", i)
+            if any(v.id == raw["id"] for v in variants):
+                problems.append(located.problem(base + ("id",), f"trường hợp '{raw['id']}' bị trùng id"))
+            steps, route_problems = _check_route(located, raw["route"], raw["deadline"], base, ctx)
+            problems += route_problems
+            for j, step in enumerate(steps):
+                if step.id in seen_steps:
+                    problems.append(located.problem(base + ("route", j, "id"), f"id bước '{step.id}' đã dùng trong trường hợp '{seen_steps[step.id]}'"))
+                seen_steps.setdefault(step.id, raw["id"])
+            variants.append(Variant(raw["id"], raw["name"], Duration.from_mapping(raw["deadline"]), steps))
+    elif "route" not in data or "deadline" not in data:
+        missing = [k for k in ("deadline", "route") if k not in data]
+        return None, [located.problem((), f"thiếu trường bắt buộc {', '.join(repr(m) for m in missing)} (hoặc khai báo 'variants')")]
+    else:
+        linear = isinstance(data["route"], list)
+        raw_steps = data["route"] if linear else data["route"]["steps"]
+        if linear:
+            steps, route_problems = _check_route(located, raw_steps, data["deadline"], (), ctx)
+        else:
+            steps = build_steps(raw_steps, linear=False)
+            route_problems = _route_problems(located, steps, ("route", "steps"), False, ctx)
+            route_problems += _bpmn_steps(located, ctx)[1]
+        problems += route_problems
+        variants = [Variant("", data["name"], Duration.from_mapping(data["deadline"]), steps)]
     for i, item in enumerate(data.get("unconfirmed", [])):
         problems.append(
             located.problem(("unconfirmed", i), f"{_UNCONFIRMED_LABELS[item]} chưa được xác nhận từ nguồn (đang cập nhật)", severity="warning")
@@ -256,12 +286,13 @@ def check(located: Located, ctx: Context) -> tuple[Procedure | None, list[Proble
         documents=tuple(data.get("documents", ())),
         fees=tuple(data.get("fees", ())),
         legal_basis=tuple(data.get("legal_basis", ())),
-        deadline=deadline,
+        deadline=variants[0].deadline,
         counting=data.get("counting"),
         on_supplement=data.get("on_supplement", "restart"),
         published_by=data.get("published_by", {}),
         unconfirmed=frozenset(data.get("unconfirmed", ())),
-        steps=steps,
+        steps=tuple(step for variant in variants for step in variant.steps),
+        variants=tuple(variants),
         bpmn_file=None if linear else data["route"]["bpmn"],
         bpmn_process=None if linear else data["route"].get("process"),
         source_file=located.file,

@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, select
+from sqlalchemy import Boolean, ForeignKey, Index, String, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -88,12 +90,18 @@ def issue_token(session: Session, user: User, now: datetime, lifetime: timedelta
     return token, row
 
 
-def user_for_token(session: Session, token: str, now: datetime) -> User | None:
-    row = session.execute(
+@lru_cache(maxsize=1)
+def _token_statement() -> Any:
+    return (
         select(User).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == token_digest(token), ApiToken.expires_at > now, User.active.is_(True))
-    ).scalar_one_or_none()
-    return row
+        .where(ApiToken.token_hash == bindparam("digest"), ApiToken.expires_at > bindparam("now", type_=UTCDateTime),
+               User.active.is_(True))
+    )
+
+
+def user_for_token(session: Session, token: str, now: datetime) -> User | None:
+    """The active user a bearer token belongs to, if the token exists and has not expired."""
+    return session.execute(_token_statement(), {"digest": token_digest(token), "now": now}).scalar_one_or_none()
 
 
 __all__ = [

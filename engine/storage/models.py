@@ -105,6 +105,7 @@ class Dossier(Base):
     code: Mapped[str] = mapped_column(String(60), unique=True)
     procedure_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
     procedure_code: Mapped[str] = mapped_column(String(20))
+    variant: Mapped[str] = mapped_column(String(60), default="")  # the procedure's case, if it has several
     agency_id: Mapped[str] = mapped_column(String(80))
     receiving_agency_id: Mapped[str] = mapped_column(String(80))
     channel: Mapped[str] = mapped_column(String(10))

@@ -338,3 +338,51 @@ def test_route_state_is_a_replay_log_or_a_snapshot(tree):
     )
     route.complete(restored, "approve", "done")
     assert route.is_finished(restored)
+
+
+VARIANTS = """\
+code: "1.013814"
+name: Đăng ký thành lập, đăng ký thay đổi nội dung, cấp lại giấy chứng nhận đăng ký thành lập và giải thể cơ sở trợ giúp xã hội ngoài công lập
+field: bao-tro-xa-hoi
+level: province
+agency: cb-so-y-te
+variants:
+  - id: dang_ky
+    name: Cấp giấy chứng nhận đăng ký thành lập, thay đổi nội dung, cấp lại
+    deadline: {working_days: 5}
+    route:
+      - {id: reg_intake, kind: intake, role: one_stop, allowance: {working_days: 0.5}}
+      - {id: reg_appraise, role: specialist, allowance: {working_days: 4.5}}
+  - id: giai_the
+    name: Giải thể
+    deadline: {working_days: 10}
+    route:
+      - {id: dis_intake, kind: intake, role: one_stop, allowance: {working_days: 0.5}}
+      - {id: dis_appraise, role: specialist, allowance: {working_days: 9.5}}
+"""
+
+
+def test_variants_validate_and_compile(tree):
+    assert problems_for(tree, VARIANTS, "1.013814.yaml") == []
+    catalog = load_catalog(tree)
+    procedure = catalog.procedures["1.013814"]
+    assert [v.id for v in procedure.variants] == ["dang_ky", "giai_the"]
+    spec = compiled_spec(procedure.digest, catalog.bpmn_xml(procedure), None)
+    assert route.ready_steps(route.start(spec, "giai_the")) == ["dis_intake"]
+    assert route.ready_steps(route.start(spec, "dang_ky")) == ["reg_intake"]
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "fragment"),
+    [
+        (("{working_days: 9.5}", "{working_days: 10}"), 15, "vượt thời hạn giải quyết 10 ngày làm việc"),
+        (("id: dis_appraise", "id: reg_appraise"), 18, "đã dùng trong trường hợp 'dang_ky'"),
+        (("agency: cb-so-y-te\n", "agency: cb-so-y-te\ndeadline: {working_days: 5}\n"), 6, "phải nằm trong từng trường hợp"),
+        (("variants:", "cases:"), 6, "trường không được hỗ trợ: cases"),
+    ],
+)
+def test_variant_errors_name_their_line(tree, change, line, fragment):
+    old, new = change
+    assert old in VARIANTS
+    found = problems_for(tree, VARIANTS.replace(old, new, 1), "1.013814.yaml")
+    assert any(p.startswith(f"{line}:") and fragment in p for p in found), found

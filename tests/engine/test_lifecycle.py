@@ -393,3 +393,45 @@ def test_outbox_rows_written_with_command(commands, services, staff):
         pending = list(session.execute(select(OutboxMessage).where(OutboxMessage.dossier_id == dossier.id)).scalars())
     assert [m.handler for m in pending] == ["receipt"] and pending[0].processed_at is None
     assert forms(services, dossier.id) == []
+
+
+def test_procedure_with_variants(commands, services, staff, clock, database):
+    """A procedure with cases: the dossier picks one at receipt; its deadline and route follow it."""
+    from tests.conftest import WORKFLOWS
+
+    from engine.catalogue_sync import sync_catalog
+    from engine.definitions import load_catalog, procedure_from_data
+
+    catalog = load_catalog(WORKFLOWS)
+    base = dict(catalog.procedures["1.001806"].raw)
+    route_a = base.pop("route")
+    base.pop("deadline")
+    route_b = [dict(s, id=f"b_{s['id']}") for s in route_a]
+    for s in route_b:
+        if isinstance(s.get("outcomes"), dict):
+            s["outcomes"] = {k: f"b_{v}" for k, v in s["outcomes"].items()}
+    base |= {"code": "9.900003", "variants": [
+        {"id": "cap_moi", "name": "Cấp mới", "deadline": {"working_days": 10}, "route": route_a},
+        {"id": "giai_the", "name": "Giải thể", "deadline": {"working_days": 12}, "route": route_b},
+    ]}
+    procedure = procedure_from_data(base, "test variants")
+    catalog.procedures = {procedure.code: procedure}
+    with services.sessions() as session:
+        sync_catalog(session, catalog, local(2025, 1, 1, 8, 0))
+        session.commit()
+    clock.set(local(2026, 3, 2, 8, 0))
+    with pytest.raises(InvalidCommand, match="nhiều trường hợp"):
+        commands.receive(staff["one_stop"], "9.900003", APPLICANT)
+    with pytest.raises(InvalidCommand, match="không có trường hợp 'khac'"):
+        commands.receive(staff["one_stop"], "9.900003", APPLICANT, variant="khac")
+    dossier = commands.receive(staff["one_stop"], "9.900003", APPLICANT, variant="giai_the")
+    assert dossier.variant == "giai_the"
+    assert dossier.due_at == local(2026, 3, 18, 8, 0)  # 12 working days from Mon 2/3 08:00
+    task = only_task(services, dossier.id, "b_intake")
+    commands.complete(staff["one_stop"], task.id, None, INTAKE_CHECKS)
+    only_task(services, dossier.id, "b_assign")
+    services.workflows.clear()  # rebuilt from the stored log, with its variant
+    commands.complete(staff["division_head"], only_task(services, dossier.id, "b_assign").id)
+    only_task(services, dossier.id, "b_appraise")
+    receipt = forms(services, dossier.id)[0]
+    assert receipt.content["variant"] == "Giải thể" and receipt.content["deadline"] == "12 ngày làm việc"
