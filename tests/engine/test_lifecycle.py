@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from engine import Conflict, Forbidden, IllegalTransition, InvalidCommand, NotFound
 from engine.audit import verify
+from engine.catalogue_sync import sync_catalog
+from engine.definitions import load_catalog, procedure_from_data
 from engine.storage.models import AuditEvent, Dossier, IssuedForm, OutboxMessage, Task
-from tests.conftest import AGENCY, local
+from tests.conftest import AGENCY, WORKFLOWS, local
 
 APPLICANT = {"name": "Nguyễn Thị Hoa", "id_number": "004123456789", "phone": "0912345678"}
 INTAKE_CHECKS = ["complete", "scanned_signed"]
@@ -397,11 +399,6 @@ def test_outbox_rows_written_with_command(commands, services, staff):
 
 def test_procedure_with_variants(commands, services, staff, clock, database):
     """A procedure with cases: the dossier picks one at receipt; its deadline and route follow it."""
-    from tests.conftest import WORKFLOWS
-
-    from engine.catalogue_sync import sync_catalog
-    from engine.definitions import load_catalog, procedure_from_data
-
     catalog = load_catalog(WORKFLOWS)
     base = dict(catalog.procedures["1.001806"].raw)
     route_a = base.pop("route")
