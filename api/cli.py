@@ -37,22 +37,41 @@ def setup_command(workflows: Path | None, demo: bool) -> None:
     services = current_app.extensions["motcua"]
     engine = services.sessions.kw["bind"]
     migrate(engine)
-    catalog = load_catalog(workflows or WORKFLOWS)
+    root = workflows or WORKFLOWS
+    catalog = load_catalog(root)
     if catalog.errors:
         for problem in catalog.errors:
             click.echo(str(problem), err=True)
         raise SystemExit("motcua setup: định nghĩa có lỗi, chưa nạp (chạy `motcua validate`).")
-    with services.sessions() as session:
+    applied = _apply_decisions(services, root, catalog)
+    with services.sessions() as session:  # definitions no decision brings yet (drafts, tests)
         report = sync_catalog(session, catalog, services.now())
         session.commit()
     click.echo(
         f"Cơ sở dữ liệu sẵn sàng ({engine.url.render_as_string(hide_password=True)}): {report.agencies} cơ quan, "
-        f"{len(report.added)} phiên bản thủ tục mới, {report.unchanged} không đổi."
+        f"{applied} quyết định mới được áp dụng, {len(report.added)} phiên bản thủ tục ngoài quyết định, "
+        f"{report.unchanged} không đổi."
     )
     if demo:
         from .demo import seed
 
         click.echo(seed(services))
+
+
+def _apply_decisions(services: object, root: Path, catalog: object) -> int:
+    """Apply workflows/decisions/ in date order (already applied ones are skipped)."""
+    from engine import SYSTEM, DomainError
+    from engine.decisions import apply, replay
+
+    timeline = replay(root, catalog=catalog)  # type: ignore[arg-type]
+    count = 0
+    for decision in timeline.decisions:
+        try:
+            report = apply(services, timeline, decision, SYSTEM)  # type: ignore[arg-type]
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+        count += not report.already_applied
+    return count
 
 
 @cli.command("validate")
