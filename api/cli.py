@@ -74,7 +74,7 @@ def _apply_decisions(services: object, root: Path, catalog: object) -> int:
     return count
 
 
-@cli.command("validate")
+@cli.command("validate", with_appcontext=False)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--quiet", "-q", is_flag=True, help="Chỉ in lỗi, không in cảnh báo.")
 def validate_command(paths: tuple[Path, ...], quiet: bool) -> None:
@@ -96,7 +96,7 @@ def validate_command(paths: tuple[Path, ...], quiet: bool) -> None:
     sys.exit(1 if errors else 0)
 
 
-@cli.command("export-bpmn")
+@cli.command("export-bpmn", with_appcontext=False)
 @click.argument("code")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Tệp ghi ra (mặc định: stdout).")
 def export_bpmn_command(code: str, output: Path | None) -> None:
@@ -114,7 +114,7 @@ def export_bpmn_command(code: str, output: Path | None) -> None:
         click.echo(xml, nl=False)
 
 
-@cli.command("due")
+@cli.command("due", with_appcontext=False)
 @click.argument("start")
 @click.argument("amount")
 @click.argument("unit", type=click.Choice(["working_days", "working_hours", "calendar_days"]))
@@ -157,7 +157,7 @@ def audit_verify_command() -> None:
     click.echo("Nhật ký kiểm toán toàn vẹn.")
 
 
-@cli.command("schema")
+@cli.command("schema", with_appcontext=False)
 @click.option("--check", is_flag=True, help="Chỉ kiểm tra tệp schema đã cập nhật chưa.")
 def schema_command(check: bool) -> None:
     """Write workflows/schema/procedure.schema.json from the engine's schema."""
