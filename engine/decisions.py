@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 from .audit import Actor, record
 from .definitions.catalog import Catalog, bpmn_xml, load_catalog
 from .definitions.defaults import default_route
-from .definitions.model import Procedure
+from .definitions.model import Procedure, raw_steps
 from .definitions.source import Located, Problem, SourceError, read_located
 from .definitions.validate import check, check_file, digest
 from .errors import DefinitionError
@@ -371,8 +371,7 @@ def transferred_definition(definition: dict[str, Any], old: str, new: str) -> di
     """The same version under the successor agency (steps of the old agency move too)."""
     data = copy.deepcopy(definition)
     data["agency"] = new
-    steps = data["route"] if isinstance(data["route"], list) else data["route"]["steps"]
-    for step in steps:
+    for step in raw_steps(data):
         if step.get("agency") == old:
             step["agency"] = new
     return data

@@ -134,7 +134,7 @@ def list_item(definition: dict[str, Any], agencies: dict[str, Agency], published
         level=LEVEL_NAMES.get(definition["level"], definition["level"]),
         agency=definition["agency"],
         agency_name=agency.name if agency else definition["agency"],
-        deadline=either("deadline", Duration.from_mapping(definition["deadline"]).label()),
+        deadline=either("deadline", _deadline_label(definition)),
         fees=either("fees", [_fee(f) for f in definition.get("fees", [])] or ["Không quy định"]),
         documents=either("documents", [_document(d) for d in definition.get("documents", [])]),
         channels=either("channels", [CHANNEL_NAMES[c] for c in definition.get("channels", ["direct"])]),
@@ -219,3 +219,10 @@ def catalogue_markdown(entries: Sequence[Any], agencies: dict[str, Agency], on: 
 
 
 __all__ = ["FIELD_NAMES", "ListedProcedure", "UPDATING", "catalogue_markdown", "field_name", "fold", "list_item", "listing", "search"]
+
+
+def _deadline_label(definition: dict[str, Any]) -> str:
+    """'10 ngày làm việc', or one line per case for a procedure with variants."""
+    if "variants" in definition:
+        return "; ".join(f"{v['name']}: {Duration.from_mapping(v['deadline']).label()}" for v in definition["variants"])
+    return Duration.from_mapping(definition["deadline"]).label()

@@ -195,7 +195,7 @@ def generic(code: str, name: str, slug: str, level: str, agency: str, *, channel
 
 
 def plan(names: dict[str, dict[str, Any]], owned: dict[str, dict[str, Any]], internal: dict[str, str]) -> list[Planned]:
-    taken = set(owned) | set(internal)
+    taken = set(owned)  # an approved process that cannot be transcribed (1.014319: no times) is listed like the others
     planned: list[Planned] = []
 
     # 2.001955: its national-portal record, the only labour record among the details.

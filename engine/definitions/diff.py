@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Duration
+from .model import Duration, raw_variants
 from .schema import ROLES
 
 _LABELS = {
@@ -172,11 +172,22 @@ def diff_definitions(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     for key in ("name", "field", "level", "agency"):
         if a.get(key) != b.get(key):
             lines.append(f"{_LABELS[key]}: {a.get(key)} → {b.get(key)}")
-    da, db = a.get("deadline") or {}, b.get("deadline") or {}
-    if _duration(da or None) != _duration(db or None):
-        lines.append(f"Thời hạn giải quyết: {_duration(da or None)} → {_duration(db or None)}")
-    elif da.get("note") != db.get("note"):
-        lines.append(f"Thời hạn giải quyết {_duration(db or None)}: ghi chú '{da.get('note', '')}' → '{db.get('note', '')}'")
+    va = {v["id"]: v for v in raw_variants(dict(a))}
+    vb = {v["id"]: v for v in raw_variants(dict(b))}
+    for case in [*va, *(c for c in vb if c not in va)]:
+        if case not in vb:
+            lines.append(f"Bỏ trường hợp: {va[case]['name']}")
+            continue
+        if case not in va:
+            lines.append(f"Thêm trường hợp: {vb[case]['name']} ({_duration(vb[case]['deadline'])})")
+        prefix = f"[{vb[case]['name']}] " if case else ""
+        da, db = (va[case]["deadline"] if case in va else {}) or {}, vb[case]["deadline"] or {}
+        if case in va and _duration(da or None) != _duration(db or None):
+            lines.append(f"{prefix}Thời hạn giải quyết: {_duration(da or None)} → {_duration(db or None)}")
+        elif case in va and da.get("note") != db.get("note"):
+            lines.append(f"{prefix}Thời hạn giải quyết {_duration(db or None)}: ghi chú '{da.get('note', '')}' → '{db.get('note', '')}'")
+        if case in va:
+            lines += [prefix + line for line in _route_lines(va[case]["steps"], vb[case]["steps"])]
     ca, cb = a.get("channel_times", {}), b.get("channel_times", {})
     for channel in sorted(set(ca) | set(cb)):
         if ca.get(channel) != cb.get(channel):
@@ -184,7 +195,6 @@ def diff_definitions(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     for key in ("counting", "on_supplement"):
         if a.get(key) != b.get(key):
             lines.append(f"{_LABELS[key]}: {a.get(key) or 'mặc định'} → {b.get(key) or 'mặc định'}")
-    lines += _route_lines(a.get("route"), b.get("route"))
     lines += _document_lines(list(a.get("documents", [])), list(b.get("documents", [])))
     lines += _fee_lines(list(a.get("fees", [])), list(b.get("fees", [])))
     lines += _set_lines("hình thức nộp", list(a.get("channels", [])), list(b.get("channels", [])))

@@ -190,3 +190,23 @@ def build_steps(raw_steps: list[dict[str, Any]], *, linear: bool) -> tuple[Step,
             )
         )
     return tuple(steps)
+
+
+def raw_variants(definition: dict[str, Any]) -> list[dict[str, Any]]:
+    """The cases of a definition as plain data: ``{id, name, deadline, steps}`` each.
+
+    A definition without ``variants`` has one case with the empty id.
+    """
+    if "variants" in definition:
+        return [
+            {"id": v["id"], "name": v["name"], "deadline": v["deadline"], "steps": v["route"]}
+            for v in definition["variants"]
+        ]
+    route = definition.get("route", [])
+    steps = route.get("steps", []) if isinstance(route, dict) else route
+    return [{"id": "", "name": definition.get("name", ""), "deadline": definition.get("deadline"), "steps": steps}]
+
+
+def raw_steps(definition: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every step of a definition, across its cases."""
+    return [step for variant in raw_variants(definition) for step in variant["steps"]]
