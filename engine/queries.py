@@ -17,9 +17,10 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, case, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, undefer
 
 from .audit import Actor
+from .definitions.model import raw_steps, raw_variants
 from .errors import Forbidden, NotFound
 from .lifecycle import CLOSED, OPEN, label
 from .storage.accounts import User
@@ -89,10 +90,11 @@ def can_view(session: Session, actor: Actor, dossier: Dossier) -> bool:
 def find_dossier(session: Session, ref: str | int) -> Dossier:
     """A dossier by numeric id or by code."""
     dossier = None
+    full = [undefer(Dossier.applicant), undefer(Dossier.documents)]
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        dossier = session.get(Dossier, int(ref))
+        dossier = session.get(Dossier, int(ref), options=full)
     if dossier is None:
-        dossier = session.execute(select(Dossier).where(Dossier.code == str(ref))).scalar_one_or_none()
+        dossier = session.execute(select(Dossier).options(*full).where(Dossier.code == str(ref))).scalar_one_or_none()
     if dossier is None:
         raise NotFound(f"Không có hồ sơ '{ref}'.", ref=str(ref))
     return dossier
@@ -204,19 +206,23 @@ def inbox_procedures(session: Session, actor: Actor) -> list[tuple[str, str]]:
 
 # ---------------------------------------------------------------------- dossiers
 
-def _dossier_dict(d: Dossier, procedure_name: str, agency_name: str | None, receiving_name: str | None) -> dict[str, Any]:
-    return {
+def _dossier_dict(d: Dossier, procedure_name: str, agency_name: str | None, receiving_name: str | None,
+                  with_documents: bool = True) -> dict[str, Any]:
+    out = {
         "id": d.id, "code": d.code, "status": d.status, "status_label": label(d.status),
         "procedure_code": d.procedure_code, "procedure_version_id": d.procedure_version_id,
         "procedure_name": procedure_name, "agency_id": d.agency_id, "agency_name": agency_name or d.agency_id,
         "receiving_agency_id": d.receiving_agency_id, "receiving_agency_name": receiving_name or d.receiving_agency_id,
-        "channel": d.channel, "applicant": dict(d.applicant or {}), "documents": list(d.documents or []),
+        "channel": d.channel, "applicant": dict(d.applicant or {}),
         "registered_at": d.registered_at, "received_at": d.received_at, "statutory_due_at": d.statutory_due_at,
         "due_at": d.due_at, "supplement_requested_at": d.supplement_requested_at,
         "supplement_count": d.supplement_count, "extended_at": d.extended_at, "resolved_at": d.resolved_at,
         "returned_at": d.returned_at, "result": d.result, "proposal": d.proposal, "timeliness": d.timeliness,
         "version": d.version,
     }
+    if with_documents:
+        out["documents"] = list(d.documents or [])
+    return out
 
 
 def dossier_detail(session: Session, actor: Actor, ref: str | int, *, timeline: bool = True) -> dict[str, Any]:
@@ -262,24 +268,32 @@ def dossier_detail(session: Session, actor: Actor, ref: str | int, *, timeline: 
     return out
 
 
+_SUMMARY_COLUMNS = ("id", "code", "status", "procedure_code", "procedure_version_id", "agency_id", "receiving_agency_id",
+                    "channel", "applicant", "documents", "registered_at", "received_at", "statutory_due_at", "due_at",
+                    "supplement_requested_at", "supplement_count", "extended_at", "resolved_at", "returned_at", "result",
+                    "proposal", "timeliness", "version")
+
+
 @lru_cache(maxsize=1)
-def _tasks_statement() -> Select[Any]:
-    return select(Task).where(Task.dossier_id == bindparam("dossier")).order_by(Task.id)
+def _summary_statements() -> tuple[Select[Any], Select[Any]]:
+    dossier = select(*(getattr(Dossier, c) for c in _SUMMARY_COLUMNS)).where(Dossier.id == bindparam("dossier"))
+    tasks = select(Task.id, Task.step_id, Task.name, Task.kind, Task.role, Task.agency_id, Task.state, Task.ready_at,
+                   Task.due_at, Task.claimed_by, Task.completed_by, Task.completed_at, Task.outcome, Task.checkpoints,
+                   Task.timeliness).where(Task.dossier_id == bindparam("dossier")).order_by(Task.id)
+    return dossier, tasks
 
 
 def dossier_summary(session: Session, dossier: Dossier) -> dict[str, Any]:
-    """A dossier just changed by a command, with its steps: two primary-key-level queries (the hot path)."""
-    fresh = session.get(Dossier, dossier.id)
-    assert fresh is not None
-    out = _dossier_dict(fresh, "", None, None)
+    """A dossier just changed by a command, with its steps: two indexed queries, no ORM loading (the hot path)."""
+    dossier_stmt, tasks_stmt = _summary_statements()
+    fresh = session.execute(dossier_stmt, {"dossier": dossier.id}).one()
+    out = _dossier_dict(fresh, "", None, None)  # type: ignore[arg-type]
     del out["procedure_name"], out["agency_name"], out["receiving_agency_name"]
-    out["tasks"] = [
-        {"id": t.id, "step_id": t.step_id, "name": t.name, "kind": t.kind, "role": t.role, "agency_id": t.agency_id,
-         "state": t.state, "ready_at": t.ready_at, "due_at": t.due_at, "claimed_by": t.claimed_by,
-         "completed_by": t.completed_by, "completed_at": t.completed_at, "outcome": t.outcome,
-         "checkpoints": t.checkpoints or [], "timeliness": t.timeliness}
-        for t in session.execute(_tasks_statement(), {"dossier": dossier.id}).scalars()
-    ]
+    out["tasks"] = []
+    for row in session.execute(tasks_stmt, {"dossier": dossier.id}):
+        task = dict(row._mapping)
+        task["checkpoints"] = task["checkpoints"] or []
+        out["tasks"].append(task)
     return out
 
 
@@ -310,6 +324,7 @@ def dossiers(session: Session, actor: Actor, *, now: datetime, status: str | Non
     """Dossiers the actor may see, newest first, with filters."""
     stmt = (
         select(Dossier, ProcedureVersion.name)
+        .options(undefer(Dossier.applicant))
         .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
     )
     if actor.role not in SEE_ALL and actor.agency is not None:
@@ -328,8 +343,7 @@ def dossiers(session: Session, actor: Actor, *, now: datetime, status: str | Non
     rows, total = _paged(session, stmt, page, per_page)
     items = []
     for d, name in rows:
-        item = _dossier_dict(d, name, None, None)
-        item.pop("documents")
+        item = _dossier_dict(d, name, None, None, with_documents=False)
         items.append(item)
     return Page(items, page, per_page, total)
 
@@ -352,7 +366,8 @@ def _latest_versions(on: date | None) -> Select[Any]:
 def _procedure_dict(row: ProcedureVersion, agency_name: str | None, full: bool) -> dict[str, Any]:
     d = row.definition or {}
     unconfirmed = list(d.get("unconfirmed", []))
-    deadline = d.get("deadline", {})
+    cases = raw_variants(d)
+    deadline = cases[0]["deadline"] or {}
     out = {
         "code": row.code, "version": row.version, "name": row.name, "field": row.field, "level": d.get("level"),
         "agency_id": row.agency_id, "agency_name": agency_name or row.agency_id,
@@ -361,6 +376,11 @@ def _procedure_dict(row: ProcedureVersion, agency_name: str | None, full: bool) 
         "effective_from": row.effective_from, "abolished_from": row.abolished_from, "decision": row.decision,
         "confirmed": row.confirmed, "unconfirmed": unconfirmed,
         "documents": list(d.get("documents", [])), "fees": list(d.get("fees", [])),
+        # A procedure with several cases: the dossier chooses one at receipt (``variant``).
+        "variants": [
+            {"id": c["id"], "name": c["name"], "deadline": {k: v for k, v in c["deadline"].items() if k != "note"}}
+            for c in cases
+        ] if len(cases) > 1 else [],
     }
     if full:
         out["legal_basis"] = list(d.get("legal_basis", []))
@@ -369,7 +389,7 @@ def _procedure_dict(row: ProcedureVersion, agency_name: str | None, full: bool) 
             {"id": s["id"], "name": s.get("name", s["id"]), "kind": s.get("kind", "task"), "role": s["role"],
              "unit": s.get("unit", ""), "allowance": s.get("allowance"), "checkpoints": s.get("checkpoints", []),
              "outcomes": s.get("outcomes")}
-            for s in (d["route"]["steps"] if isinstance(d.get("route"), dict) else d.get("route", []))
+            for s in raw_steps(d)
         ]
     return out
 
@@ -382,6 +402,8 @@ def procedures(session: Session, *, q: str | None = None, field: str | None = No
     one SQL statement and the accent-insensitive match runs on them.
     """
     stmt = _latest_versions(on)
+    if on is not None:  # abolished procedures take no new dossiers and leave the listing
+        stmt = stmt.where(or_(ProcedureVersion.abolished_from.is_(None), ProcedureVersion.abolished_from > on))
     if field:
         stmt = stmt.where(ProcedureVersion.field == field)
     if agency:
@@ -435,6 +457,7 @@ def public_status(session: Session, code: str) -> dict[str, Any]:
     competent = aliased(AgencyRow)
     row = session.execute(
         select(Dossier, ProcedureVersion.name, competent.name)
+        .options(undefer(Dossier.applicant))
         .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
         .outerjoin(competent, competent.id == Dossier.agency_id)
         .where(Dossier.code == code.strip())
