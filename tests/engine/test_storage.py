@@ -197,3 +197,42 @@ def test_failed_command_writes_nothing(services, commands, staff, monkeypatch):
         assert session.execute(select(Dossier)).first() is None
         assert session.execute(select(AuditEvent)).first() is None
         assert session.execute(select(OutboxMessage)).first() is None
+
+
+def test_concurrent_claims_one_wins(services, commands, staff, monkeypatch):
+    """Two officers claim the same task at the same moment: one gets it, the other a conflict."""
+    import engine.commands as commands_module
+    from engine import Actor
+
+    dossier = commands.receive(staff["one_stop"], "1.001806", APPLICANT)
+    task = only_task(services, dossier.id, "intake")
+    other = Commands(second_services(services))
+    both_read = threading.Barrier(2, timeout=20)
+    real_record = commands_module.record
+
+    def record_after_both_read(*args, **kwargs):  # type: ignore[no-untyped-def]
+        both_read.wait()
+        return real_record(*args, **kwargs)
+
+    monkeypatch.setattr(commands_module, "record", record_after_both_read)
+    results: dict[str, object] = {}
+    people = {"a": Actor("motcua_a", "one_stop", "cb-so-y-te"), "b": Actor("motcua_b", "one_stop", "cb-so-y-te")}
+
+    def run(name: str, cmd: Commands) -> None:
+        try:
+            results[name] = cmd.claim(people[name], task.id).claimed_by
+        except Exception as exc:  # noqa: BLE001
+            results[name] = exc
+
+    threads = [threading.Thread(target=run, args=("a", commands)), threading.Thread(target=run, args=("b", other))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    winners = [v for v in results.values() if isinstance(v, str)]
+    assert len(winners) == 1 and isinstance(next(v for v in results.values() if not isinstance(v, str)), Conflict), results
+    assert only_task(services, dossier.id, "intake").claimed_by == winners[0]
+    with services.sessions() as session:
+        claims = session.execute(select(AuditEvent).where(AuditEvent.action == "task.claimed")).scalars().all()
+        assert [c.actor for c in claims] == winners
+        assert list(verify(session)) == []
