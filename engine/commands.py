@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from . import lifecycle, route
 from .audit import Actor, record
@@ -28,9 +28,14 @@ from .storage.models import Counter, Dossier, Task
 
 CHANNELS = ("direct", "postal", "online")
 # Hot statements, built once.
-_TASK_AND_DOSSIER = select(Task, Dossier).join(Dossier, Dossier.id == Task.dossier_id).where(Task.id == bindparam("task_id"))
-_DOSSIER_BY_CODE = select(Dossier).where(Dossier.code == bindparam("code"))
 _TASK_COLUMNS = [c.key for c in Task.__table__.c]
+_DOSSIER_COLUMNS = [c.key for c in Dossier.__table__.c if c.key not in ("route_state", "applicant", "documents")]  # deferred
+_TASK_AND_DOSSIER = (
+    select(*Task.__table__.c, *(Dossier.__table__.c[k].label(f"d_{k}") for k in _DOSSIER_COLUMNS))
+    .join(Dossier, Dossier.id == Task.dossier_id)
+    .where(Task.id == bindparam("task_id"))
+)
+_DOSSIER_BY_CODE = select(Dossier).where(Dossier.code == bindparam("code"))
 _CLAIM_READ = (
     select(*Task.__table__.c, Dossier.code.label("dossier_code"), Dossier.version.label("dossier_version"),
            Dossier.audit_seq, Dossier.audit_head)
@@ -493,10 +498,16 @@ class Commands:
         return dossier, self.s.version(session, dossier.procedure_version_id)
 
     def _task(self, session: Session, task_id: int) -> tuple[Task, Dossier]:
-        row = session.execute(_TASK_AND_DOSSIER, {"task_id": task_id}).first()
+        row = session.connection().execute(_TASK_AND_DOSSIER, {"task_id": task_id}).mappings().first()
         if row is None:
             raise NotFound(f"Không có việc #{task_id}.")
-        task, dossier = row
+        # Rows read with Core and attached as if loaded: the ORM tracks and flushes changes
+        # (with the dossier's version check) without the cost of loading entities.
+        task = Task(**{key: row[key] for key in _TASK_COLUMNS})
+        dossier = Dossier(**{key: row[f"d_{key}"] for key in _DOSSIER_COLUMNS})
+        for obj in (task, dossier):
+            make_transient_to_detached(obj)
+            session.add(obj)
         if task.state != "open":
             self._closed_task(task, dossier)
         return task, dossier
