@@ -152,14 +152,15 @@ def verify(session: Session, batch: int = 5000) -> Iterator[Break]:
         if chain_name in heads and not broken and (heads[chain_name] != last_hash or seqs[chain_name] != last_seq):
             yield Break(None, chain_name, seqs[chain_name], "sự kiện cuối của chuỗi đã bị xóa hoặc thay thế (không khớp với hồ sơ)")
 
-    last_id = 0
     last_seq_seen, last_hash_seen = 0, ""
+    seen: set[str] = set()
     query = select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq)
     for event in session.execute(query.execution_options(yield_per=batch)).scalars():
         if event.chain != chain:
             if chain is not None:
                 yield from close(chain, last_seq_seen, last_hash_seen)
             chain, prev, expected_seq, broken = event.chain, "", 1, False
+            seen.add(chain)
         if not broken:
             reason = None
             if event.seq != expected_seq:
@@ -172,7 +173,9 @@ def verify(session: Session, batch: int = 5000) -> Iterator[Break]:
                 broken = True
                 yield Break(event.id, event.chain, event.seq, reason)
         prev, expected_seq = event.hash, event.seq + 1
-        last_seq_seen, last_hash_seen, last_id = event.seq, event.hash, event.id
+        last_seq_seen, last_hash_seen = event.seq, event.hash
     if chain is not None:
         yield from close(chain, last_seq_seen, last_hash_seen)
-    del last_id
+    for code in sorted(set(heads) - seen):
+        if seqs[code]:
+            yield Break(None, code, seqs[code], "toàn bộ chuỗi sự kiện của hồ sơ đã bị xóa")

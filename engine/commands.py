@@ -703,10 +703,7 @@ _SERIAL_UPSERT: dict[str, Any] = {}
 
 
 def lifecycle_error(dossier: Dossier, move: str) -> Exception:
-    return lifecycle.IllegalTransition(
-        f"Hồ sơ {dossier.code} đang ở trạng thái '{lifecycle.label(dossier.status)}' ({dossier.status}): không thể thực hiện '{move}'.",
-        dossier=dossier.code, status=dossier.status, move=move,
-    )
+    return lifecycle.illegal(dossier.code, dossier.status, move)
 
 
 def _nonempty(values: Sequence[str], what: str) -> list[str]:

@@ -30,12 +30,14 @@ def request_supplement_at_intake(
     reason: str = "",
     channel: str = "direct",
     documents: Sequence[dict[str, Any] | str] = (),
+    variant: str | None = None,
 ) -> Dossier:
     """Record an incomplete dossier at the desk and ask for everything missing in one notice (Mẫu 02)."""
     commands._require_role(actor, STAFF_AT_DESK)
     with commands.s.unit_of_work() as session:
         now = commands.s.now()
-        dossier, loaded = commands._new_dossier(session, actor, procedure_code, applicant, channel, documents, now)
+        dossier, loaded = commands._new_dossier(session, actor, procedure_code, applicant, channel, documents, now,
+                                                variant)
         dossier.status = "registered"
         session.add(dossier)
         session.flush()

@@ -56,6 +56,10 @@ _MOVES_VI = {
     "stop": "dừng xử lý",
     "resolve": "hoàn thành xử lý",
     "return_result": "trả kết quả",
+    "complete_step": "hoàn thành bước",
+    "refuse": "từ chối giải quyết",
+    "extend": "hẹn lại ngày trả kết quả",
+    "transfer_competence": "chuyển thẩm quyền",
 }
 
 
@@ -72,12 +76,17 @@ def move(dossier_code: str, status: str, move_name: str) -> str:
     """The new status, or IllegalTransition naming the dossier, its status and the move."""
     dest = destination(status, move_name)
     if dest is None:
-        raise IllegalTransition(
-            f"Hồ sơ {dossier_code} đang ở trạng thái '{label(status)}' ({status}): "
-            f"không thể {_MOVES_VI.get(move_name, move_name)} ({move_name}).",
-            dossier=dossier_code, status=status, move=move_name,
-        )
+        raise illegal(dossier_code, status, move_name)
     return dest
+
+
+def illegal(dossier_code: str, status: str, move_name: str) -> IllegalTransition:
+    """The error for a move the status machine (or a command's own rule) does not allow."""
+    return IllegalTransition(
+        f"Hồ sơ {dossier_code} đang ở trạng thái '{label(status)}' ({status}): "
+        f"không thể {_MOVES_VI.get(move_name, move_name)} ({move_name}).",
+        dossier=dossier_code, status=status, move=move_name,
+    )
 
 
 def label(status: str) -> str:

@@ -211,7 +211,7 @@ def _dossier_dict(d: Dossier, procedure_name: str, agency_name: str | None, rece
     out = {
         "id": d.id, "code": d.code, "status": d.status, "status_label": label(d.status),
         "procedure_code": d.procedure_code, "procedure_version_id": d.procedure_version_id,
-        "procedure_name": procedure_name, "agency_id": d.agency_id, "agency_name": agency_name or d.agency_id,
+        "procedure_name": procedure_name, "variant": d.variant or None, "agency_id": d.agency_id, "agency_name": agency_name or d.agency_id,
         "receiving_agency_id": d.receiving_agency_id, "receiving_agency_name": receiving_name or d.receiving_agency_id,
         "channel": d.channel, "applicant": dict(d.applicant or {}),
         "registered_at": d.registered_at, "received_at": d.received_at, "statutory_due_at": d.statutory_due_at,
@@ -268,7 +268,7 @@ def dossier_detail(session: Session, actor: Actor, ref: str | int, *, timeline: 
     return out
 
 
-_SUMMARY_COLUMNS = ("id", "code", "status", "procedure_code", "procedure_version_id", "agency_id", "receiving_agency_id",
+_SUMMARY_COLUMNS = ("id", "code", "status", "procedure_code", "procedure_version_id", "variant", "agency_id", "receiving_agency_id",
                     "channel", "applicant", "documents", "registered_at", "received_at", "statutory_due_at", "due_at",
                     "supplement_requested_at", "supplement_count", "extended_at", "resolved_at", "returned_at", "result",
                     "proposal", "timeliness", "version")

@@ -236,3 +236,12 @@ def test_concurrent_claims_one_wins(services, commands, staff, monkeypatch):
         claims = session.execute(select(AuditEvent).where(AuditEvent.action == "task.claimed")).scalars().all()
         assert [c.actor for c in claims] == winners
         assert list(verify(session)) == []
+
+
+def test_audit_verify_detects_deleted_chain(services, commands, staff):
+    dossier = commands.receive(staff["one_stop"], "1.001806", APPLICANT)
+    with services.sessions() as session:
+        session.execute(AuditEvent.__table__.delete().where(AuditEvent.dossier_id == dossier.id))
+        session.commit()
+        breaks = list(verify(session))
+    assert [(b.chain, b.event_id) for b in breaks] == [(dossier.code, None)] and "toàn bộ" in breaks[0].reason
