@@ -176,6 +176,22 @@ def schema_command(check: bool) -> None:
     click.echo(f"đã ghi {path}")
 
 
+@cli.command("scheduler")
+@click.option("--outbox-seconds", default=5.0, show_default=True, help="Giây giữa các lượt chạy outbox.")
+@with_appcontext
+def scheduler_command(outbox_seconds: float) -> None:
+    """Run scheduled work: the outbox worker, and daily transfers of competence that take effect."""
+    import logging
+
+    from engine.scheduler import build, run_daily
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    services = current_app.extensions["motcua"]
+    run_daily(services, WORKFLOWS)  # catch up on start
+    click.echo("motcua scheduler: đang chạy (Ctrl+C để dừng)")
+    build(services, WORKFLOWS, outbox_seconds).start()
+
+
 @cli.group("outbox")
 def outbox_group() -> None:
     """Side effects waiting to run after their commit."""

@@ -245,3 +245,23 @@ def test_audit_verify_detects_deleted_chain(services, commands, staff):
         session.commit()
         breaks = list(verify(session))
     assert [(b.chain, b.event_id) for b in breaks] == [(dossier.code, None)] and "toàn bộ" in breaks[0].reason
+
+
+def test_scheduler_jobs(services, commands, staff):
+    from engine.scheduler import DAILY_LOCK, build, leader, run_daily
+    from tests.conftest import WORKFLOWS
+
+    services.settings.dispatch_outbox = False
+    commands.receive(staff["one_stop"], "1.001806", APPLICANT)
+    scheduler = build(services, WORKFLOWS, outbox_seconds=1)
+    assert {job.id for job in scheduler.get_jobs()} == {"outbox", "daily"}
+    outbox_job = scheduler.get_job("outbox")
+    outbox_job.func(*outbox_job.args)  # what the interval trigger runs
+    with services.sessions() as session:
+        assert session.execute(text("SELECT COUNT(*) FROM issued_forms")).scalar_one() == 1
+    assert run_daily(services, WORKFLOWS) == {}  # no decision applied in this database: nothing to move
+    with leader(services, DAILY_LOCK) as first:
+        assert first
+        if services.sessions.kw["bind"].dialect.name == "postgresql":
+            with leader(second_services(services), DAILY_LOCK) as second:
+                assert not second  # another process holds the daily job
