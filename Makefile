@@ -39,6 +39,7 @@ test: test-install
 
 bench: test-install
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/api.py
 
 lint: test-install
 	$(BIN)/ruff check .

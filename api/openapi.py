@@ -16,7 +16,7 @@ from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from jsonschema import Draft202012Validator
 
 from . import schemas
@@ -51,16 +51,18 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
-def to_json(value: Any) -> Any:
+def to_json(value: Any, tz: Any = None) -> Any:
     """Datetimes as ISO 8601 in Vietnam time (+07:00), dates as ISO dates."""
+    if tz is None:
+        tz = current_app.extensions["motcua"].calendar.tz
+    if isinstance(value, dict):
+        return {k: to_json(v, tz) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v, tz) for v in value]
     if isinstance(value, datetime):
-        return value.astimezone(current_app.extensions["motcua"].calendar.tz).isoformat()
+        return value.astimezone(tz).isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, dict):
-        return {k: to_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_json(v) for v in value]
     return value
 
 
@@ -105,6 +107,8 @@ def operation(bp: Blueprint, method: str, path: str, *, summary: str, tag: str, 
                     return error_response("validation_error", message, {"errors": problems})
                 kwargs["body"] = data
             result = view(*args, **kwargs)
+            if isinstance(result, Response):
+                return result
             code = status
             if isinstance(result, tuple):
                 result, code = result

@@ -28,20 +28,6 @@ RESULTS = {"approved": "Giải quyết (chấp thuận)", "refused": "Từ chố
 TASK_STATES = {"open": "Đang chờ xử lý", "waiting": "Tạm dừng chờ bổ sung", "completed": "Đã xong", "cancelled": "Đã hủy"}
 LEVELS = {"central": "Trung ương", "province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
 ONLINE_MODES = {"full": "Toàn trình", "partial": "Một phần", "none": "Không cung cấp trực tuyến"}
-FIELDS = {
-    "bao-tro-xa-hoi": "Bảo trợ xã hội",
-    "tre-em": "Trẻ em",
-    "phong-chong-te-nan-xa-hoi": "Phòng, chống tệ nạn xã hội",
-    "cong-chuc-vien-chuc": "Công chức, viên chức",
-    "thanh-nien": "Thanh niên",
-    "van-thu-luu-tru": "Văn thư, lưu trữ",
-    "nguoi-co-cong": "Người có công",
-    "viec-lam": "Việc làm",
-    "giao-duc-nghe-nghiep": "Giáo dục nghề nghiệp",
-    "an-toan-ve-sinh-lao-dong": "An toàn, vệ sinh lao động",
-    "giam-ngheo": "Giảm nghèo",
-    "lao-dong-tien-luong": "Lao động – tiền lương",
-}
 ACTIONS = {
     "dossier.received": "Tiếp nhận hồ sơ",
     "dossier.registered": "Ghi nhận hồ sơ",
@@ -141,7 +127,10 @@ def money(amount: Any) -> str:
 
 
 def field_label(slug: str) -> str:
-    return FIELDS.get(slug, slug)
+    """The field's Vietnamese name (one table for the whole app: engine/listing.py)."""
+    from engine.listing import field_name
+
+    return field_name(slug)
 
 
 def register(app: Any) -> None:

@@ -154,7 +154,7 @@ def list_dossiers() -> Any:
            response="Dossier", status=201, errors=("forbidden", "not_found", "invalid_command"))
 def receive_dossier(body: dict[str, Any]) -> Any:
     dossier = commands().receive(actor(), body["procedure_code"], body["applicant"], body.get("channel", "direct"),
-                                 body.get("documents", []), note=body.get("note", ""))
+                                 body.get("documents", []), note=body.get("note", ""), variant=body.get("variant"))
     return _detail(dossier.id), 201
 
 
@@ -162,7 +162,8 @@ def receive_dossier(body: dict[str, Any]) -> Any:
            body="RefuseIntake", response="Dossier", status=201, errors=("forbidden", "not_found", "invalid_command"))
 def refuse_intake(body: dict[str, Any]) -> Any:
     dossier = commands().refuse_intake(actor(), body["procedure_code"], body["applicant"], body["reasons"],
-                                       body.get("channel", "direct"), body.get("documents", []))
+                                       body.get("channel", "direct"), body.get("documents", []),
+                                       variant=body.get("variant"))
     return _detail(dossier.id), 201
 
 
@@ -172,7 +173,7 @@ def refuse_intake(body: dict[str, Any]) -> Any:
 def intake_supplement(body: dict[str, Any]) -> Any:
     dossier = request_supplement_at_intake(commands(), actor(), body["procedure_code"], body["applicant"],
                                            body["items"], body.get("reason", ""), body.get("channel", "direct"),
-                                           body.get("documents", []))
+                                           body.get("documents", []), variant=body.get("variant"))
     return _detail(dossier.id), 201
 
 
@@ -275,14 +276,16 @@ def claim(task_id: int) -> Any:
 @operation(bp, "POST", "/tasks/{task_id}/complete", summary="Hoàn thành một bước (kết quả, nội dung kiểm tra)",
            tag="tasks", body="CompleteTask", response="Dossier", errors=_ACTION_ERRORS,
            description="Gửi expected_version (hoặc header If-Match) là phiên bản hồ sơ đang xem: nếu người khác đã "
-                       "cập nhật trước, trả 409 conflict và không ghi gì.")
+                       "cập nhật trước, trả 409 conflict và không ghi gì. Trả về hồ sơ với các bước (không kèm "
+                       "danh sách phiếu: GET /dossiers/{ref}).")
 def complete(task_id: int, body: dict[str, Any]) -> Any:
     expected = body.get("expected_version")
     if expected is None and request.headers.get("If-Match", "").strip('" ').isdigit():
         expected = int(request.headers["If-Match"].strip('" '))
     dossier = commands().complete(actor(), task_id, body.get("outcome"), body.get("checkpoints", []),
                                   body.get("note", ""), body.get("supplement_items", []), expected)
-    return _detail(dossier.id)
+    with services().sessions() as session:
+        return q.dossier_summary(session, dossier)
 
 
 # ---------------------------------------------------------------------- public

@@ -22,6 +22,8 @@ _PROCEDURE_CODE = {"type": "string", "pattern": r"^[0-9]\.[0-9]{6}$", "descripti
 _CHANNEL = {"enum": ["direct", "postal", "online"], "default": "direct",
             "description": "Hình thức nộp: direct (trực tiếp), postal (bưu chính), online (trực tuyến)."}
 _DATETIME = {"type": "string", "format": "date-time"}
+_VARIANT = {"type": "string", "minLength": 1, "maxLength": 60,
+            "description": "Trường hợp của thủ tục (khi thủ tục có nhiều trường hợp, xem GET /procedures/{code})."}
 _NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
 
 APPLICANT: dict[str, Any] = {
@@ -71,24 +73,24 @@ REQUESTS: dict[str, dict[str, Any]] = {
         "type": "object",
         "description": "Tiếp nhận hồ sơ đầy đủ (Mẫu 01: giấy tiếp nhận và hẹn trả kết quả).",
         "required": ["procedure_code", "applicant"],
-        "properties": {"procedure_code": _PROCEDURE_CODE, "applicant": APPLICANT, "channel": _CHANNEL,
-                       "documents": _DOCUMENTS, "note": _SHORT},
+        "properties": {"procedure_code": _PROCEDURE_CODE, "variant": _VARIANT, "applicant": APPLICANT,
+                       "channel": _CHANNEL, "documents": _DOCUMENTS, "note": _SHORT},
         "additionalProperties": False,
     },
     "RefuseIntake": {
         "type": "object",
         "description": "Từ chối tiếp nhận (Mẫu 03), kèm lý do.",
         "required": ["procedure_code", "applicant", "reasons"],
-        "properties": {"procedure_code": _PROCEDURE_CODE, "applicant": APPLICANT, "channel": _CHANNEL,
-                       "documents": _DOCUMENTS, "reasons": _LINES},
+        "properties": {"procedure_code": _PROCEDURE_CODE, "variant": _VARIANT, "applicant": APPLICANT,
+                       "channel": _CHANNEL, "documents": _DOCUMENTS, "reasons": _LINES},
         "additionalProperties": False,
     },
     "IntakeSupplement": {
         "type": "object",
         "description": "Hồ sơ chưa đầy đủ khi tiếp nhận: yêu cầu bổ sung (Mẫu 02), liệt kê mọi thành phần còn thiếu.",
         "required": ["procedure_code", "applicant", "items"],
-        "properties": {"procedure_code": _PROCEDURE_CODE, "applicant": APPLICANT, "channel": _CHANNEL,
-                       "documents": _DOCUMENTS, "items": _LINES, "reason": _SHORT},
+        "properties": {"procedure_code": _PROCEDURE_CODE, "variant": _VARIANT, "applicant": APPLICANT,
+                       "channel": _CHANNEL, "documents": _DOCUMENTS, "items": _LINES, "reason": _SHORT},
         "additionalProperties": False,
     },
     "CompleteTask": {

@@ -30,7 +30,16 @@ from engine.lifecycle import CLOSED, STATUSES
 from engine.storage.accounts import READ_ONLY_ROLES, authenticate
 
 from . import present
-from .auth import actor, commands, csrf_ok, load_session_user, log_in, log_out, login_required, services
+from .auth import (
+    actor,
+    commands,
+    csrf_ok,
+    load_session_user,
+    log_in,
+    log_out,
+    login_required,
+    services,
+)
 from .slips import qr_svg
 
 bp = Blueprint("web", __name__)
@@ -178,20 +187,23 @@ def intake_post() -> Any:
     applicant = {k: form.get(f"applicant_{k}", "").strip() for k in
                  ("name", "id_number", "phone", "email", "address", "organisation")}
     channel = form.get("channel", "direct")
+    variant = form.get("variant") or None
     try:
         _require(DESK)
         with services().sessions() as session:
             chosen = q.procedure(session, code, _today())
         documents = _intake_documents(form, chosen)
         if decision == "refuse":
-            dossier = commands().refuse_intake(actor(), code, applicant, _lines(form.get("reasons")), channel, documents)
+            dossier = commands().refuse_intake(actor(), code, applicant, _lines(form.get("reasons")), channel, documents,
+                                               variant=variant)
             form_kind = "refusal"
         elif decision == "supplement":
             dossier = request_supplement_at_intake(commands(), actor(), code, applicant, _lines(form.get("missing")),
-                                                   form.get("reason", ""), channel, documents)
+                                                   form.get("reason", ""), channel, documents, variant)
             form_kind = "supplement_request"
         else:
-            dossier = commands().receive(actor(), code, applicant, channel, documents, note=form.get("note", ""))
+            dossier = commands().receive(actor(), code, applicant, channel, documents, note=form.get("note", ""),
+                                         variant=variant)
             form_kind = "receipt"
     except DomainError as exc:
         flash(exc.message, "error")
@@ -247,6 +259,7 @@ def dossier(code: str) -> Any:
         procedure = services().version(session, detail["procedure_version_id"]).procedure
     steps = {t["id"]: _step_of(procedure, t["step_id"]) for t in detail["tasks"] if t["state"] in ("open", "waiting")}
     names = {s.id: s.name for s in procedure.steps}
+    variant_name = next((v.name for v in procedure.variants if v.id and v.id == detail["variant"]), None)
     checks = {c.id: c.label for s in procedure.steps for c in s.checkpoints}
     actionable = []
     for task in detail["tasks"]:
@@ -275,6 +288,7 @@ def dossier(code: str) -> Any:
         task["left"] = present.time_left(task["due_at"], now, services().calendar, closed=task["state"] != "open")
     return render_template("dossier.html", d=detail, actionable=actionable, can=can, timeline=timeline, left=left,
                            current_steps=current_steps, done_steps=done_steps, supplement=SUPPLEMENT_OUTCOME,
+                           variant_name=variant_name,
                            now=now, tz=_tz())
 
 

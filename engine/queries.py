@@ -410,8 +410,11 @@ def procedures(session: Session, *, q: str | None = None, field: str | None = No
         stmt = stmt.where(ProcedureVersion.agency_id == agency)
     rows = session.execute(stmt.order_by(ProcedureVersion.field, ProcedureVersion.code)).all()
     if q and q.strip():
-        words = fold(q).split()
-        rows = [r for r in rows if all(w in fold(f"{r[0].code} {r[0].name} {r[1] or ''}") for w in words)]
+        phrase = " ".join(fold(q).split())
+        words = phrase.split()
+        hay = {r[0].code: " ".join(fold(f"{r[0].code} {r[0].name} {r[1] or ''}").split()) for r in rows}
+        rows = [r for r in rows if all(w in hay[r[0].code] for w in words)]
+        rows.sort(key=lambda r: phrase not in hay[r[0].code])  # the whole phrase first, then the catalogue order
     total = len(rows)
     chunk = rows[(page - 1) * per_page: page * per_page]
     fields = sorted({r[0].field for r in rows})

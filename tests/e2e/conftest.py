@@ -1,0 +1,100 @@
+"""Browser tests: the real app served on 127.0.0.1 (a free port, in a thread) over a temporary SQLite file,
+driven by Debian's Chromium through Playwright (no browser download).
+
+The server's clock is a FixedClock the tests set, so due times on the slips are known to the minute.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import WORKFLOWS, local
+
+CHROMIUM = os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+START = local(2026, 3, 2, 8, 0)  # Monday 02/03/2026 08:00
+
+
+class Server:
+    def __init__(self, url: str, clock: Any, services: Any) -> None:
+        self.url, self.clock, self.services = url, clock, services
+
+    def set_time(self, at: datetime) -> None:
+        self.clock.set(at)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    import handlers  # noqa: F401
+    from api import create_app
+    from api.demo import seed_accounts
+    from engine import FixedClock, Services, Settings, WorkingCalendar
+    from engine.catalogue_sync import sync_catalog
+    from engine.definitions import load_catalog
+    from engine.storage.accounts import upsert_user
+    from engine.storage.db import make_engine, migrate, session_factory
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'motcua.sqlite3'}")
+    migrate(engine)
+    clock = FixedClock(START)
+    with session_factory(engine)() as session:
+        sync_catalog(session, load_catalog(WORKFLOWS), local(2025, 1, 1, 8, 0))
+        session.commit()
+    services = Services(session_factory(engine), WorkingCalendar.from_yaml(WORKFLOWS / "calendar.yaml"), clock,
+                        Settings(allow_unconfirmed=True))
+    seed_accounts(services)
+    with services.sessions() as session:  # a second division head, for the two-browsers conflict
+        upsert_user(session, "truongphong2", "Đinh Văn Sơn", "division_head", "cb-so-y-te", "motcua2026", clock.now())
+        session.commit()
+    app = create_app({"SECRET_KEY": "e2e-secret"}, services=services)
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield Server(f"http://127.0.0.1:{http.server_port}", clock, services)
+    http.shutdown()
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        pytest.fail("Chromium is missing: run `bash .ci/browser-deps` (Debian's chromium package)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def people(browser: Any, server: Server) -> Iterator[Any]:
+    """people('motcua') -> a logged-in page of its own browser context (own cookies)."""
+    server.set_time(START)
+    contexts = []
+
+    def open_as(username: str) -> Any:
+        context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(15000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(server.url + "/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", "motcua2026")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/inbox")
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
