@@ -177,11 +177,10 @@ def _seed_dossiers(services: Services) -> int:
             elif then == "return":
                 commands.return_result(desk, dossier.code, "Đã trả kết quả trực tiếp")
         # A dossier refused at intake (Mẫu 03) and one incomplete at the desk (Mẫu 02).
-        from engine.commands_extra import request_supplement_at_intake
 
         clock.set(_working_days_back(services, real_now, 1))
         commands.refuse_intake(desk, "1.001806", APPLICANTS[-1], ["Hồ sơ không thuộc thẩm quyền giải quyết của Sở Y tế"])
-        request_supplement_at_intake(commands, desk, "1.001806", APPLICANTS[-2],
+        commands.request_supplement_at_intake(desk, "1.001806", APPLICANTS[-2],
                                      ["Văn bản đề nghị công nhận có chữ ký, đóng dấu"], "Hồ sơ chưa đầy đủ")
         count += 2
     finally:

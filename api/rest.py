@@ -15,7 +15,6 @@ from werkzeug.exceptions import HTTPException
 
 from engine import SYSTEM, DomainError, InvalidCommand
 from engine import queries as q
-from engine.commands_extra import request_supplement_at_intake
 from engine.lifecycle import STATUSES
 from engine.storage.accounts import authenticate, issue_token
 
@@ -171,7 +170,7 @@ def refuse_intake(body: dict[str, Any]) -> Any:
            tag="intake", body="IntakeSupplement", response="Dossier", status=201,
            errors=("forbidden", "not_found", "invalid_command"))
 def intake_supplement(body: dict[str, Any]) -> Any:
-    dossier = request_supplement_at_intake(commands(), actor(), body["procedure_code"], body["applicant"],
+    dossier = commands().request_supplement_at_intake(actor(), body["procedure_code"], body["applicant"],
                                            body["items"], body.get("reason", ""), body.get("channel", "direct"),
                                            body.get("documents", []), variant=body.get("variant"))
     return _detail(dossier.id), 201

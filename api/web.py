@@ -24,7 +24,6 @@ from flask import (
 
 from engine import DomainError, Forbidden, InvalidCommand
 from engine import queries as q
-from engine.commands_extra import request_supplement_at_intake
 from engine.definitions import SUPPLEMENT_OUTCOME
 from engine.lifecycle import CLOSED, STATUSES
 from engine.storage.accounts import READ_ONLY_ROLES, authenticate
@@ -198,7 +197,7 @@ def intake_post() -> Any:
                                                variant=variant)
             form_kind = "refusal"
         elif decision == "supplement":
-            dossier = request_supplement_at_intake(commands(), actor(), code, applicant, _lines(form.get("missing")),
+            dossier = commands().request_supplement_at_intake(actor(), code, applicant, _lines(form.get("missing")),
                                                    form.get("reason", ""), channel, documents, variant)
             form_kind = "supplement_request"
         else:

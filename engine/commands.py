@@ -172,6 +172,33 @@ class Commands:
             self._outbox(session, dossier, "receipt", {"dossier_id": dossier.id}, now)
             return dossier
 
+    def request_supplement_at_intake(
+        self,
+        actor: Actor,
+        procedure_code: str,
+        applicant: dict[str, Any],
+        items: Sequence[str],
+        reason: str = "",
+        channel: str = "direct",
+        documents: Sequence[dict[str, Any] | str] = (),
+        variant: str | None = None,
+    ) -> Dossier:
+        """Incomplete at the desk: record the dossier and ask for everything missing in one notice (Mẫu 02).
+
+        No statutory clock runs; when the complete supplement arrives, ``receive_supplement``
+        receives the dossier (status ``received``), starts the clock and the route, and issues the receipt.
+        """
+        self._require_role(actor, STAFF_AT_DESK)
+        with self.s.unit_of_work() as session:
+            now = self.s.now()
+            dossier, loaded = self._new_dossier(session, actor, procedure_code, applicant, channel, documents, now, variant)
+            dossier.status = "registered"
+            session.add(dossier)
+            session.flush()
+            record(session, dossier, actor, "dossier.registered", {}, self._snapshot(dossier) | {"at_desk": True}, now)
+            self._request_supplement(session, dossier, loaded, actor, items, reason, now)
+            return dossier
+
     # ------------------------------------------------------------------ tasks
 
     def claim(self, actor: Actor, task_id: int) -> Task:
@@ -289,7 +316,8 @@ class Commands:
             requested_at = dossier.supplement_requested_at
             before = {"due_at": dossier.due_at, "statutory_due_at": dossier.statutory_due_at}
             was_received = dossier.received_at is not None
-            self._move(session, dossier, actor, "receive_supplement", now)
+            # A dossier never received (incomplete at the desk) is received now; else processing resumes.
+            self._move(session, dossier, actor, "receive_supplement" if was_received else "receive", now)
             dossier.documents = list(dossier.documents) + _documents(documents, now, supplement=True)
             procedure, cal = loaded.procedure, self.s.calendar
             policy = procedure.on_supplement if was_received else "restart"
@@ -472,7 +500,7 @@ class Commands:
             raise InvalidCommand(f"Thủ tục {procedure_code} không nhận hồ sơ qua hình thức '{channel}'.")
         receiving = actor.agency if actor.agency else procedure.agency
         agency = self.s.agency(session, receiving)
-        serial = next_serial(session, f"dossier:{agency.id}:{local_day:%y%m%d}")
+        serial = self._take_serial(f"dossier:{agency.id}:{local_day:%y%m%d}")
         dossier = Dossier(
             code=f"{agency.eid}-{local_day:%y%m%d}-{serial:04d}",
             procedure_version_id=row.id,
@@ -489,6 +517,15 @@ class Commands:
             audit_head="",
         )
         return dossier, loaded
+
+    def _take_serial(self, scope: str) -> int:
+        """A dossier serial in its own short transaction, so concurrent receipts at one agency
+        do not wait for each other's whole command. A receipt that fails afterwards leaves an
+        unused number (a gap), never a duplicate."""
+        with self.s.sessions() as own:
+            serial = next_serial(own, scope)
+            own.commit()
+        return serial
 
     def _load(self, session: Session, code: str, actor: Actor) -> tuple[Dossier, LoadedVersion]:
         dossier = session.execute(_DOSSIER_BY_CODE, {"code": code}).scalar_one_or_none()

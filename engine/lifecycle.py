@@ -29,7 +29,7 @@ CLOSED = ("not_received", "stopped", "returned")
 _BEFORE_RESULT = ["registered", "received", "processing", "awaiting_supplement", "awaiting_payment"]
 
 TRANSITIONS = [
-    {"trigger": "receive", "source": "registered", "dest": "received"},
+    {"trigger": "receive", "source": ["registered", "awaiting_supplement"], "dest": "received"},
     {"trigger": "refuse_intake", "source": "registered", "dest": "not_received"},
     {"trigger": "start_processing", "source": "received", "dest": "processing"},
     {"trigger": "request_supplement", "source": ["registered", "received", "processing"], "dest": "awaiting_supplement"},

@@ -432,3 +432,18 @@ def test_procedure_with_variants(commands, services, staff, clock, database):
     only_task(services, dossier.id, "b_appraise")
     receipt = forms(services, dossier.id)[0]
     assert receipt.content["variant"] == "Giải thể" and receipt.content["deadline"] == "12 ngày làm việc"
+
+
+def test_incomplete_at_the_desk(commands, services, staff, clock):
+    """Mẫu 02 at intake: no clock runs; the complete supplement is the receipt."""
+    clock.set(local(2026, 3, 2, 9, 0))
+    dossier = commands.request_supplement_at_intake(staff["one_stop"], "1.001806", APPLICANT, ["Bản sao giấy phép"], "Thiếu giấy tờ")
+    assert dossier.status == "awaiting_supplement" and dossier.received_at is None and dossier.due_at is None
+    assert open_tasks(services, dossier.id) == []
+    assert [f.form for f in forms(services, dossier.id)] == ["supplement_request"]
+    clock.set(local(2026, 3, 4, 10, 0))
+    dossier = commands.receive_supplement(staff["one_stop"], dossier.code, ["giay_phep"])
+    assert dossier.status == "received" and dossier.received_at == local(2026, 3, 4, 10, 0)
+    assert dossier.due_at == local(2026, 3, 18, 10, 0)  # 10 working days from the complete dossier
+    only_task(services, dossier.id, "intake")
+    assert [f.form for f in forms(services, dossier.id)] == ["supplement_request", "receipt"]
