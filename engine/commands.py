@@ -716,10 +716,10 @@ class Commands:
             "created_at": now, "available_at": now, "attempts": 0,
         })
         if self.s.settings.dispatch_outbox and not session.info.get("dispatch_queued"):
-            from .outbox import dispatch_pending
+            from .outbox import run_messages
 
             session.info["dispatch_queued"] = True
-            session.info["after_commit"].append(lambda: dispatch_pending(self.s))
+            session.info["after_commit"].append(lambda: run_messages(self.s, session.info.get("outbox_ids", [])))
 
 
 # ---------------------------------------------------------------------- helpers

@@ -65,6 +65,13 @@ def dispatch_pending(services: Services, limit: int = 500) -> int:
     return done
 
 
+def run_messages(services: Services, message_ids: list[int]) -> None:
+    """Run these messages now (a command's own side effects, right after its commit)."""
+    now = services.now()
+    for message_id in message_ids:
+        _run_one(services, message_id, now)
+
+
 _PENDING = (
     select(OutboxMessage.id)
     .where(OutboxMessage.processed_at.is_(None), OutboxMessage.available_at <= bindparam("now"))

@@ -73,8 +73,10 @@ class Services:
             yield session
             if audit_rows:  # one multi-row INSERT each, after the flush of everything else
                 session.execute(insert(AuditEvent), audit_rows)
-            if outbox_rows:
-                session.execute(insert(OutboxMessage), outbox_rows)
+            if outbox_rows:  # their ids let the command run exactly its own side effects after commit
+                session.info["outbox_ids"] = list(
+                    session.execute(insert(OutboxMessage).returning(OutboxMessage.id), outbox_rows).scalars()
+                )
             session.commit()
         except (StaleDataError, IntegrityError) as exc:
             # A stale dossier version, or a concurrent writer taking the same audit sequence:
