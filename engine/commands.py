@@ -108,16 +108,9 @@ class Commands:
         with self.s.unit_of_work() as session:
             now = received_at or self.s.now()
             dossier, loaded = self._new_dossier(session, actor, procedure_code, applicant, channel, documents, now, variant)
-            dossier.status = "received"
-            dossier.received_at = now
-            deadline = self._deadline(loaded, dossier)
-            dossier.statutory_due_at = dossier.due_at = self._add(now, deadline.amount, deadline.unit, loaded)
-            session.add(dossier)
-            session.flush()
-            record(session, dossier, actor, "dossier.received", {}, self._snapshot(dossier) | {"note": note}, now)
-            workflow = route.start(loaded.spec, dossier.variant)
-            self._sync_tasks(session, dossier, loaded, workflow, actor, now)
-            self._outbox(session, dossier, "receipt", {"dossier_id": dossier.id}, now)
+            self._start_clock(dossier, loaded, now)
+            self._register(session, dossier, actor, "received", "dossier.received", {"note": note}, now)
+            self._start_route(session, dossier, loaded, actor, now)
             return dossier
 
     def refuse_intake(
@@ -136,10 +129,7 @@ class Commands:
         with self.s.unit_of_work() as session:
             now = self.s.now()
             dossier, _ = self._new_dossier(session, actor, procedure_code, applicant, channel, documents, now, variant)
-            dossier.status = "not_received"
-            session.add(dossier)
-            session.flush()
-            record(session, dossier, actor, "dossier.refused_at_intake", {}, self._snapshot(dossier) | {"reasons": reasons}, now)
+            self._register(session, dossier, actor, "not_received", "dossier.refused_at_intake", {"reasons": reasons}, now)
             self._outbox(session, dossier, "refusal_notice", {"dossier_id": dossier.id, "reasons": reasons, "stage": "intake"}, now)
             return dossier
 
@@ -151,10 +141,7 @@ class Commands:
         with self.s.unit_of_work() as session:
             now = self.s.now()
             dossier, _ = self._new_dossier(session, actor, procedure_code, applicant, "online", documents, now, variant)
-            dossier.status = "registered"
-            session.add(dossier)
-            session.flush()
-            record(session, dossier, actor, "dossier.registered", {}, self._snapshot(dossier), now)
+            self._register(session, dossier, actor, "registered", "dossier.registered", {}, now)
             return dossier
 
     def accept_registered(self, actor: Actor, code: str) -> Dossier:
@@ -164,12 +151,8 @@ class Commands:
             now = self.s.now()
             dossier, loaded = self._load(session, code, actor)
             self._move(session, dossier, actor, "receive", now)
-            dossier.received_at = now
-            deadline = self._deadline(loaded, dossier)
-            dossier.statutory_due_at = dossier.due_at = self._add(now, deadline.amount, deadline.unit, loaded)
-            workflow = route.start(loaded.spec, dossier.variant)
-            self._sync_tasks(session, dossier, loaded, workflow, actor, now)
-            self._outbox(session, dossier, "receipt", {"dossier_id": dossier.id}, now)
+            self._start_clock(dossier, loaded, now)
+            self._start_route(session, dossier, loaded, actor, now)
             return dossier
 
     def request_supplement_at_intake(
@@ -192,10 +175,7 @@ class Commands:
         with self.s.unit_of_work() as session:
             now = self.s.now()
             dossier, loaded = self._new_dossier(session, actor, procedure_code, applicant, channel, documents, now, variant)
-            dossier.status = "registered"
-            session.add(dossier)
-            session.flush()
-            record(session, dossier, actor, "dossier.registered", {}, self._snapshot(dossier) | {"at_desk": True}, now)
+            self._register(session, dossier, actor, "registered", "dossier.registered", {"at_desk": True}, now)
             self._request_supplement(session, dossier, loaded, actor, items, reason, now)
             return dossier
 
@@ -323,10 +303,9 @@ class Commands:
             policy = procedure.on_supplement if was_received else "restart"
             waited = cal.working_seconds_between(requested_at, now) if requested_at else 0
             if not was_received:
-                dossier.received_at = now
-            if policy == "restart":
-                deadline = self._deadline(loaded, dossier)
-                dossier.statutory_due_at = dossier.due_at = self._add(now, deadline.amount, deadline.unit, loaded)
+                self._start_clock(dossier, loaded, now)
+            elif policy == "restart":
+                self._restart_deadline(dossier, loaded, now)
             else:
                 unit = self._deadline(loaded, dossier).unit
                 dossier.statutory_due_at = self._shift(dossier.statutory_due_at, requested_at, now, waited, unit)
@@ -346,9 +325,7 @@ class Commands:
                 now,
             )
             if not was_received:
-                workflow = route.start(loaded.spec, dossier.variant)
-                self._sync_tasks(session, dossier, loaded, workflow, actor, now)
-                self._outbox(session, dossier, "receipt", {"dossier_id": dossier.id}, now)
+                self._start_route(session, dossier, loaded, actor, now)
             return dossier
 
     # ------------------------------------------------------------------ endings
@@ -526,6 +503,28 @@ class Commands:
             serial = next_serial(own, scope)
             own.commit()
         return serial
+
+    def _register(self, session: Session, dossier: Dossier, actor: Actor, status: str, action: str,
+                  extra: dict[str, Any], now: datetime) -> None:
+        """Store a new dossier in its first status and open its audit chain."""
+        dossier.status = status
+        session.add(dossier)
+        session.flush()  # its id, for the audit event and the tasks
+        record(session, dossier, actor, action, {}, self._snapshot(dossier) | extra, now)
+
+    def _start_clock(self, dossier: Dossier, loaded: LoadedVersion, now: datetime) -> None:
+        """The dossier is received now: its statutory due time counts from this moment."""
+        dossier.received_at = now
+        self._restart_deadline(dossier, loaded, now)
+
+    def _restart_deadline(self, dossier: Dossier, loaded: LoadedVersion, now: datetime) -> None:
+        deadline = self._deadline(loaded, dossier)
+        dossier.statutory_due_at = dossier.due_at = self._add(now, deadline.amount, deadline.unit, loaded)
+
+    def _start_route(self, session: Session, dossier: Dossier, loaded: LoadedVersion, actor: Actor, now: datetime) -> None:
+        """Start the route (its first tasks) and queue the receipt slip."""
+        self._sync_tasks(session, dossier, loaded, route.start(loaded.spec, dossier.variant), actor, now)
+        self._outbox(session, dossier, "receipt", {"dossier_id": dossier.id}, now)
 
     def _load(self, session: Session, code: str, actor: Actor) -> tuple[Dossier, LoadedVersion]:
         dossier = session.execute(_DOSSIER_BY_CODE, {"code": code}).scalar_one_or_none()
