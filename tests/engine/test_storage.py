@@ -27,6 +27,24 @@ def second_services(services: Services) -> Services:
     return Services(session_factory(other), services.calendar, services.clock, services.settings)
 
 
+def side_by_side(runners: dict[str, Commands], act) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Run ``act(name, commands)`` in one thread per runner; each result or the exception it raised."""
+    results: dict[str, object] = {}
+
+    def run(name: str, cmd: Commands) -> None:
+        try:
+            results[name] = act(name, cmd)
+        except Exception as exc:  # noqa: BLE001
+            results[name] = exc
+
+    threads = [threading.Thread(target=run, args=item) for item in runners.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
 def _schema(services: Services) -> str:
     with services.sessions() as session:
         return session.execute(text("SELECT current_schema()")).scalar_one()
@@ -45,19 +63,7 @@ def test_concurrent_completion_one_wins(services, commands, staff, monkeypatch):
         real_complete(workflow, step_id, outcome)
 
     monkeypatch.setattr(route_module, "complete", complete_after_both_loaded)
-    results: dict[str, object] = {}
-
-    def run(name: str, cmd: Commands) -> None:
-        try:
-            results[name] = cmd.complete(staff["one_stop"], task.id, None, INTAKE_CHECKS)
-        except Exception as exc:  # noqa: BLE001
-            results[name] = exc
-
-    threads = [threading.Thread(target=run, args=("a", commands)), threading.Thread(target=run, args=("b", other))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results = side_by_side({"a": commands, "b": other}, lambda name, cmd: cmd.complete(staff["one_stop"], task.id, None, INTAKE_CHECKS))
     outcomes = sorted(type(r).__name__ for r in results.values())
     assert outcomes == ["Conflict", "Dossier"], results
     loser = next(r for r in results.values() if isinstance(r, Conflict))
@@ -215,20 +221,8 @@ def test_concurrent_claims_one_wins(services, commands, staff, monkeypatch):
         return real_record(*args, **kwargs)
 
     monkeypatch.setattr(commands_module, "record", record_after_both_read)
-    results: dict[str, object] = {}
     people = {"a": Actor("motcua_a", "one_stop", "cb-so-y-te"), "b": Actor("motcua_b", "one_stop", "cb-so-y-te")}
-
-    def run(name: str, cmd: Commands) -> None:
-        try:
-            results[name] = cmd.claim(people[name], task.id).claimed_by
-        except Exception as exc:  # noqa: BLE001
-            results[name] = exc
-
-    threads = [threading.Thread(target=run, args=("a", commands)), threading.Thread(target=run, args=("b", other))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results = side_by_side({"a": commands, "b": other}, lambda name, cmd: cmd.claim(people[name], task.id).claimed_by)
     winners = [v for v in results.values() if isinstance(v, str)]
     assert len(winners) == 1 and isinstance(next(v for v in results.values() if not isinstance(v, str)), Conflict), results
     assert only_task(services, dossier.id, "intake").claimed_by == winners[0]
