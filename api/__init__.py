@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from engine import Commands, Services
+    from engine import Services
 
 
 def create_app(config: dict[str, Any] | None = None, services: Services | None = None) -> Flask:
     """Application factory. ``services`` may be given (tests); else built from DATABASE_URL."""
+    from flask import Flask  # here, so that `motcua validate` need not load the web stack
+
+    from engine import Commands
+
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(SECRET_KEY="dev-only-change-me", JSON_AS_ASCII=False)
     app.config.from_prefixed_env("MOTCUA")

@@ -11,11 +11,16 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import create_app
-from .wiring import WORKFLOWS
+from .paths import WORKFLOWS
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False)
+def _create_app():  # type: ignore[no-untyped-def]
+    from . import create_app  # imported on demand: commands without an app stay light
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
 def cli() -> None:
     """MotCua: một cửa workflow engine. Run `motcua setup` first, then `motcua run`."""
 

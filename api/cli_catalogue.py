@@ -17,7 +17,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .wiring import WORKFLOWS
+from .paths import WORKFLOWS
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from engine import Services, Settings, SystemClock, WorkingCalendar
 from engine.storage.db import database_url, make_engine, session_factory
 
-WORKFLOWS = Path(os.environ.get("MOTCUA_WORKFLOWS", Path(__file__).resolve().parent.parent / "workflows"))
+from .paths import WORKFLOWS
 
 
 def truthy(value: str | None) -> bool:

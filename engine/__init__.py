@@ -1,26 +1,55 @@
 """MotCua's engine: definitions, calendar, lifecycle, route runtime, commands, storage, audit.
 
-The public names below are what ``api/`` and ``handlers/`` use.
+The public names below are what ``api/`` and ``handlers/`` use. They are
+imported on first use (PEP 562), so a tool that needs only the definitions
+(``motcua validate``) does not load the database layer.
 """
 
-from .audit import SYSTEM, Actor
-from .calendar import WorkingCalendar
-from .clock import FixedClock, SystemClock
-from .commands import Commands, next_serial
-from .errors import (
-    Conflict,
-    DefinitionError,
-    DomainError,
-    Forbidden,
-    IllegalTransition,
-    InvalidCommand,
-    NotFound,
-)
-from .outbox import HandlerContext, dispatch_pending, handler
-from .services import Services, Settings
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "SYSTEM": "audit", "Actor": "audit",
+    "WorkingCalendar": "calendar",
+    "FixedClock": "clock", "SystemClock": "clock",
+    "Commands": "commands", "next_serial": "commands",
+    "Conflict": "errors", "DefinitionError": "errors", "DomainError": "errors", "Forbidden": "errors",
+    "IllegalTransition": "errors", "InvalidCommand": "errors", "NotFound": "errors",
+    "HandlerContext": "outbox", "dispatch_pending": "outbox", "handler": "outbox",
+    "Services": "services", "Settings": "services",
+}
 
 __all__ = [
     "SYSTEM", "Actor", "Commands", "Conflict", "DefinitionError", "DomainError", "FixedClock",
     "Forbidden", "HandlerContext", "IllegalTransition", "InvalidCommand", "NotFound", "Services",
     "Settings", "SystemClock", "WorkingCalendar", "dispatch_pending", "handler", "next_serial",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:  # for type checkers and editors
+    from .audit import SYSTEM, Actor
+    from .calendar import WorkingCalendar
+    from .clock import FixedClock, SystemClock
+    from .commands import Commands, next_serial
+    from .errors import (
+        Conflict,
+        DefinitionError,
+        DomainError,
+        Forbidden,
+        IllegalTransition,
+        InvalidCommand,
+        NotFound,
+    )
+    from .outbox import HandlerContext, dispatch_pending, handler
+    from .services import Services, Settings
