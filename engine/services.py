@@ -56,7 +56,6 @@ class Services:
     def __post_init__(self) -> None:
         self._versions: dict[int, LoadedVersion] = {}
         self._agencies: dict[str, AgencyRow] = {}
-        self._after_commit: list = []
 
     def now(self) -> datetime:
         return self.clock.now()

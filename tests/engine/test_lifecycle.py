@@ -447,3 +447,24 @@ def test_incomplete_at_the_desk(commands, services, staff, clock):
     assert dossier.due_at == local(2026, 3, 18, 10, 0)  # 10 working days from the complete dossier
     only_task(services, dossier.id, "intake")
     assert [f.form for f in forms(services, dossier.id)] == ["supplement_request", "receipt"]
+
+
+def test_forms_follow_the_regime_in_force_at_receipt(commands, services, staff, clock):
+    """Received on 30/6/2025 (Decree 61/2018): still numbered under it after 1/7/2025 (Decree 118/2025)."""
+    catalog = load_catalog(WORKFLOWS)
+    data = {k: v for k, v in catalog.procedures["1.001806"].raw.items() if k != "published_by"} | {"code": "9.900005"}
+    catalog.procedures = {"9.900005": procedure_from_data(data, "test: in force since 1/1/2025")}
+    with services.sessions() as session:
+        sync_catalog(session, catalog, local(2025, 1, 1, 8, 0))
+        session.commit()
+    clock.set(local(2025, 6, 30, 9, 0))
+    dossier = receive(commands, staff, "9.900005")
+    clock.set(local(2025, 7, 2, 9, 0))
+    commands.withdraw(staff["one_stop"], dossier.code, "Người nộp rút hồ sơ")
+    receipt, stop = forms(services, dossier.id)
+    assert (receipt.regime, receipt.form_number) == ("nd61-2018", "Mẫu 01")
+    assert stop.regime == "nd61-2018" and stop.form_number == "(không có mẫu quy định)"  # no stop notice form then
+    clock.set(local(2025, 7, 1, 8, 0))
+    later = receive(commands, staff, "9.900005")
+    (receipt,) = forms(services, later.id)
+    assert (receipt.regime, receipt.form_number) == ("nd118-2025", "Mẫu 01")
