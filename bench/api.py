@@ -27,9 +27,9 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -121,20 +121,14 @@ def run_phase(name: str, clients: list[Client], work: Callable[[int, Client], li
 
 
 def bench(db: str, clients_n: int, requests_n: int, workers: int, threads: int, think: float) -> dict[str, dict[str, float]]:
-    schema = None
-    if db == "sqlite":
-        path = Path(f"/tmp/motcua-bench-{uuid.uuid4().hex[:8]}.sqlite3")
-        url = f"sqlite:///{path}"
-    else:
-        from sqlalchemy import text
+    """One database (a fresh SQLite file or PostgreSQL schema, removed afterwards), all phases."""
+    from engine.storage.db import scratch_database
 
-        from engine.storage.db import make_engine
+    with tempfile.TemporaryDirectory() as directory, scratch_database(db, PG_URL, Path(directory), "bench_api") as url:
+        return _bench(db, url, clients_n, requests_n, workers, threads, think)
 
-        schema = f"bench_api_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(PG_URL, pool_size=1)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+
+def _bench(db: str, url: str, clients_n: int, requests_n: int, workers: int, threads: int, think: float) -> dict[str, dict[str, float]]:
     prepare(url)
     port = free_port()
     env = os.environ | {"DATABASE_URL": url, "MOTCUA_ALLOW_UNCONFIRMED": "1", "PYTHONPATH": str(ROOT)}
@@ -189,13 +183,6 @@ def bench(db: str, clients_n: int, requests_n: int, workers: int, threads: int, 
     finally:
         server.terminate()
         server.wait(timeout=30)
-        if schema is not None:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-        else:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def main() -> None:

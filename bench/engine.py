@@ -20,7 +20,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,7 +33,7 @@ import handlers  # noqa: E402,F401
 from engine import Actor, Commands, FixedClock, Services, Settings, WorkingCalendar  # noqa: E402
 from engine.catalogue_sync import sync_catalog  # noqa: E402
 from engine.definitions import compiled_spec, load_catalog  # noqa: E402
-from engine.storage.db import make_engine, migrate, session_factory  # noqa: E402
+from engine.storage.db import make_engine, migrate, scratch_database, session_factory  # noqa: E402
 from engine.storage.models import Task  # noqa: E402
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -42,26 +41,6 @@ CODE = "1.001806"
 OUTCOMES = {"intake": "done", "appraise": "propose_approval", "review": "agree", "approve": "sign"}
 CHECKS = {"intake": ["complete", "scanned_signed"], "appraise": ["conditions_checked"]}
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def make_db(backend: str, pg_url: str):  # type: ignore[no-untyped-def]
-    if backend == "sqlite":
-        path = Path(tempfile.mkdtemp()) / "bench.sqlite3"
-        return make_engine(f"sqlite:///{path}"), None
-    schema = f"motcua_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(pg_url, pool_size=1)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    return make_engine(pg_url, connect_args={"options": f"-c search_path={schema}"}), schema
-
-
-def drop(backend: str, pg_url: str, schema: str | None) -> None:
-    if schema:
-        admin = make_engine(pg_url, pool_size=1)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def run_engine(n: int, engine) -> tuple[float, dict[str, float]]:  # type: ignore[no-untyped-def]
@@ -175,13 +154,13 @@ def main() -> None:
     print(f"MotCua engine benchmark: {args.n} lifecycles of {CODE} ({steps} steps, each claimed), one process")
     print(f"{'backend':<11} {'lifecycles/s':>13} {'steps/s':>9} {'ms/step':>8} {'baseline ms/step':>17} {'ratio':>6} {'B running':>10} {'B closed':>9} {'B baseline':>11}")
     for backend in args.backends.split(","):
-        engine, schema = make_db(backend, args.pg)
-        try:
-            elapsed, sizes = run_engine(args.n, engine)
-            base_elapsed, base_bytes = run_baseline(args.n, engine)
-        finally:
-            engine.dispose()
-            drop(backend, args.pg, schema)
+        with scratch_database(backend, args.pg, Path(tempfile.mkdtemp()), "motcua_bench") as url:
+            engine = make_engine(url)
+            try:
+                elapsed, sizes = run_engine(args.n, engine)
+                base_elapsed, base_bytes = run_baseline(args.n, engine)
+            finally:
+                engine.dispose()
         per_step = elapsed / (args.n * steps) * 1000
         base_step = base_elapsed / (args.n * steps) * 1000
         print(

@@ -7,7 +7,6 @@ PostgreSQL is required (CI starts it); set MOTCUA_TEST_SKIP_PG=1 only to work of
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +19,7 @@ import handlers  # noqa: F401  (registers outbox handlers)
 from engine import Actor, Commands, FixedClock, Services, Settings, WorkingCalendar
 from engine.catalogue_sync import sync_catalog
 from engine.definitions import load_catalog, procedure_from_data
-from engine.storage.db import make_engine, migrate, session_factory
+from engine.storage.db import make_engine, migrate, scratch_database, session_factory
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
@@ -46,32 +45,20 @@ def _variant(catalog, code: str, new_code: str, **changes):  # type: ignore[no-u
 @pytest.fixture(scope="session", params=BACKENDS)
 def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A migrated database with the real catalogue loaded (plus test variants)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'motcua.sqlite3'}")
-        schema = None
-    else:
-        schema = f"motcua_test_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(PG_URL, pool_size=1)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine = make_engine(PG_URL, connect_args={"options": f"-c search_path={schema}"})
-    migrate(engine)
-    catalog = load_catalog(WORKFLOWS)
-    assert not catalog.errors, "\n".join(map(str, catalog.errors))
-    pause = _variant(catalog, "1.001806", "9.900001", on_supplement="pause", name="Biến thể thử nghiệm: tạm dừng khi bổ sung")
-    catalog.procedures[pause.code] = pause
-    civil = _variant(catalog, "1.001806", "9.900002", counting="civil_code", name="Biến thể thử nghiệm: cách tính Bộ luật Dân sự")
-    catalog.procedures[civil.code] = civil
-    sessions = session_factory(engine)
-    with sessions() as session:
-        sync_catalog(session, catalog, local(2025, 1, 1, 8, 0))
-        session.commit()
-    yield engine
-    engine.dispose()
-    if schema is not None:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_database(request.param, PG_URL, tmp_path_factory.mktemp("db"), "motcua_test") as url:
+        engine = make_engine(url)
+        migrate(engine)
+        catalog = load_catalog(WORKFLOWS)
+        assert not catalog.errors, "\n".join(map(str, catalog.errors))
+        pause = _variant(catalog, "1.001806", "9.900001", on_supplement="pause", name="Biến thể thử nghiệm: tạm dừng khi bổ sung")
+        catalog.procedures[pause.code] = pause
+        civil = _variant(catalog, "1.001806", "9.900002", counting="civil_code", name="Biến thể thử nghiệm: cách tính Bộ luật Dân sự")
+        catalog.procedures[civil.code] = civil
+        with session_factory(engine)() as session:
+            sync_catalog(session, catalog, local(2025, 1, 1, 8, 0))
+            session.commit()
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture

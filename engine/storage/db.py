@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///instance/motcua.sqlite3"
@@ -58,3 +61,25 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Create or upgrade the schema to ``revision``; safe to run again."""
     command.upgrade(alembic_config(engine), revision)
+
+
+@contextmanager
+def scratch_database(backend: str, pg_url: str, directory: Path, prefix: str = "motcua_scratch") -> Iterator[str]:
+    """The URL of an empty database of its own, for tests and benchmarks.
+
+    SQLite: a new file in ``directory``. PostgreSQL: a new schema (named in the
+    URL's ``search_path``), dropped with everything in it on exit.
+    """
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / f'{prefix}_{uuid.uuid4().hex[:8]}.sqlite3'}"
+        return
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(pg_url, pool_size=1)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        yield f"{pg_url}{'&' if '?' in pg_url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -18,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 import handlers  # noqa: F401  (registers outbox handlers)
 from engine import Actor, FixedClock, Services, Settings, WorkingCalendar
-from engine.storage.db import make_engine, migrate, session_factory
+from engine.storage.db import make_engine, migrate, scratch_database, session_factory
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / "workflows"
@@ -126,22 +125,11 @@ def tree(tmp_path: Path) -> Path:
 @pytest.fixture(params=BACKENDS)
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A fresh, migrated database (no procedures loaded)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'catalogue.sqlite3'}")
-        schema = None
-    else:
-        schema = f"motcua_cat_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(PG_URL, pool_size=1)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine = make_engine(PG_URL, connect_args={"options": f"-c search_path={schema}"})
-    migrate(engine)
-    yield engine
-    engine.dispose()
-    if schema is not None:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_database(request.param, PG_URL, tmp_path, "motcua_cat") as url:
+        engine = make_engine(url)
+        migrate(engine)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture

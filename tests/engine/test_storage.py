@@ -20,11 +20,8 @@ def second_services(services: Services) -> Services:
     """Another 'process' on the same database: its own engine, pool and caches."""
     from engine.storage.db import make_engine
 
-    bind = services.sessions.kw["bind"]
-    other = make_engine(bind.url.render_as_string(hide_password=False), **(
-        {"connect_args": {"options": f"-c search_path={_schema(services)}"}} if bind.dialect.name == "postgresql" else {}
-    ))
-    return Services(session_factory(other), services.calendar, services.clock, services.settings)
+    url = services.sessions.kw["bind"].url.render_as_string(hide_password=False)
+    return Services(session_factory(make_engine(url)), services.calendar, services.clock, services.settings)
 
 
 def side_by_side(runners: dict[str, Commands], act) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -43,11 +40,6 @@ def side_by_side(runners: dict[str, Commands], act) -> dict[str, object]:  # typ
     for t in threads:
         t.join(30)
     return results
-
-
-def _schema(services: Services) -> str:
-    with services.sessions() as session:
-        return session.execute(text("SELECT current_schema()")).scalar_one()
 
 
 def test_concurrent_completion_one_wins(services, commands, staff, monkeypatch):
