@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -53,22 +53,22 @@ def run_engine(n: int, engine) -> tuple[float, dict[str, float]]:  # type: ignor
     services = Services(sessions, WorkingCalendar.from_yaml(ROOT / "workflows" / "calendar.yaml"), clock, Settings(allow_unconfirmed=True))
     commands = Commands(services)
     people = {r: Actor(f"{r}1", r, "cb-so-y-te") for r in ("one_stop", "specialist", "division_head", "director", "clerk")}
-    from sqlalchemy import select
+    tasks = Task.__table__.c
+    next_task = select(tasks.id, tasks.step_id, tasks.role).where(tasks.dossier_id == bindparam("dossier"), tasks.state == "open")
+
+    def ready(dossier_id: int):  # type: ignore[no-untyped-def]
+        """The dossier's open step, as a client's inbox read would find it."""
+        with engine.connect() as conn:
+            return conn.execute(next_task, {"dossier": dossier_id}).one()
 
     def lifecycle(i: int) -> None:
         dossier = commands.receive(people["one_stop"], CODE, {"name": f"Người nộp {i}"}, "direct", [])
-        with sessions() as session:
-            task_id, step_id, role = session.execute(
-                select(Task.id, Task.step_id, Task.role).where(Task.dossier_id == dossier.id, Task.state == "open")
-            ).one()
+        task_id, step_id, role = ready(dossier.id)
         for _ in range(6):
             actor = people[role]
             commands.claim(actor, task_id)
             dossier = commands.complete(actor, task_id, OUTCOMES.get(step_id, "done"), CHECKS.get(step_id, ()))
-            with sessions() as session:
-                task_id, step_id, role = session.execute(
-                    select(Task.id, Task.step_id, Task.role).where(Task.dossier_id == dossier.id, Task.state == "open")
-                ).one()
+            task_id, step_id, role = ready(dossier.id)
             clock.advance(minutes=5)
         commands.claim(people["one_stop"], task_id)
         commands.return_result(people["one_stop"], dossier.code)
@@ -86,8 +86,6 @@ def run_engine(n: int, engine) -> tuple[float, dict[str, float]]:  # type: ignor
 def storage_sizes(engine, commands, people, services) -> dict[str, float]:  # type: ignore[no-untyped-def]
     """Bytes stored per dossier (dossier row + its task rows, no audit), running and closed."""
     running = commands.receive(people["one_stop"], CODE, {"name": "Đang xử lý"}, "direct", [])
-    from sqlalchemy import select
-
     with services.sessions() as session:
         task = session.execute(select(Task).where(Task.dossier_id == running.id, Task.state == "open")).scalar_one()
     commands.complete(people["one_stop"], task.id, "done", CHECKS["intake"])

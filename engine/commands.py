@@ -14,46 +14,32 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from . import lifecycle, route
 from .audit import Actor, record
 from .definitions import SUPPLEMENT_OUTCOME, Duration, Step, Variant
 from .errors import Conflict, Forbidden, InvalidCommand, NotFound
-from .services import STALE_MESSAGE, LoadedVersion, Services
+from .services import LoadedVersion, Services
 from .storage.models import Counter, Dossier, Task
+from .storage.rows import DOSSIERS, LIGHT_DOSSIER_COLUMNS, TASK_COLUMNS, TASKS
 
 CHANNELS = ("direct", "postal", "online")
-# Hot statements, built once.
-_TASK_COLUMNS = [c.key for c in Task.__table__.c]
-_DOSSIER_COLUMNS = [c.key for c in Dossier.__table__.c if c.key not in ("route_state", "applicant", "documents")]  # deferred
+# Hot statements, built once. Commands read rows with Core; ``storage.rows`` writes them back.
 _TASK_AND_DOSSIER = (
-    select(*Task.__table__.c, *(Dossier.__table__.c[k].label(f"d_{k}") for k in _DOSSIER_COLUMNS))
-    .join(Dossier, Dossier.id == Task.dossier_id)
-    .where(Task.id == bindparam("task_id"))
+    select(*TASKS.c, *(DOSSIERS.c[k].label(f"d_{k}") for k in LIGHT_DOSSIER_COLUMNS))
+    .join(DOSSIERS, DOSSIERS.c.id == TASKS.c.dossier_id)
+    .where(TASKS.c.id == bindparam("task_id"))
 )
-_DOSSIER_BY_CODE = select(Dossier).where(Dossier.code == bindparam("code"))
-_CLAIM_READ = (
-    select(*Task.__table__.c, Dossier.code.label("dossier_code"), Dossier.version.label("dossier_version"),
-           Dossier.audit_seq, Dossier.audit_head)
-    .join(Dossier, Dossier.id == Task.dossier_id)
-    .where(Task.id == bindparam("task_id"))
-)
-_CLAIM_TASK = (
-    update(Task.__table__)
-    .where(Task.id == bindparam("task_id"), Task.state == "open", Task.claimed_by.is_(None))
-    .values(claimed_by=bindparam("who"), claimed_at=bindparam("at"))
-)
-_BUMP_DOSSIER = (  # the audit chain head moved: same optimistic check as the ORM's version_id_col
-    update(Dossier.__table__)
-    .where(Dossier.id == bindparam("dossier_id"), Dossier.version == bindparam("version"))
-    .values(audit_seq=bindparam("seq"), audit_head=bindparam("head"), version=Dossier.version + 1)
-)
+_DOSSIER_BY_CODE = select(DOSSIERS).where(DOSSIERS.c.code == bindparam("code"))
 _OPEN_TASKS = (
-    select(Task).where(Task.dossier_id == bindparam("dossier_id"), Task.state.in_(("open", "waiting"))).order_by(Task.id)
+    select(TASKS).where(TASKS.c.dossier_id == bindparam("dossier_id"), TASKS.c.state.in_(("open", "waiting"))).order_by(TASKS.c.id)
+)
+_OPEN_TASK_AGENCIES = select(TASKS.c.agency_id).where(
+    TASKS.c.dossier_id == bindparam("dossier_id"), TASKS.c.state.in_(("open", "waiting"))
 )
 STAFF_AT_DESK = {"one_stop"}
 APPRAISERS = {"specialist", "division_head", "director"}
@@ -182,18 +168,10 @@ class Commands:
     # ------------------------------------------------------------------ tasks
 
     def claim(self, actor: Actor, task_id: int) -> Task:
-        """Take a ready task. Written with Core statements: it is the most frequent command
-        (one per step) and the ORM's unit of work costs ~3x its SQL here (bench/README.md)."""
+        """Take a ready task."""
         with self.s.unit_of_work() as session:
             now = self.s.now()
-            conn = session.connection()
-            row = conn.execute(_CLAIM_READ, {"task_id": task_id}).mappings().first()
-            if row is None:
-                raise NotFound(f"Không có việc #{task_id}.")
-            task = Task(**{key: row[key] for key in _TASK_COLUMNS})
-            dossier = Dossier(id=row["dossier_id"], code=row["dossier_code"], audit_seq=row["audit_seq"], audit_head=row["audit_head"])
-            if task.state != "open":
-                self._closed_task(task, dossier)
+            task, dossier = self._task(session, task_id)
             self._may_act(actor, task)
             if task.claimed_by == actor.id:
                 return task
@@ -201,12 +179,8 @@ class Commands:
                 raise Conflict(f"Việc '{task.name}' của hồ sơ {dossier.code} đã được {task.claimed_by} nhận xử lý.")
             task.claimed_by, task.claimed_at = actor.id, now
             record(session, dossier, actor, "task.claimed", {"task": task.id, "claimed_by": None}, {"task": task.id, "step": task.step_id, "claimed_by": actor.id}, now)
-            version = row["dossier_version"]
-            if not conn.execute(_CLAIM_TASK, {"task_id": task.id, "who": actor.id, "at": now}).rowcount or not conn.execute(
-                _BUMP_DOSSIER, {"dossier_id": dossier.id, "version": version, "seq": dossier.audit_seq, "head": dossier.audit_head}
-            ).rowcount:
-                raise Conflict(STALE_MESSAGE)
-            session.info["after_commit"].append(lambda: self.s.workflows.bump(dossier.id, version, version + 1))
+            version = dossier.version  # the route is untouched: its cached live workflow stays valid
+            session.info["after_commit"].append(lambda: self.s.workflows.bump(dossier.id, version, dossier.version))
             return task
 
     def complete(
@@ -253,7 +227,7 @@ class Commands:
                 return dossier
             if dossier.status not in ("received", "processing", "resolved"):
                 raise lifecycle_error(dossier, "complete_step")
-            workflow = self._workflow(dossier, loaded)
+            workflow = self._workflow(session, dossier, loaded)
             ready_before = set(route.ready_steps(workflow))
             if task.in_route:
                 route.complete(workflow, task.step_id, outcome)
@@ -346,7 +320,7 @@ class Commands:
             dossier.route_state = None
             return_step = next((s for s in self._variant(loaded, dossier).steps if s.kind == "return"), None)
             if return_step is not None:
-                session.add(self._task_row(dossier, loaded, return_step, False, now))
+                self.s.rows(session).add_task(self._task_row(dossier, loaded, return_step, False, now))
             self._outbox(session, dossier, "refusal_notice", {"dossier_id": dossier.id, "reasons": reasons, "stage": "appraisal"}, now)
             return dossier
 
@@ -403,7 +377,7 @@ class Commands:
                 raise lifecycle_error(dossier, "return_result")
             if open_returns:
                 task = open_returns[0]
-                workflow = self._workflow(dossier, loaded) if task.in_route else None
+                workflow = self._workflow(session, dossier, loaded) if task.in_route else None
                 if workflow is not None:
                     route.complete(workflow, task.step_id, next(iter(loaded.procedure.step(task.step_id).outcomes)))
                 task.state, task.completed_by, task.completed_at, task.outcome = "completed", actor.id, now, "done"
@@ -508,8 +482,7 @@ class Commands:
                   extra: dict[str, Any], now: datetime) -> None:
         """Store a new dossier in its first status and open its audit chain."""
         dossier.status = status
-        session.add(dossier)
-        session.flush()  # its id, for the audit event and the tasks
+        self.s.rows(session).insert_dossier(dossier)  # its id, for the audit event and the tasks
         record(session, dossier, actor, action, {}, self._snapshot(dossier) | extra, now)
 
     def _start_clock(self, dossier: Dossier, loaded: LoadedVersion, now: datetime) -> None:
@@ -527,23 +500,21 @@ class Commands:
         self._outbox(session, dossier, "receipt", {"dossier_id": dossier.id}, now)
 
     def _load(self, session: Session, code: str, actor: Actor) -> tuple[Dossier, LoadedVersion]:
-        dossier = session.execute(_DOSSIER_BY_CODE, {"code": code}).scalar_one_or_none()
-        if dossier is None:
+        rows = self.s.rows(session)
+        row = rows.conn.execute(_DOSSIER_BY_CODE, {"code": code}).mappings().first()
+        if row is None:
             raise NotFound(f"Không có hồ sơ mã {code}.", code=code)
+        dossier = rows.dossier(dict(row))
         self._may_touch(actor, dossier, session)
         return dossier, self.s.version(session, dossier.procedure_version_id)
 
     def _task(self, session: Session, task_id: int) -> tuple[Task, Dossier]:
-        row = session.connection().execute(_TASK_AND_DOSSIER, {"task_id": task_id}).mappings().first()
+        rows = self.s.rows(session)
+        row = rows.conn.execute(_TASK_AND_DOSSIER, {"task_id": task_id}).mappings().first()
         if row is None:
             raise NotFound(f"Không có việc #{task_id}.")
-        # Rows read with Core and attached as if loaded: the ORM tracks and flushes changes
-        # (with the dossier's version check) without the cost of loading entities.
-        task = Task(**{key: row[key] for key in _TASK_COLUMNS})
-        dossier = Dossier(**{key: row[f"d_{key}"] for key in _DOSSIER_COLUMNS})
-        for obj in (task, dossier):
-            make_transient_to_detached(obj)
-            session.add(obj)
+        task = rows.task({key: row[key] for key in TASK_COLUMNS})
+        dossier = rows.dossier({key: row[f"d_{key}"] for key in LIGHT_DOSSIER_COLUMNS})
         if task.state != "open":
             self._closed_task(task, dossier)
         return task, dossier
@@ -570,7 +541,7 @@ class Commands:
             return
         if actor.agency in (dossier.agency_id, dossier.receiving_agency_id):
             return
-        agencies = session.execute(select(Task.agency_id).where(Task.dossier_id == dossier.id, Task.state.in_(("open", "waiting")))).scalars()
+        agencies = self.s.rows(session).conn.execute(_OPEN_TASK_AGENCIES, {"dossier_id": dossier.id}).scalars()
         if actor.agency not in set(agencies):
             raise Forbidden(f"Hồ sơ {dossier.code} không thuộc cơ quan của bạn.")
 
@@ -596,12 +567,13 @@ class Commands:
         dossier.timeliness = _classify(dossier, self.s)
         dossier.route_state = None
 
-    def _workflow(self, dossier: Dossier, loaded: LoadedVersion):  # type: ignore[no-untyped-def]
+    def _workflow(self, session: Session, dossier: Dossier, loaded: LoadedVersion) -> route.LiveRoute:
         workflow = self.s.workflows.take(dossier.id, dossier.version)
         if workflow is None:
-            if dossier.route_state is None:
+            state = self.s.rows(session).load_route_state(dossier)
+            if state is None:
                 raise InvalidCommand(f"Hồ sơ {dossier.code} không còn quy trình đang chạy.")
-            workflow = route.load(dossier.route_state, loaded.spec)
+            workflow = route.load(state, loaded.spec)
         return workflow
 
     def _save_workflow(self, session: Session, dossier: Dossier, workflow: Any) -> None:
@@ -625,8 +597,7 @@ class Commands:
             if step_id in known:
                 continue
             step = loaded.procedure.step(step_id)
-            task = self._task_row(dossier, loaded, step, True, now)
-            session.add(task)
+            task = self.s.rows(session).add_task(self._task_row(dossier, loaded, step, True, now))
             created.append(task)
         finished = route.is_finished(workflow)
         reached_return = any(t.kind == "return" for t in created)
@@ -695,7 +666,8 @@ class Commands:
         return self.s.calendar.add_working_seconds(moment, waited) if waited else moment
 
     def _open_tasks(self, session: Session, dossier: Dossier) -> list[Task]:
-        return list(session.execute(_OPEN_TASKS, {"dossier_id": dossier.id}).scalars())
+        rows = self.s.rows(session)
+        return [rows.task(dict(row)) for row in rows.conn.execute(_OPEN_TASKS, {"dossier_id": dossier.id}).mappings()]
 
     def _cancel_tasks(self, session: Session, dossier: Dossier, now: datetime) -> None:
         for task in self._open_tasks(session, dossier):
@@ -729,10 +701,11 @@ def next_serial(session: Session, scope: str) -> int:
     stmt = _SERIAL_UPSERT.get(dialect)
     if stmt is None:
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = insert(Counter).values(scope=bindparam("scope"), last=1)
-        stmt = stmt.on_conflict_do_update(index_elements=[Counter.scope], set_={"last": Counter.last + 1}).returning(Counter.last)
+        counters = Counter.__table__
+        stmt = insert(counters).values(scope=bindparam("scope"), last=1)
+        stmt = stmt.on_conflict_do_update(index_elements=[counters.c.scope], set_={"last": counters.c.last + 1}).returning(counters.c.last)
         _SERIAL_UPSERT[dialect] = stmt
-    return int(session.execute(stmt, {"scope": scope}).scalar_one())
+    return int(session.connection().execute(stmt, {"scope": scope}).scalar_one())
 
 
 _SERIAL_UPSERT: dict[str, Any] = {}

@@ -78,18 +78,19 @@ _PENDING = (
     .order_by(OutboxMessage.id)
     .limit(bindparam("batch"))
 )
+_OUTBOX = OutboxMessage.__table__.c
 _CLAIM = (
-    update(OutboxMessage)
-    .where(OutboxMessage.id == bindparam("message_id"), OutboxMessage.processed_at.is_(None))
+    update(OutboxMessage.__table__)
+    .where(_OUTBOX.id == bindparam("message_id"), _OUTBOX.processed_at.is_(None))
     .values(processed_at=bindparam("now"))
-    .returning(OutboxMessage.handler, OutboxMessage.payload, OutboxMessage.dossier_id)
+    .returning(_OUTBOX.handler, _OUTBOX.payload, _OUTBOX.dossier_id)
 )
 
 
 def _run_one(services: Services, message_id: int, now: datetime) -> None:
     session = services.sessions()
     try:
-        claimed = session.execute(_CLAIM, {"message_id": message_id, "now": now}).first()
+        claimed = session.connection().execute(_CLAIM, {"message_id": message_id, "now": now}).first()
         if claimed is None:  # another worker has it
             session.rollback()
             return

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import Row, bindparam, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,10 +19,23 @@ from .definitions import Procedure, compiled_spec, procedure_from_data
 from .errors import Conflict, NotFound
 from .route import WorkflowCache
 from .storage.models import AgencyRow, AuditEvent, OutboxMessage, ProcedureVersion
+from .storage.rows import RowWriter
 
 if TYPE_CHECKING:
     from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
+
+_INSERT_AUDIT = insert(AuditEvent.__table__)
+_INSERT_OUTBOX = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id, sort_by_parameter_order=True)
+
+_VERSIONS = ProcedureVersion.__table__.c
+_IN_FORCE = (
+    select(_VERSIONS.id, _VERSIONS.abolished_from, _VERSIONS.decision)
+    .where(_VERSIONS.code == bindparam("code"), or_(_VERSIONS.effective_from.is_(None), _VERSIONS.effective_from <= bindparam("on")))
+    .order_by(_VERSIONS.effective_from.desc().nulls_last(), _VERSIONS.version.desc())
+    .limit(1)
+)
+_ANY_VERSION = select(_VERSIONS.id).where(_VERSIONS.code == bindparam("code")).limit(1)
 
 STALE_MESSAGE = (
     "Hồ sơ vừa được người khác cập nhật; thao tác của bạn chưa được ghi. Hãy tải lại và thử lại. "
@@ -70,12 +83,16 @@ class Services:
         session.info["outbox_rows"] = outbox_rows = []
         try:
             yield session
-            if audit_rows:  # one multi-row INSERT each, after the flush of everything else
-                session.execute(insert(AuditEvent), audit_rows)
-            if outbox_rows:  # their ids let the command run exactly its own side effects after commit
-                session.info["outbox_ids"] = list(
-                    session.execute(insert(OutboxMessage).returning(OutboxMessage.id), outbox_rows).scalars()
-                )
+            rows: RowWriter | None = session.info.get("rows")
+            if rows is not None:
+                rows.flush()
+            if audit_rows or outbox_rows:
+                session.flush()  # anything added through the ORM (decisions) before the rows that follow it
+                conn = session.connection()
+                if audit_rows:  # one multi-row INSERT each
+                    conn.execute(_INSERT_AUDIT, audit_rows)
+                if outbox_rows:  # their ids let the command run exactly its own side effects after commit
+                    session.info["outbox_ids"] = list(conn.execute(_INSERT_OUTBOX, outbox_rows).scalars())
             session.commit()
         except (StaleDataError, IntegrityError) as exc:
             # A stale dossier version, or a concurrent writer taking the same audit sequence:
@@ -90,6 +107,14 @@ class Services:
         for callback in pending:
             callback()
 
+    @staticmethod
+    def rows(session: Session) -> RowWriter:
+        """The unit of work's dossier and task rows (see ``storage.rows``)."""
+        writer = session.info.get("rows")
+        if writer is None:
+            writer = session.info["rows"] = RowWriter(session.connection())
+        return writer
+
     def version(self, session: Session, version_id: int) -> LoadedVersion:
         loaded = self._versions.get(version_id)
         if loaded is None:
@@ -102,20 +127,12 @@ class Services:
             self._versions[version_id] = loaded
         return loaded
 
-    def version_in_force(self, session: Session, code: str, on: date) -> ProcedureVersion:
-        """The version of ``code`` in force on ``on``: latest effective, not abolished."""
-        row = session.execute(
-            select(ProcedureVersion)
-            .where(
-                ProcedureVersion.code == code,
-                or_(ProcedureVersion.effective_from.is_(None), ProcedureVersion.effective_from <= on),
-            )
-            .order_by(ProcedureVersion.effective_from.desc().nulls_last(), ProcedureVersion.version.desc())
-            .limit(1)
-        ).scalar_one_or_none()
+    def version_in_force(self, session: Session, code: str, on: date) -> Row[Any]:
+        """The version of ``code`` in force on ``on``: latest effective (its id, abolition date, decision)."""
+        conn = session.connection()
+        row = conn.execute(_IN_FORCE, {"code": code, "on": on}).first()
         if row is None:
-            exists = session.execute(select(ProcedureVersion.id).where(ProcedureVersion.code == code).limit(1)).first()
-            if exists:
+            if conn.execute(_ANY_VERSION, {"code": code}).first():
                 raise NotFound(f"Thủ tục {code} chưa có hiệu lực vào ngày {on:%d/%m/%Y}.", code=code)
             raise NotFound(f"Không có thủ tục mã {code}.", code=code)
         return row

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import bindparam, insert, select
 
 from engine import HandlerContext, handler, next_serial
 from engine.definitions import FORMS
@@ -59,9 +60,15 @@ def form_number(regime: Regime, form: str) -> str:
     return entry["number"] + (" (chưa xác nhận)" if entry.get("open") else "")
 
 
-def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[str, Any]) -> IssuedForm:
+_DOSSIER = select(Dossier.__table__).where(Dossier.__table__.c.id == bindparam("dossier_id"))
+_INSERT_FORM = insert(IssuedForm.__table__)
+
+
+def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[str, Any]) -> dict[str, Any]:
+    """Number and record one issued form; returns the stored row's values."""
     session = ctx.session
-    dossier = session.get(Dossier, message.payload["dossier_id"])
+    conn = session.connection()
+    dossier = conn.execute(_DOSSIER, {"dossier_id": message.payload["dossier_id"]}).first()
     if dossier is None:
         raise LookupError(f"dossier {message.payload['dossier_id']} does not exist")
     procedure = ctx.services.version(session, dossier.procedure_version_id).procedure
@@ -89,17 +96,17 @@ def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[st
         "due_at": dossier.due_at.astimezone(tz).isoformat() if dossier.due_at else None,
         "regime": {"id": regime.id, "decree": regime.decree, "circular": regime.circular},
     } | extra
-    row = IssuedForm(
-        dossier_id=dossier.id,
-        outbox_id=message.id,
-        form=form,
-        form_number=form_number(regime, form),
-        regime=regime.id,
-        number=f"{serial}/{year}/{SUFFIX.get(form, form.upper())}",
-        issued_at=ctx.now,
-        content=content,
-    )
-    session.add(row)
+    row = {
+        "dossier_id": dossier.id,
+        "outbox_id": message.id,
+        "form": form,
+        "form_number": form_number(regime, form),
+        "regime": regime.id,
+        "number": f"{serial}/{year}/{SUFFIX.get(form, form.upper())}",
+        "issued_at": ctx.now,
+        "content": content,
+    }
+    conn.execute(_INSERT_FORM, row)
     return row
 
 
