@@ -48,6 +48,7 @@ class LiveRoute:
     log: list[list[str]] = field(default_factory=list)
     replayable: bool = True
     variant: str = ""  # the procedure's case, chosen at receipt; the start gateway branches on it
+    ready: list[str] | None = None  # ready steps, remembered until the next completion
 
 
 def replayable(spec: BpmnProcessSpec) -> bool:
@@ -72,13 +73,16 @@ def start(spec: BpmnProcessSpec, variant: str = "") -> LiveRoute:
 
 def ready_steps(live: LiveRoute) -> list[str]:
     """Ids of the steps ready to be acted on, in the order the route reached them."""
-    return [t.task_spec.name for t in live.workflow.get_tasks(state=TaskState.READY, manual=True)]
+    if live.ready is None:
+        live.ready = [t.task_spec.name for t in live.workflow.get_tasks(state=TaskState.READY, manual=True)]
+    return list(live.ready)
 
 
 def complete(live: LiveRoute, step_id: str, outcome: str) -> None:
     """Finish the ready step ``step_id`` with ``outcome`` and run the engine to the next waits."""
     for task in live.workflow.get_tasks(state=TaskState.READY, manual=True):
         if task.task_spec.name == step_id:
+            live.ready = None
             task.data = {"outcome": outcome}
             task.run()
             live.workflow.do_engine_steps()
