@@ -27,7 +27,9 @@ def create_app(config: dict[str, Any] | None = None, services: Services | None =
         services = build_services(app.config.get("DATABASE_URL"))
     app.extensions["motcua"] = services
     app.extensions["motcua.commands"] = Commands(services)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    from .openapi import JSONProvider
+
+    app.json = JSONProvider(app)
 
     from . import health
 

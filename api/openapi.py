@@ -16,7 +16,8 @@ from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from jsonschema import Draft202012Validator
 
 from . import schemas
@@ -51,19 +52,20 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
-def to_json(value: Any, tz: Any = None) -> Any:
-    """Datetimes as ISO 8601 in Vietnam time (+07:00), dates as ISO dates."""
-    if tz is None:
-        tz = current_app.extensions["motcua"].calendar.tz
-    if isinstance(value, dict):
-        return {k: to_json(v, tz) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_json(v, tz) for v in value]
-    if isinstance(value, datetime):
-        return value.astimezone(tz).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+class JSONProvider(DefaultJSONProvider):
+    """API answers: datetimes as ISO 8601 in Vietnam time (+07:00), dates as ISO dates, UTF-8 text.
+
+    Conversion happens inside the (C) encoder, only for the values that need it.
+    """
+
+    ensure_ascii = False
+
+    def default(self, o: Any) -> Any:  # type: ignore[override]
+        if isinstance(o, datetime):
+            return o.astimezone(self._app.extensions["motcua"].calendar.tz).isoformat()
+        if isinstance(o, date):
+            return o.isoformat()
+        return super().default(o)
 
 
 def _flask_rule(path: str) -> str:
@@ -112,7 +114,7 @@ def operation(bp: Blueprint, method: str, path: str, *, summary: str, tag: str, 
             code = status
             if isinstance(result, tuple):
                 result, code = result
-            response = jsonify(to_json(result))
+            response = jsonify(result)
             response.status_code = code
             return response
 

@@ -21,7 +21,7 @@ from engine.storage.accounts import authenticate, issue_token
 from . import present
 from .auth import actor, commands, services
 from .errors import error_response, from_domain, from_http
-from .openapi import document, operation, to_json
+from .openapi import document, operation
 from .schemas import PAGINATION
 
 bp = Blueprint("rest", __name__, url_prefix="/api/v1")
@@ -298,7 +298,7 @@ def public_status(code: str) -> Any:
 
 @bp.get("/openapi.json")
 def openapi_json() -> Any:
-    return jsonify(to_json(document(request.script_root + bp.url_prefix)))
+    return jsonify(document(request.script_root + bp.url_prefix))
 
 
 def install(app: Any) -> None:
