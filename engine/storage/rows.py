@@ -7,6 +7,9 @@ remembers what it read; at commit the writer sends one UPDATE per changed row
 with only the changed columns, and the dossier's under its version check
 (optimistic locking, as the ORM's ``version_id_col`` does: a row whose version
 moved meanwhile matches nothing and the whole transaction is refused).
+
+Changes are found by comparing each column with the value read, so JSON
+columns must be assigned a new value, never mutated in place.
 """
 
 from __future__ import annotations
