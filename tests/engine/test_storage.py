@@ -251,3 +251,46 @@ def test_scheduler_jobs(services, commands, staff):
         if services.sessions.kw["bind"].dialect.name == "postgresql":
             with leader(second_services(services), DAILY_LOCK) as second:
                 assert not second  # another process holds the daily job
+
+
+def test_row_writer_writes_only_what_changed_and_refuses_a_stale_version(services, commands, staff):
+    """storage.rows: an unchanged row is not written; a changed one is, under its version; a stale one is refused whole."""
+    from sqlalchemy import event
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from engine.storage.rows import DOSSIER_COLUMNS, RowWriter
+
+    dossier = commands.receive(staff["one_stop"], "1.001806", APPLICANT)
+    task = only_task(services, dossier.id, "intake")
+    engine = services.sessions.kw["bind"]
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement.split()[0])
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with engine.begin() as conn:
+            row = conn.execute(select(Dossier.__table__).where(Dossier.id == dossier.id)).mappings().one()
+            writer = RowWriter(conn)
+            read = writer.dossier({k: row[k] for k in DOSSIER_COLUMNS})
+            statements.clear()
+            writer.flush()
+            assert statements == []  # nothing changed, nothing written
+            read.documents = [*read.documents, {"id": "extra", "name": "Giấy tờ bổ sung"}]  # assigned, not mutated
+            writer.flush()
+            assert statements == ["UPDATE"] and read.version == row["version"] + 1
+        with engine.begin() as conn:  # another writer moved the row on meanwhile
+            conn.execute(update(Dossier.__table__).where(Dossier.id == dossier.id).values(version=Dossier.version + 1))
+        with pytest.raises(StaleDataError), engine.begin() as conn:
+            writer = RowWriter(conn)
+            stale = writer.dossier({k: row[k] for k in DOSSIER_COLUMNS})  # the values read before
+            stale.status = "stopped"
+            writer.flush()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    with engine.connect() as conn:
+        after = conn.execute(select(Dossier.__table__).where(Dossier.id == dossier.id)).mappings().one()
+    assert after["status"] == "received" and after["version"] == row["version"] + 2
+    assert after["documents"][-1]["id"] == "extra"
+    assert only_task(services, task.dossier_id, "intake").id == task.id
