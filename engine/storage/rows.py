@@ -59,6 +59,16 @@ def _with_defaults(obj: Any, table: Any) -> dict[str, Any]:
     return _values(obj, tuple(table.c.keys()))
 
 
+def _tracked(known: dict[int, tuple[Any, dict[str, Any]]], cls: type[Any], values: dict[str, Any]) -> Any:
+    """The instance already read for this row id, or a new one remembered with the values read."""
+    seen = known.get(values["id"])
+    if seen is not None:
+        return seen[0]
+    obj = _instance(cls, values)
+    known[obj.id] = (obj, dict(values))
+    return obj
+
+
 class RowWriter:
     """The dossiers and tasks one command read or created, and the statements that store its changes."""
 
@@ -72,20 +82,11 @@ class RowWriter:
 
     def dossier(self, values: dict[str, Any]) -> Dossier:
         """A dossier from a row's values (all columns, or the light ones); tracked for writing."""
-        known = self._dossiers.get(values["id"])
-        if known is not None:
-            return known[0]
-        dossier = _instance(Dossier, values)
-        self._dossiers[dossier.id] = (dossier, dict(values))
-        return dossier
+        return _tracked(self._dossiers, Dossier, values)
 
     def task(self, values: dict[str, Any]) -> Task:
-        known = self._tasks.get(values["id"])
-        if known is not None:
-            return known[0]
-        task = _instance(Task, values)
-        self._tasks[task.id] = (task, dict(values))
-        return task
+        """A task from a row's values; tracked for writing."""
+        return _tracked(self._tasks, Task, values)
 
     def load_route_state(self, dossier: Dossier) -> dict[str, Any] | None:
         """The route state of a dossier read without it; remembered as read, not as changed."""
