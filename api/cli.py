@@ -61,6 +61,21 @@ def setup_command(workflows: Path | None, demo: bool) -> None:
         from .demo import seed
 
         click.echo(seed(services))
+    _warn_divisions(services)
+
+
+def _warn_divisions(services: object) -> None:
+    """Name the accounts whose division their agency does not declare (they see no division's steps)."""
+    from engine.storage.accounts import users_in_unknown_divisions
+
+    with services.sessions() as session:  # type: ignore[attr-defined]
+        for user in users_in_unknown_divisions(session):
+            click.echo(
+                f"cảnh báo: tài khoản {user.id} ({user.agency_id or 'không thuộc cơ quan'}) ghi phòng '{user.division}', "
+                "không có trong 'divisions' của cơ quan ở workflows/agencies.yaml: tài khoản này không thấy, "
+                "không xử lý được việc của phòng nào cho đến khi quản trị viên sửa.",
+                err=True,
+            )
 
 
 def _apply_decisions(services: object, root: Path, catalog: object) -> int:

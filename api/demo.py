@@ -20,7 +20,10 @@ from engine.storage.models import AuditEvent, Dossier, Task
 PASSWORD = "motcua2026"
 AGENCY = "cb-so-y-te"
 OTHER_AGENCY = "cb-so-noi-vu"
-DIVISION = "Phòng Bảo trợ xã hội và Trẻ em"
+# Divisions are ids of workflows/agencies.yaml. Sở Y tế's approved processes name one division only
+# (Phòng Bảo trợ xã hội và Trẻ em), so every demo specialist and division head of Sở Y tế belongs to it.
+DIVISION = "btxh-tre-em"
+OTHER_DIVISION = "to-chuc-bo-may-cong-chuc-vien-chuc"  # Sở Nội vụ: Phòng Tổ chức bộ máy và Công chức, viên chức
 
 
 @dataclass(frozen=True)
@@ -33,15 +36,15 @@ class DemoUser:
 
 
 USERS = (
-    DemoUser("motcua", "Nguyễn Thị Mai", "one_stop", AGENCY, "Bộ phận Một cửa Sở Y tế tại TTPVHCC tỉnh"),
+    DemoUser("motcua", "Nguyễn Thị Mai", "one_stop", AGENCY),
     DemoUser("chuyenvien", "Trần Văn Bình", "specialist", AGENCY, DIVISION),
     DemoUser("truongphong", "Lê Thị Hoa", "division_head", AGENCY, DIVISION),
-    DemoUser("giamdoc", "Phạm Quốc Dũng", "director", AGENCY, "Lãnh đạo Sở"),
-    DemoUser("vanthu", "Hoàng Thị Lan", "clerk", AGENCY, "Văn phòng Sở"),
-    DemoUser("iso", "Vũ Minh Châu", "quality_officer", AGENCY, "Văn phòng Sở"),
-    DemoUser("kiemsoat", "Đỗ Thu Trang", "analyst", AGENCY, "Văn phòng Sở"),
-    DemoUser("quantri", "Ngô Văn Hải", "administrator", AGENCY, None),
-    DemoUser("noivu", "Bùi Văn Nam", "specialist", OTHER_AGENCY, "Phòng Công chức, viên chức"),
+    DemoUser("giamdoc", "Phạm Quốc Dũng", "director", AGENCY),
+    DemoUser("vanthu", "Hoàng Thị Lan", "clerk", AGENCY),
+    DemoUser("iso", "Vũ Minh Châu", "quality_officer", AGENCY),
+    DemoUser("kiemsoat", "Đỗ Thu Trang", "analyst", AGENCY),
+    DemoUser("quantri", "Ngô Văn Hải", "administrator", AGENCY),
+    DemoUser("noivu", "Bùi Văn Nam", "specialist", OTHER_AGENCY, OTHER_DIVISION),
 )
 
 APPLICANTS = [
@@ -109,13 +112,20 @@ def _seeded(services: Services) -> bool:
 
 
 def seed_accounts(services: Services) -> list[str]:
-    """Create the demo accounts that do not exist yet; return the ids created."""
+    """Create the demo accounts that do not exist yet; return the ids created.
+
+    An existing demo account only gets its demo division back (a database seeded before
+    divisions were modelled holds free text there, which matches no step's division).
+    """
     created = []
     with services.sessions() as session:
         for u in USERS:
-            if session.get(User, u.id) is None:
+            user = session.get(User, u.id)
+            if user is None:
                 upsert_user(session, u.id, u.name, u.role, u.agency, PASSWORD, services.now(), u.division)
                 created.append(u.id)
+            elif user.agency_id == u.agency and user.division != u.division:
+                user.division = u.division
         session.commit()
     return created
 
@@ -129,7 +139,7 @@ def seed(services: Services) -> str:
         dossiers = f"{_seed_dossiers(services)} hồ sơ mẫu"
     lines = [f"Dữ liệu mẫu: {len(created)} tài khoản mới, {dossiers}.",
              f"Tài khoản mẫu (mật khẩu chung: {PASSWORD}):"]
-    lines += [f"  {u.id:<12} {u.name} — {u.role} @ {u.agency}" for u in USERS]
+    lines += [f"  {u.id:<12} {u.name} — {u.role} @ {u.agency}{f' / {u.division}' if u.division else ''}" for u in USERS]
     return "\n".join(lines)
 
 

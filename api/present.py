@@ -140,10 +140,16 @@ def register(app: Any) -> None:
     def _local(moment: Any, fmt: str = "%H:%M %d/%m/%Y") -> str:
         return local(moment, current_app.extensions["motcua"].calendar.tz, fmt)
 
+    def _division_name(agency: str | None, division: str | None) -> str:
+        """A division's name (its id when the catalogue does not declare it for the agency)."""
+        if not division:
+            return ""
+        return (current_app.extensions["motcua"].division_name(agency, division) if agency else None) or division
+
     app.jinja_env.filters["local"] = _local
     app.jinja_env.globals.update(
         CHANNELS=CHANNELS, OUTCOMES=OUTCOMES, TIMELINESS=TIMELINESS, RESULTS=RESULTS, TASK_STATES=TASK_STATES,
         LEVELS=LEVELS, ONLINE_MODES=ONLINE_MODES, ACTIONS=ACTIONS, UNCONFIRMED=UNCONFIRMED,
         status_label=status_label, role_label=role_label, form_title=form_title, field_label=field_label,
-        duration_label=duration_label, money=money, STATUSES=STATUSES,
+        duration_label=duration_label, money=money, STATUSES=STATUSES, division_name=_division_name,
     )

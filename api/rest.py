@@ -78,8 +78,9 @@ def _code(ref: str) -> str:
 
 
 def _user_dict(user: Any) -> dict[str, Any]:
+    division = services().division_name(user.agency_id, user.division) if user.agency_id and user.division else None
     return {"id": user.id, "name": user.name, "role": user.role, "role_label": present.role_label(user.role),
-            "agency_id": user.agency_id, "division": user.division}
+            "agency_id": user.agency_id, "division": user.division, "division_name": division}
 
 
 # ---------------------------------------------------------------------- auth
@@ -268,8 +269,8 @@ def inbox() -> Any:
 def claim(task_id: int) -> Any:
     task = commands().claim(actor(), task_id)
     return {"id": task.id, "step_id": task.step_id, "name": task.name, "kind": task.kind, "role": task.role,
-            "agency_id": task.agency_id, "state": task.state, "due_at": task.due_at, "claimed_by": task.claimed_by,
-            "outcome": task.outcome, "checkpoints": task.checkpoints or []}
+            "agency_id": task.agency_id, "division": task.division, "state": task.state, "due_at": task.due_at,
+            "claimed_by": task.claimed_by, "outcome": task.outcome, "checkpoints": task.checkpoints or []}
 
 
 @operation(bp, "POST", "/tasks/{task_id}/complete", summary="Hoàn thành một bước (kết quả, nội dung kiểm tra)",

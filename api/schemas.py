@@ -178,7 +178,8 @@ _USER = {
     "type": "object",
     "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "role": {"enum": sorted(ROLES)},
                    "role_label": {"type": "string"}, "agency_id": {"type": ["string", "null"]},
-                   "division": {"type": ["string", "null"]}},
+                   "division": {"type": ["string", "null"], "description": "Phòng (id trong workflows/agencies.yaml)."},
+                   "division_name": {"type": ["string", "null"]}},
 }
 _STATUS = {"enum": list(STATUSES)}
 _TASK = {
@@ -186,6 +187,9 @@ _TASK = {
     "properties": {
         "id": {"type": "integer"}, "step_id": {"type": "string"}, "name": {"type": "string"},
         "kind": {"type": "string"}, "role": {"type": "string"}, "agency_id": {"type": "string"},
+        "division": {"type": ["string", "null"],
+                     "description": "Phòng của cơ quan thực hiện bước: chỉ cán bộ của phòng này nhận và xử lý."},
+        "division_name": {"type": ["string", "null"]},
         "state": {"enum": ["open", "waiting", "completed", "cancelled"]}, "due_at": _NULLABLE_DATETIME,
         "claimed_by": {"type": ["string", "null"]}, "outcome": {"type": ["string", "null"]},
         "checkpoints": {"type": "array", "items": {"type": "string"}},
@@ -195,6 +199,7 @@ _INBOX_ITEM = {
     "type": "object",
     "properties": {
         "id": {"type": "integer"}, "step_id": {"type": "string"}, "name": {"type": "string"},
+        "division": {"type": ["string", "null"]}, "division_name": {"type": ["string", "null"]},
         "state": {"type": "string"}, "due_at": _NULLABLE_DATETIME, "claimed_by": {"type": ["string", "null"]},
         "dossier_id": {"type": "integer"}, "code": {"type": "string"}, "status": _STATUS,
         "status_label": {"type": "string"}, "procedure_code": {"type": "string"}, "procedure_name": {"type": "string"},

@@ -264,7 +264,11 @@ def dossier(code: str) -> Any:
     for task in detail["tasks"]:
         if task["state"] != "open" or me.role in READ_ONLY_ROLES:
             continue
-        mine = me.role == "administrator" or (task["role"] == me.role and task["agency_id"] == me.agency)
+        # A step of a division (one its agency declares: division_name) is only for people of that division.
+        mine = me.role == "administrator" or (
+            task["role"] == me.role and task["agency_id"] == me.agency
+            and (task["division_name"] is None or task["division"] == me.unit)
+        )
         if not mine or task["claimed_by"] not in (None, me.id):
             continue
         actionable.append({"task": task, "step": steps.get(task["id"])})

@@ -53,7 +53,8 @@ def engine_lifecycle(engine):  # type: ignore[no-untyped-def]
         session.commit()
     services = Services(sessions, WorkingCalendar.from_yaml(ROOT / "workflows" / "calendar.yaml"), clock, Settings(allow_unconfirmed=True))
     commands = Commands(services)
-    people = {r: Actor(f"{r}1", r, "cb-so-y-te") for r in ("one_stop", "specialist", "division_head", "director", "clerk")}
+    people = {r: Actor(f"{r}1", r, "cb-so-y-te", unit="btxh-tre-em" if r in ("specialist", "division_head") else None)
+              for r in ("one_stop", "specialist", "division_head", "director", "clerk")}
     tasks = Task.__table__.c
     next_task = select(tasks.id, tasks.step_id, tasks.role).where(tasks.dossier_id == bindparam("dossier"), tasks.state == "open")
 

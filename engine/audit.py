@@ -33,7 +33,7 @@ class Actor:
     role: str
     agency: str | None = None
     name: str = ""
-    unit: str | None = None
+    unit: str | None = None  # the division id (workflows/agencies.yaml); None: not in a division
 
 
 SYSTEM = Actor("system", "system")

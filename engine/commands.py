@@ -538,6 +538,15 @@ class Commands:
             return
         if actor.role != task.role or (actor.agency is not None and actor.agency != task.agency_id):
             raise Forbidden(f"Việc '{task.name}' dành cho vai trò '{task.role}' của cơ quan '{task.agency_id}'.")
+        if task.division is not None and actor.unit != task.division:
+            # A division the task's agency does not declare (the task moved with a transfer of competence) binds no one.
+            division = self.s.division_name(task.agency_id, task.division)
+            if division is not None:
+                raise Forbidden(
+                    f"Việc '{task.name}' thuộc {division}: chỉ cán bộ của phòng này được nhận và xử lý; "
+                    f"bạn không thuộc {division}.",
+                    division=task.division,
+                )
 
     def _may_touch(self, actor: Actor, dossier: Dossier, session: Session) -> None:
         if actor.role in PRIVILEGED | {"analyst"} or actor.agency is None:
@@ -620,14 +629,18 @@ class Commands:
             self._save_workflow(session, dossier, workflow)
 
     def _task_row(self, dossier: Dossier, loaded: LoadedVersion, step: Step, in_route: bool, now: datetime) -> Task:
+        agency = self._step_agency(dossier, loaded, step)
         return Task(
             dossier_id=dossier.id,
             step_id=step.id,
             name=step.name,
             kind=step.kind,
             role=step.role,
-            agency_id=self._step_agency(dossier, loaded, step),
+            agency_id=agency,
             unit=step.unit,
+            # The division is one of the step's own agency: none when the step runs elsewhere
+            # (intake at another desk, a dossier moved by a transfer of competence).
+            division=step.division if agency == (step.agency or loaded.procedure.agency) else None,
             state="open",
             in_route=in_route,
             ready_at=now,

@@ -43,6 +43,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .audit import Actor, record
+from .catalogue_sync import sync_agencies
 from .definitions.catalog import Catalog, bpmn_xml, load_catalog
 from .definitions.defaults import default_route
 from .definitions.model import Procedure, raw_steps
@@ -53,7 +54,7 @@ from .lifecycle import CLOSED
 from .listing import field_name
 from .services import Services
 from .storage.decisions import DecisionRow
-from .storage.models import AgencyRow, Dossier, ProcedureVersion
+from .storage.models import Dossier, ProcedureVersion
 
 _CODE = {"type": "string", "pattern": r"^[0-9]\.[0-9]{6}$"}
 _SLUG = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}
@@ -368,10 +369,16 @@ def identity_definition(definition: dict[str, Any], agency: str, level: str | No
 
 
 def transferred_definition(definition: dict[str, Any], old: str, new: str) -> dict[str, Any]:
-    """The same version under the successor agency (steps of the old agency move too)."""
+    """The same version under the successor agency (steps of the old agency move too).
+
+    A moving step loses its ``division``: divisions belong to the old agency, and
+    the successor's analyst assigns its own in a later version.
+    """
     data = copy.deepcopy(definition)
     data["agency"] = new
     for step in raw_steps(data):
+        if step.get("agency") in (old, None):
+            step.pop("division", None)
         if step.get("agency") == old:
             step["agency"] = new
     return data
@@ -692,7 +699,7 @@ def apply(
             if dry_run:
                 session.rollback()
                 return report
-            sync_agencies(session, timeline.catalog)
+            sync_agencies(session, timeline.catalog)  # a decision may name new agencies
             now = services.now()
             for change, entry in planned:
                 if change.kind == "unchanged":
@@ -716,16 +723,6 @@ def apply(
         else:
             report.pending_transfer = True
     return report
-
-
-def sync_agencies(session: Session, catalog: Catalog) -> None:
-    """Upsert the agencies of workflows/agencies.yaml (a decision may name new ones)."""
-    for agency in catalog.agencies.values():
-        row = session.get(AgencyRow, agency.id) or AgencyRow(id=agency.id)
-        row.name, row.level, row.eid = agency.name, agency.level, agency.eid
-        row.eid_confirmed, row.parent_id = agency.eid_confirmed, agency.parent
-        session.add(row)
-    session.flush()
 
 
 def _has_moves(decision: Decision) -> bool:

@@ -24,7 +24,15 @@ from .definitions.model import raw_steps, raw_variants
 from .errors import Forbidden, NotFound
 from .lifecycle import CLOSED, OPEN, label
 from .storage.accounts import User
-from .storage.models import AgencyRow, AuditEvent, Dossier, IssuedForm, ProcedureVersion, Task
+from .storage.models import (
+    AgencyRow,
+    AuditEvent,
+    DivisionRow,
+    Dossier,
+    IssuedForm,
+    ProcedureVersion,
+    Task,
+)
 
 PRIVILEGED = frozenset({"administrator", "system"})
 SEE_ALL = PRIVILEGED | {"analyst"}
@@ -107,8 +115,29 @@ def _forbidden(dossier: Dossier) -> Forbidden:
 
 # ---------------------------------------------------------------------- inbox
 
+# A task's division as the catalogue declares it for the task's agency (its name); none for a task without
+# a division, or with one its agency does not declare (moved by a transfer of competence): such a task is
+# anyone's of the role, as the commands decide (``Commands._may_act``).
+_TASK_DIVISION = and_(DivisionRow.agency_id == Task.agency_id, DivisionRow.id == Task.division)
+
+
+def _division_scope(actor: Actor) -> str:
+    """Which steps' divisions an actor sees: ``all`` (privileged), ``own`` (their division's and
+    undivided steps) or ``undivided`` (a person in no division: steps of no division only)."""
+    if actor.role in PRIVILEGED:
+        return "all"
+    return "own" if actor.unit else "undivided"
+
+
+def _division_filter(scope: str, division: Any) -> Any:
+    if scope == "own":
+        return or_(DivisionRow.id.is_(None), Task.division == division)
+    return DivisionRow.id.is_(None)
+
+
 @lru_cache(maxsize=64)
-def _inbox_statement(by_role: bool, by_agency: bool, scope: str, by_procedure: bool, by_status: bool) -> Select[Any]:
+def _inbox_statement(by_role: bool, by_agency: bool, scope: str, by_procedure: bool, by_status: bool,
+                     divisions: str = "all") -> Select[Any]:
     """The inbox query for one combination of filters, built once; values are bound parameters.
 
     The total comes from a window function (``count(*) over ()``) in the same statement.
@@ -116,7 +145,8 @@ def _inbox_statement(by_role: bool, by_agency: bool, scope: str, by_procedure: b
     claimer = aliased(User)
     stmt = (
         select(
-            Task.id, Task.step_id, Task.name, Task.kind, Task.role, Task.agency_id, Task.state, Task.ready_at,
+            Task.id, Task.step_id, Task.name, Task.kind, Task.role, Task.agency_id, Task.division,
+            DivisionRow.name.label("division_name"), Task.state, Task.ready_at,
             Task.due_at, Task.claimed_by, claimer.name.label("claimed_by_name"),
             Dossier.id.label("dossier_id"), Dossier.code, Dossier.status, Dossier.procedure_code,
             Dossier.applicant, Dossier.due_at.label("dossier_due_at"), Dossier.version.label("dossier_version"),
@@ -124,6 +154,7 @@ def _inbox_statement(by_role: bool, by_agency: bool, scope: str, by_procedure: b
         )
         .join(Dossier, Dossier.id == Task.dossier_id)
         .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
+        .outerjoin(DivisionRow, _TASK_DIVISION)
         .outerjoin(claimer, claimer.id == Task.claimed_by)
         .where(Task.state.in_(("open", "waiting")))
     )
@@ -131,6 +162,8 @@ def _inbox_statement(by_role: bool, by_agency: bool, scope: str, by_procedure: b
         stmt = stmt.where(Task.role == bindparam("role"))
     if by_agency:
         stmt = stmt.where(Task.agency_id == bindparam("agency"))
+    if divisions != "all":
+        stmt = stmt.where(_division_filter(divisions, bindparam("division")))
     if scope == "mine":
         stmt = stmt.where(Task.claimed_by == bindparam("me"))
     elif scope == "unit":
@@ -152,17 +185,22 @@ def inbox(session: Session, actor: Actor, *, scope: str = "all", procedure: str 
           status: str | None = None, page: int = 1, per_page: int = 20) -> Page:
     """Open steps the actor may take: claimed by them (``mine``) or unclaimed in their unit (``unit``).
 
-    Sorted by urgency: open before waiting, then by the step's due time (no due time last).
+    A step of a division is shown only to people of that division (their role, their agency);
+    steps of no division to everyone of the role. Sorted by urgency: open before waiting, then
+    by the step's due time (no due time last).
     """
     by_role = actor.role not in PRIVILEGED
     by_agency = by_role and actor.agency is not None
+    divisions = _division_scope(actor)
     scope = scope if scope in ("mine", "unit") else "all"
-    stmt = _inbox_statement(by_role, by_agency, scope, bool(procedure), bool(status))
+    stmt = _inbox_statement(by_role, by_agency, scope, bool(procedure), bool(status), divisions)
     params: dict[str, Any] = {"limit": per_page, "offset": (page - 1) * per_page}
     if by_role:
         params["role"] = actor.role
     if by_agency:
         params["agency"] = actor.agency
+    if divisions == "own":
+        params["division"] = actor.unit
     if scope != "unit":
         params["me"] = actor.id
     if procedure:
@@ -194,11 +232,12 @@ def inbox_procedures(session: Session, actor: Actor) -> list[tuple[str, str]]:
         select(Dossier.procedure_code, func.min(ProcedureVersion.name))
         .join(Task, Task.dossier_id == Dossier.id)
         .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
+        .outerjoin(DivisionRow, _TASK_DIVISION)
         .where(Task.state.in_(("open", "waiting")))
         .group_by(Dossier.procedure_code).order_by(Dossier.procedure_code)
     )
     if actor.role not in PRIVILEGED:
-        stmt = stmt.where(Task.role == actor.role)
+        stmt = stmt.where(Task.role == actor.role, _division_filter(_division_scope(actor), actor.unit))
         if actor.agency is not None:
             stmt = stmt.where(Task.agency_id == actor.agency)
     return [(c, n) for c, n in session.execute(stmt).all()]
@@ -242,20 +281,22 @@ def dossier_detail(session: Session, actor: Actor, ref: str | int, *, timeline: 
     out["procedure_version"] = names[1]
     claimer, completer = aliased(User), aliased(User)
     tasks = session.execute(
-        select(Task, claimer.name, completer.name)
+        select(Task, claimer.name, completer.name, DivisionRow.name)
         .outerjoin(claimer, claimer.id == Task.claimed_by)
         .outerjoin(completer, completer.id == Task.completed_by)
+        .outerjoin(DivisionRow, _TASK_DIVISION)
         .where(Task.dossier_id == dossier.id).order_by(Task.id)
     ).all()
     out["tasks"] = [
         {
             "id": t.id, "step_id": t.step_id, "name": t.name, "kind": t.kind, "role": t.role, "agency_id": t.agency_id,
-            "unit": t.unit, "state": t.state, "ready_at": t.ready_at, "due_at": t.due_at,
+            "unit": t.unit, "division": t.division, "division_name": division, "state": t.state,
+            "ready_at": t.ready_at, "due_at": t.due_at,
             "claimed_by": t.claimed_by, "claimed_by_name": cn, "claimed_at": t.claimed_at,
             "completed_by": t.completed_by, "completed_by_name": dn, "completed_at": t.completed_at,
             "outcome": t.outcome, "checkpoints": t.checkpoints or [], "note": t.note, "timeliness": t.timeliness,
         }
-        for t, cn, dn in tasks
+        for t, cn, dn, division in tasks
     ]
     forms = session.execute(
         select(IssuedForm.id, IssuedForm.form, IssuedForm.form_number, IssuedForm.number, IssuedForm.regime,
@@ -277,8 +318,8 @@ _SUMMARY_COLUMNS = ("id", "code", "status", "procedure_code", "procedure_version
 @lru_cache(maxsize=1)
 def _summary_statements() -> tuple[Select[Any], Select[Any]]:
     dossier = select(*(getattr(Dossier, c) for c in _SUMMARY_COLUMNS)).where(Dossier.id == bindparam("dossier"))
-    tasks = select(Task.id, Task.step_id, Task.name, Task.kind, Task.role, Task.agency_id, Task.state, Task.ready_at,
-                   Task.due_at, Task.claimed_by, Task.completed_by, Task.completed_at, Task.outcome, Task.checkpoints,
+    tasks = select(Task.id, Task.step_id, Task.name, Task.kind, Task.role, Task.agency_id, Task.division,
+                   Task.state, Task.ready_at, Task.due_at, Task.claimed_by, Task.completed_by, Task.completed_at, Task.outcome, Task.checkpoints,
                    Task.timeliness).where(Task.dossier_id == bindparam("dossier")).order_by(Task.id)
     return dossier, tasks
 

@@ -18,7 +18,7 @@ from .clock import SystemClock
 from .definitions import Procedure, compiled_spec, procedure_from_data
 from .errors import Conflict, NotFound
 from .route import WorkflowCache
-from .storage.models import AgencyRow, AuditEvent, OutboxMessage, ProcedureVersion
+from .storage.models import AgencyRow, AuditEvent, DivisionRow, OutboxMessage, ProcedureVersion
 from .storage.rows import RowWriter
 
 if TYPE_CHECKING:
@@ -69,6 +69,7 @@ class Services:
     def __post_init__(self) -> None:
         self._versions: dict[int, LoadedVersion] = {}
         self._agencies: dict[str, AgencyRow] = {}
+        self._divisions: dict[tuple[str, str], str] | None = None
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -147,9 +148,22 @@ class Services:
             self._agencies[agency_id] = row
         return row
 
+    def division_name(self, agency_id: str, division_id: str) -> str | None:
+        """The name of a division of an agency; None when the agency declares no such division.
+
+        Every division is read once (the catalogue has a handful), in a short session of its own.
+        """
+        names = self._divisions
+        if names is None:
+            with self.sessions() as session:
+                names = {(r.agency_id, r.id): r.name for r in session.execute(select(DivisionRow)).scalars()}
+            self._divisions = names
+        return names.get((agency_id, division_id))
+
     def forget_caches(self) -> None:
         self._versions.clear()
         self._agencies.clear()
+        self._divisions = None
         self.workflows.clear()
 
 

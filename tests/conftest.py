@@ -81,12 +81,15 @@ def commands(services: Services) -> Commands:
 
 
 AGENCY = "cb-so-y-te"
+DIVISION = "btxh-tre-em"  # Phòng Bảo trợ xã hội và Trẻ em: the specialists and division heads of the approved processes
+DIVISION_ROLES = ("specialist", "division_head")
 
 
 @pytest.fixture
 def staff() -> dict[str, Actor]:
     roles = ("one_stop", "specialist", "division_head", "director", "clerk")
-    people = {role: Actor(f"{role}1", role, AGENCY, name=f"Cán bộ {role}") for role in roles}
+    people = {role: Actor(f"{role}1", role, AGENCY, name=f"Cán bộ {role}", unit=DIVISION if role in DIVISION_ROLES else None)
+              for role in roles}
     people["outsider"] = Actor("specialist_noivu", "specialist", "cb-so-noi-vu")
     people["admin"] = Actor("admin", "administrator", None)
     return people

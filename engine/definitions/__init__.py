@@ -1,13 +1,21 @@
 """Procedure definitions: schema, validation, BPMN compilation, the catalogue."""
 
 from .bpmn import BpmnError, compile_route, parse_spec
-from .catalog import Agency, Catalog, bpmn_xml, compiled_spec, load_catalog, procedure_from_data
+from .catalog import (
+    Agency,
+    Catalog,
+    Division,
+    bpmn_xml,
+    compiled_spec,
+    load_catalog,
+    procedure_from_data,
+)
 from .model import Checkpoint, Duration, Procedure, Step, Variant
 from .schema import END, FORMS, PROCEDURE_SCHEMA, ROLES, SUPPLEMENT_OUTCOME, schema_json
 from .source import Problem
 
 __all__ = [
-    "Agency", "BpmnError", "Catalog", "Checkpoint", "Duration", "END", "FORMS", "PROCEDURE_SCHEMA",
+    "Agency", "BpmnError", "Catalog", "Checkpoint", "Division", "Duration", "END", "FORMS", "PROCEDURE_SCHEMA",
     "Problem", "Procedure", "ROLES", "SUPPLEMENT_OUTCOME", "Step", "Variant", "bpmn_xml", "compile_route",
     "compiled_spec", "load_catalog", "parse_spec", "procedure_from_data", "schema_json",
 ]

@@ -6,7 +6,8 @@ digest) and cached for the life of the process.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,16 @@ from .model import Procedure
 from .source import Located, Problem, SourceError, read_located
 from .validate import Context, check, check_file, check_unique
 
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Division:
+    """A division (phòng chuyên môn) of an agency, as an approved internal process names it."""
+
+    id: str  # unique within its agency
+    name: str
+
 
 @dataclass(frozen=True)
 class Agency:
@@ -28,6 +39,10 @@ class Agency:
     eid: str  # electronic agency ID (mã định danh), the dossier-code prefix
     eid_confirmed: bool = False
     parent: str | None = None
+    divisions: tuple[Division, ...] = ()
+
+    def division(self, division_id: str) -> Division | None:
+        return next((d for d in self.divisions if d.id == division_id), None)
 
 
 @dataclass
@@ -42,7 +57,10 @@ class Catalog:
         return [p for p in self.problems if p.severity == "error"]
 
     def context(self) -> Context:
-        return Context(agencies=set(self.agencies), bpmn_dir=self.root / "bpmn")
+        return Context(
+            agencies=set(self.agencies), bpmn_dir=self.root / "bpmn",
+            divisions={a.id: frozenset(d.id for d in a.divisions) for a in self.agencies.values()},
+        )
 
     def bpmn_xml(self, procedure: Procedure) -> str:
         return bpmn_xml(procedure, self.root / "bpmn")
@@ -91,8 +109,34 @@ def load_agencies(root: Path) -> tuple[dict[str, Agency], list[Problem]]:
             continue
         if agency.id in agencies:
             problems.append(located.problem(("agencies", i, "id"), f"cơ quan '{agency.id}' bị trùng"))
-        agencies[agency.id] = agency
+        divisions, found = _divisions(located, i, item.get("divisions"))
+        problems += found
+        agencies[agency.id] = replace(agency, divisions=divisions)
     return agencies, problems
+
+
+def _divisions(located: Located, i: int, items: Any) -> tuple[tuple[Division, ...], list[Problem]]:
+    """An agency's ``divisions``: a list of ``{id, name}``, ids unique within the agency."""
+    if items is None:
+        return (), []
+    if not isinstance(items, list):
+        return (), [located.problem(("agencies", i, "divisions"), "'divisions' phải là danh sách {id, name}")]
+    divisions: list[Division] = []
+    problems: list[Problem] = []
+    for j, item in enumerate(items):
+        where = ("agencies", i, "divisions", j)
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not isinstance(item.get("name"), str) \
+                or not item["name"].strip():
+            problems.append(located.problem(where, "mỗi phòng cần 'id' và 'name'"))
+            continue
+        if not _SLUG.match(item["id"]):
+            problems.append(located.problem(where + ("id",), f"id phòng '{item['id']}' phải viết thường, không dấu, nối bằng '-'"))
+            continue
+        if any(d.id == item["id"] for d in divisions):
+            problems.append(located.problem(where + ("id",), f"phòng '{item['id']}' bị trùng"))
+            continue
+        divisions.append(Division(item["id"], item["name"].strip()))
+    return tuple(divisions), problems
 
 
 def definition_files(paths: list[Path]) -> list[Path]:

@@ -60,6 +60,8 @@ def _step_lines(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
         lines.append(f"Bước '{sid}': vai trò {_role(a.get('role'))} → {_role(b.get('role'))}")
     if a.get("unit", "") != b.get("unit", ""):
         lines.append(f"Bước '{sid}': đơn vị thực hiện '{a.get('unit', '')}' → '{b.get('unit', '')}'")
+    if a.get("division") != b.get("division"):
+        lines.append(f"Bước '{sid}': phòng {a.get('division') or '—'} → {b.get('division') or '—'}")
     if a.get("agency") != b.get("agency"):
         lines.append(f"Bước '{sid}': cơ quan {a.get('agency') or '(cơ quan giải quyết)'} → {b.get('agency') or '(cơ quan giải quyết)'}")
     if a.get("name") != b.get("name"):

@@ -67,6 +67,8 @@ class Step:
     forms: tuple[str, ...]
     checkpoints: tuple[Checkpoint, ...]
     outcomes: dict[str, str]  # outcome -> target step id, END, or SUPPLEMENT_OUTCOME (stay)
+    # The division (phòng) of the step's agency whose staff take it; None: anyone of the role at the agency.
+    division: str | None = None
 
     @property
     def required_checkpoints(self) -> frozenset[str]:
@@ -187,6 +189,7 @@ def build_steps(raw_steps: list[dict[str, Any]], *, linear: bool) -> tuple[Step,
                 forms=tuple(raw.get("forms", ())),
                 checkpoints=tuple(_checkpoint(c) for c in raw.get("checkpoints", ())),
                 outcomes=outcomes,
+                division=raw.get("division"),
             )
         )
     return tuple(steps)

@@ -96,6 +96,11 @@ _STEP = {
         "role": {"enum": sorted(ROLES)},
         "agency": {**_SLUG, "description": "Cơ quan thực hiện bước (mặc định: cơ quan giải quyết)."},
         "unit": {"type": "string", "description": "Đơn vị/cá nhân chịu trách nhiệm, như trong quyết định."},
+        "division": {
+            **_SLUG,
+            "description": "Phòng chuyên môn thực hiện bước: id trong 'divisions' của cơ quan thực hiện bước "
+            "(workflows/agencies.yaml). Chỉ cán bộ của phòng đó (đúng vai trò) được nhận và xử lý bước.",
+        },
         "allowance": {"oneOf": [_DURATION, {"const": "not_counted"}]},
         "forms": {"type": "array", "items": {"enum": sorted(FORMS)}, "uniqueItems": True},
         "checkpoints": {"type": "array", "items": _CHECKPOINT},

@@ -41,6 +41,7 @@ class Context:
 
     agencies: set[str] | None = field(default_factory=set)  # None: do not check (stored versions)
     bpmn_dir: Path | None = None
+    divisions: dict[str, frozenset[str]] | None = None  # agency -> its division ids; None: do not check
 
 
 def _schema_message(error: ValidationError) -> str:
@@ -144,6 +145,15 @@ def _route_problems(
             problems.append(located.problem(where + ("kind",), "bước trả kết quả (return) phải kết thúc quy trình"))
         if step.agency is not None and ctx.agencies is not None and step.agency not in ctx.agencies:
             problems.append(located.problem(where + ("agency",), f"cơ quan không xác định '{step.agency}' (khai báo trong workflows/agencies.yaml)"))
+        elif step.division is not None and ctx.divisions is not None:
+            agency = step.agency or located.data["agency"]
+            known = ctx.divisions.get(agency, frozenset())
+            if step.division not in known:
+                choices = f"có: {', '.join(sorted(known))}" if known else "cơ quan này chưa khai báo phòng nào"
+                problems.append(located.problem(
+                    where + ("division",),
+                    f"phòng không xác định '{step.division}' của cơ quan '{agency}' ({choices}; khai báo 'divisions' trong workflows/agencies.yaml)",
+                ))
         for j, form in enumerate(step.forms):
             if form not in FORMS:  # the schema catches this too; kept for BPMN steps' clarity
                 problems.append(located.problem(where + ("forms", j), f"biểu mẫu không xác định '{form}'"))

@@ -1,8 +1,9 @@
 """Staff accounts and API tokens.
 
-A user is one person at one agency (and, where it applies, one division) with
-one role. The user's ``id`` (the login name) is the actor id written into the
-audit log, so every action is attributed to a person. Passwords are stored as
+A user is one person at one agency (and, where it applies, one division: an
+id of the agency's ``divisions`` in workflows/agencies.yaml) with one role.
+The user's ``id`` (the login name) is the actor id written into the audit
+log, so every action is attributed to a person. Passwords are stored as
 werkzeug hashes; API tokens only as the SHA-256 of the token, so a database
 dump does not leak usable tokens.
 """
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import Actor
-from .models import Base, UTCDateTime
+from .models import Base, DivisionRow, UTCDateTime
 
 TOKEN_LIFETIME = timedelta(hours=12)
 # Roles that read but never act on a dossier's steps.
@@ -34,7 +35,7 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(30))
     agency_id: Mapped[str | None] = mapped_column(String(80))
-    division: Mapped[str | None] = mapped_column(String(200))
+    division: Mapped[str | None] = mapped_column(String(200))  # a division id of the agency; None: in no division
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -99,6 +100,14 @@ def _token_statement() -> Any:
     )
 
 
+def users_in_unknown_divisions(session: Session) -> list[User]:
+    """Accounts whose division is not one their agency declares: they see no division's steps."""
+    known = select(DivisionRow.id).where(DivisionRow.agency_id == User.agency_id, DivisionRow.id == User.division)
+    return list(session.execute(
+        select(User).where(User.division.is_not(None), ~known.exists()).order_by(User.id)
+    ).scalars())
+
+
 def user_for_token(session: Session, token: str, now: datetime) -> User | None:
     """The active user a bearer token belongs to, if the token exists and has not expired."""
     return session.execute(_token_statement(), {"digest": token_digest(token), "now": now}).scalar_one_or_none()
@@ -106,5 +115,5 @@ def user_for_token(session: Session, token: str, now: datetime) -> User | None:
 
 __all__ = [
     "READ_ONLY_ROLES", "TOKEN_LIFETIME", "ApiToken", "User", "authenticate", "hash_password", "issue_token",
-    "token_digest", "upsert_user", "user_for_token",
+    "token_digest", "upsert_user", "user_for_token", "users_in_unknown_divisions",
 ]

@@ -1,8 +1,9 @@
 """Tables. Times are stored in UTC; JSON columns hold small documents only.
 
 The indexes are designed for the hot queries: the inbox (agency, role, state,
-due time), the next timer (open tasks and dossiers by due time), a dossier by
-its code, and the audit chain by (chain, seq).
+due time; the division last, as the inbox filters it with an OR on NULL: steps
+of no division are everyone's), the next timer (open tasks and dossiers by due
+time), a dossier by its code, and the audit chain by (chain, seq).
 """
 
 from __future__ import annotations
@@ -73,6 +74,18 @@ class AgencyRow(Base):
     parent_id: Mapped[str | None] = mapped_column(String(80))
 
 
+class DivisionRow(Base):
+    """A division (phòng chuyên môn) of an agency, from ``divisions`` in workflows/agencies.yaml.
+
+    Its id is unique within the agency; steps and users name it by that id.
+    """
+
+    __tablename__ = "divisions"
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+
+
 class ProcedureVersion(Base):
     """One published version of a procedure; dossiers are pinned to it."""
 
@@ -138,7 +151,7 @@ class Task(Base):
 
     __tablename__ = "tasks"
     __table_args__ = (
-        Index("ix_tasks_inbox", "agency_id", "role", "state", "due_at"),
+        Index("ix_tasks_inbox", "agency_id", "role", "state", "due_at", "division"),
         Index("ix_tasks_dossier", "dossier_id", "state"),
         Index("ix_tasks_timer", "state", "due_at"),
         Index("ix_tasks_assignee", "claimed_by", "state"),
@@ -151,6 +164,8 @@ class Task(Base):
     role: Mapped[str] = mapped_column(String(30))
     agency_id: Mapped[str] = mapped_column(String(80))
     unit: Mapped[str] = mapped_column(Text, default="")
+    # The division of the agency whose staff take the step (workflows/agencies.yaml); None: anyone of the role.
+    division: Mapped[str | None] = mapped_column(String(80))
     state: Mapped[str] = mapped_column(String(12))  # open | waiting | completed | cancelled
     in_route: Mapped[bool] = mapped_column(Boolean, default=True)  # False: added outside the route (return after a refusal)
     ready_at: Mapped[datetime] = mapped_column(UTCDateTime)

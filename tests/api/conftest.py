@@ -23,7 +23,7 @@ from engine.storage.accounts import ApiToken, User, hash_password, issue_token
 PASSWORD = "mat-khau-thu"
 _HASH: list[str] = []
 
-# id -> (name, role, agency)
+# id -> (name, role, agency); specialists and division heads of Sở Y tế are in DIVISIONS
 STAFF = {
     "desk": ("Nguyễn Thị Mai", "one_stop", "cb-so-y-te"),
     "spec": ("Trần Văn Bình", "specialist", "cb-so-y-te"),
@@ -36,7 +36,12 @@ STAFF = {
     "admin": ("Ngô Văn Hải", "administrator", None),
     "outsider": ("Bùi Văn Nam", "specialist", "cb-so-noi-vu"),
     "desk_noivu": ("Lý Thị Oanh", "one_stop", "cb-so-noi-vu"),
+    "head_nodiv": ("Mạc Văn Tuấn", "division_head", "cb-so-y-te"),
+    "head_vp": ("Hà Thị Yến", "division_head", "cb-so-noi-vu"),
+    "head_xd": ("Lục Văn Thắng", "division_head", "cb-so-noi-vu"),
 }
+DIVISIONS = {"spec": "btxh-tre-em", "head": "btxh-tre-em", "head2": "btxh-tre-em",
+             "head_vp": "van-phong", "head_xd": "xay-dung-chinh-quyen-cchc"}
 
 
 def add_staff(services: Services, now: datetime) -> None:
@@ -47,7 +52,7 @@ def add_staff(services: Services, now: datetime) -> None:
         session.execute(delete(ApiToken))
         session.execute(delete(User))
         for uid, (name, role, agency) in STAFF.items():
-            session.add(User(id=uid, name=name, role=role, agency_id=agency, division=None,
+            session.add(User(id=uid, name=name, role=role, agency_id=agency, division=DIVISIONS.get(uid),
                              password_hash=_HASH[0], active=True, created_at=now))
         session.commit()
 

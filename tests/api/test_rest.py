@@ -59,7 +59,8 @@ def test_token_from_credentials_and_me(client):  # type: ignore[no-untyped-def]
     body = response.json
     assert body["token_type"] == "Bearer" and len(body["access_token"]) > 30
     assert body["user"] == {"id": "spec", "name": "Trần Văn Bình", "role": "specialist", "role_label": "Chuyên viên",
-                            "agency_id": "cb-so-y-te", "division": None}
+                            "agency_id": "cb-so-y-te", "division": "btxh-tre-em",
+                            "division_name": "Phòng Bảo trợ xã hội và Trẻ em"}
     assert datetime.fromisoformat(body["expires_at"]).utcoffset() == timedelta(hours=7)
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 200 and me.json["id"] == "spec"
@@ -244,6 +245,47 @@ def test_claim_errors(client, token):  # type: ignore[no-untyped-def]
     assert client.post(f"/api/v1/tasks/{head_task['id']}/claim", headers=token("head")).status_code == 200
     taken = error(client.post(f"/api/v1/tasks/{head_task['id']}/claim", headers=token("head2")), 409, "conflict")
     assert "head" in taken["message"]
+
+
+def test_division_steps_forbidden_to_other_divisions(client, token, services):  # type: ignore[no-untyped-def]
+    """1.013937 (Sở Nội vụ): its division head steps belong to Văn phòng Sở, not to Phòng XDCQ và CCHC."""
+    body = {"procedure_code": "1.013937", "applicant": APPLICANT, "channel": "direct"}
+    d = client.post("/api/v1/dossiers", json=body, headers=token("desk_noivu")).json
+    intake = open_task(d)
+    done = client.post(f"/api/v1/tasks/{intake['id']}/complete", json={"checkpoints": ["complete", "scanned"]},
+                       headers=token("desk_noivu")).json
+    assign = open_task(done)
+    assert (assign["step_id"], assign["division"]) == ("assign", "van-phong")
+    before = audit_count(services)
+    refused = error(client.post(f"/api/v1/tasks/{assign['id']}/claim", headers=token("head_xd")), 403, "forbidden")
+    assert "thuộc Văn phòng Sở" in refused["message"] and refused["details"] == {"division": "van-phong"}
+    error(client.post(f"/api/v1/tasks/{assign['id']}/claim", headers=token("head")), 403, "forbidden")  # other agency
+    for uid in ("head_xd", "head"):
+        assert client.get("/api/v1/tasks", headers=token(uid)).json["total"] == 0
+    other = error(client.post(f"/api/v1/tasks/{assign['id']}/complete", json={}, headers=token("head_xd")), 403, "forbidden")
+    assert "Phân công chuyên viên thụ lý hồ sơ" in other["message"] and "Văn phòng Sở" in other["message"]
+    assert other["details"] == {"division": "van-phong"}
+    assert audit_count(services) == before
+    assert client.get(f"/api/v1/dossiers/{d['code']}", headers=token("head_xd")).json["tasks"][1]["claimed_by"] is None
+    inbox = client.get("/api/v1/tasks", headers=token("head_vp")).json
+    assert [(i["step_id"], i["division"], i["division_name"]) for i in inbox["items"]] == [("assign", "van-phong", "Văn phòng Sở")]
+    claimed = client.post(f"/api/v1/tasks/{assign['id']}/claim", headers=token("head_vp")).json
+    assert (claimed["claimed_by"], claimed["division"]) == ("head_vp", "van-phong")
+
+
+def test_division_head_in_no_division_cannot_take_a_division_step(client, token):  # type: ignore[no-untyped-def]
+    d = finish(client, token, receive(client, token))
+    assign = open_task(d)
+    assert assign["division"] == "btxh-tre-em"
+    refused = error(client.post(f"/api/v1/tasks/{assign['id']}/claim", headers=token("head_nodiv")), 403, "forbidden")
+    assert "Phòng Bảo trợ xã hội và Trẻ em" in refused["message"]
+    assert client.get("/api/v1/tasks", headers=token("head_nodiv")).json["total"] == 0
+    item = client.get("/api/v1/tasks", headers=token("head")).json["items"][0]
+    assert (item["code"], item["division_name"]) == (d["code"], "Phòng Bảo trợ xã hội và Trẻ em")
+    tasks = client.get(f"/api/v1/dossiers/{d['code']}", headers=token("head")).json["tasks"]
+    assert [(t["step_id"], t["division_name"]) for t in tasks] == [("intake", None), ("assign", "Phòng Bảo trợ xã hội và Trẻ em")]
+    me = client.get("/api/v1/me", headers=token("head_nodiv")).json
+    assert (me["division"], me["division_name"]) == (None, None)
 
 
 def test_complete_errors(client, token, services):  # type: ignore[no-untyped-def]

@@ -107,6 +107,32 @@ def test_dossier_page_actions_timeline_and_diagram(app, client):  # type: ignore
     assert app.static_folder and client.get("/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js").status_code == 200
 
 
+def test_division_steps_on_inbox_and_dossier_pages(app, client):  # type: ignore[no-untyped-def]
+    csrf = web_login(client, "desk")
+    code = _receive(client, csrf)
+    page = client.get(f"/dossiers/{code}")
+    task_id = re.search(r'/tasks/(\d+)/complete', page.text).group(1)
+    client.post(f"/tasks/{task_id}/complete", data={"csrf_token": csrf, "dossier": code, "outcome": "done",
+                                                    "checkpoints": ["complete", "scanned_signed"]})
+    head = app.test_client()
+    web_login(head, "head")
+    inbox = head.get("/inbox").text
+    assert code in inbox and '<small class="division">Phòng Bảo trợ xã hội và Trẻ em</small>' in inbox
+    assert "Phòng Bảo trợ xã hội và Trẻ em" in head.get("/inbox").text.split('data-testid="current-user"')[1].split("</span>")[0]
+    mine = head.get(f"/dossiers/{code}").text
+    assert 'data-testid="claim"' in mine and '<p class="muted division">Phòng Bảo trợ xã hội và Trẻ em</p>' in mine
+    assert 'Lãnh đạo phòng<br><small class="division">Phòng Bảo trợ xã hội và Trẻ em</small>' in mine
+    # A division head in no division sees the dossier of the agency, but neither the step in the inbox nor its action.
+    other = app.test_client()
+    other_csrf = web_login(other, "head_nodiv")
+    assert code not in other.get("/inbox").text
+    theirs = other.get(f"/dossiers/{code}")
+    assert theirs.status_code == 200 and 'data-testid="claim"' not in theirs.text
+    assign_id = re.search(r'/tasks/(\d+)/claim', mine).group(1)
+    refused = other.post(f"/tasks/{assign_id}/claim", data={"csrf_token": other_csrf, "dossier": code}, follow_redirects=True)
+    assert "thuộc Phòng Bảo trợ xã hội và Trẻ em" in refused.text
+
+
 def test_other_agency_gets_403_on_dossier_and_slip(app, client):  # type: ignore[no-untyped-def]
     csrf = web_login(client, "desk")
     slip_url = intake(client, csrf).location

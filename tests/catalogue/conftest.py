@@ -37,7 +37,8 @@ def local(*args: int) -> datetime:
 
 AGENCIES = """agencies:
   - {id: cb-so-ldtbxh, name: Sở Lao động - Thương binh và Xã hội tỉnh Cao Bằng, level: province, eid: CB.SLDTBXH}
-  - {id: cb-so-y-te, name: Sở Y tế tỉnh Cao Bằng, level: province, eid: CB.SYT}
+  - {id: cb-so-y-te, name: Sở Y tế tỉnh Cao Bằng, level: province, eid: CB.SYT,
+     divisions: [{id: btxh-tre-em, name: Phòng Bảo trợ xã hội và Trẻ em}]}
   - {id: cb-so-noi-vu, name: Sở Nội vụ tỉnh Cao Bằng, level: province, eid: CB.SNV}
   - {id: cb-ubnd-xa, name: UBND cấp xã tỉnh Cao Bằng, level: commune, eid: CB.XA}
 """

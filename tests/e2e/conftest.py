@@ -37,7 +37,7 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     import handlers  # noqa: F401
     from api import create_app
-    from api.demo import seed_accounts
+    from api.demo import DIVISION, seed_accounts
     from engine import FixedClock, Services, Settings, WorkingCalendar
     from engine.catalogue_sync import sync_catalog
     from engine.definitions import load_catalog
@@ -54,7 +54,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                         Settings(allow_unconfirmed=True))
     seed_accounts(services)
     with services.sessions() as session:  # a second division head, for the two-browsers conflict
-        upsert_user(session, "truongphong2", "Đinh Văn Sơn", "division_head", "cb-so-y-te", "motcua2026", clock.now())
+        upsert_user(session, "truongphong2", "Đinh Văn Sơn", "division_head", "cb-so-y-te", "motcua2026", clock.now(),
+                    DIVISION)
         session.commit()
     app = create_app({"SECRET_KEY": "e2e-secret"}, services=services)
     http = make_server("127.0.0.1", 0, app, threaded=True)

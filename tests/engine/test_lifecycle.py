@@ -375,7 +375,7 @@ def test_chain_across_agencies(commands, services, staff):
             break
         task = tasks[0]
         seen.append((task.step_id, task.agency_id))
-        actor = Actor(f"{task.role}@{task.agency_id}", task.role, task.agency_id)
+        actor = Actor(f"{task.role}@{task.agency_id}", task.role, task.agency_id, unit=task.division)
         if task.kind == "return":
             commands.return_result(actor, dossier.code)
             continue
