@@ -38,7 +38,7 @@ _DOSSIER_BY_CODE = select(DOSSIERS).where(DOSSIERS.c.code == bindparam("code"))
 _OPEN_TASKS = (
     select(TASKS).where(TASKS.c.dossier_id == bindparam("dossier_id"), TASKS.c.state.in_(("open", "waiting"))).order_by(TASKS.c.id)
 )
-_OPEN_TASK_AGENCIES = select(TASKS.c.agency_id).where(
+_OPEN_TASK_PLACES = select(TASKS.c.agency_id, TASKS.c.division).where(
     TASKS.c.dossier_id == bindparam("dossier_id"), TASKS.c.state.in_(("open", "waiting"))
 )
 STAFF_AT_DESK = {"one_stop"}
@@ -405,7 +405,8 @@ class Commands:
             moved = []
             for task in self._open_tasks(session, dossier):
                 if task.agency_id == old:
-                    task.agency_id, task.claimed_by, task.claimed_at = target.id, None, None
+                    # The old agency's division means nothing at the new one: the step is open to its role there.
+                    task.agency_id, task.claimed_by, task.claimed_at, task.division = target.id, None, None, None
                     moved.append(task.id)
             dossier.agency_id = target.id
             record(
@@ -549,13 +550,29 @@ class Commands:
                 )
 
     def _may_touch(self, actor: Actor, dossier: Dossier, session: Session) -> None:
+        """May ``actor`` act on the dossier as a whole (refuse, supplement, extend, return...)?
+
+        Agency: the dossier's competent or receiving agency, or one where it has an open step.
+        Division: an appraiser who belongs to a division acts only while one of the dossier's open
+        steps at their agency is their division's or no division's (``_may_act`` rules single steps).
+        """
         if actor.role in PRIVILEGED | {"analyst"} or actor.agency is None:
             return
-        if actor.agency in (dossier.agency_id, dossier.receiving_agency_id):
+        own_agency = actor.agency in (dossier.agency_id, dossier.receiving_agency_id)
+        by_division = actor.unit is not None and actor.role in APPRAISERS
+        if own_agency and not by_division:
             return
-        agencies = self.s.rows(session).conn.execute(_OPEN_TASK_AGENCIES, {"dossier_id": dossier.id}).scalars()
-        if actor.agency not in set(agencies):
+        open_steps = self.s.rows(session).conn.execute(_OPEN_TASK_PLACES, {"dossier_id": dossier.id}).all()
+        if not own_agency and actor.agency not in {agency for agency, _ in open_steps}:
             raise Forbidden(f"Hồ sơ {dossier.code} không thuộc cơ quan của bạn.")
+        if by_division and not any(
+            agency == actor.agency and (division in (None, actor.unit) or self.s.division_name(agency, division) is None)
+            for agency, division in open_steps
+        ):
+            raise Forbidden(
+                f"Hồ sơ {dossier.code} không ở bước xử lý của phòng bạn; chỉ cán bộ của phòng đang xử lý hồ sơ được thao tác.",
+                division=actor.unit,
+            )
 
     def _move(self, session: Session, dossier: Dossier, actor: Actor, move: str, now: datetime, extra: dict[str, Any] | None = None) -> None:
         before = dossier.status

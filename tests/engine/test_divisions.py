@@ -110,6 +110,25 @@ def test_divisions_of_one_agency_keep_to_their_steps(commands, services):
     commands.claim(Actor("cv_vanphong", "specialist", NOI_VU, unit="van-phong"), appraise.id)
 
 
+def test_dossier_actions_belong_to_the_division_handling_it(commands, services):
+    """Refusing or asking a supplement acts on the dossier as a whole: only the division whose step is
+    open may, not a specialist of another division of the same agency; nothing changes when refused."""
+    desk = Actor("motcua_noivu", "one_stop", NOI_VU)
+    office = Actor("cv_vanphong", "specialist", NOI_VU, unit="van-phong")
+    stranger = Actor("cv_tcbm", "specialist", NOI_VU, unit="to-chuc-bo-may-cong-chuc-vien-chuc")
+    dossier = to_assign(commands, services, desk, "1.013937")  # Văn phòng Sở: assign, appraise, ...
+    commands.complete(Actor("tp_vanphong", "division_head", NOI_VU, unit="van-phong"), open_task(services, dossier.id, "assign").id)
+    before = snapshot(services, dossier.id)
+    with pytest.raises(Forbidden, match="không ở bước xử lý của phòng bạn"):
+        commands.request_supplement(stranger, dossier.code, ["Bản sao giấy tờ"])
+    with pytest.raises(Forbidden, match="không ở bước xử lý của phòng bạn"):
+        commands.refuse(stranger, dossier.code, ["Không đủ điều kiện"])
+    assert snapshot(services, dossier.id) == before
+    assert commands.request_supplement(office, dossier.code, ["Bản sao giấy tờ"]).status == "awaiting_supplement"
+    director = Actor("gd_noivu", "director", NOI_VU)  # in no division: acts on any dossier of the agency
+    assert commands.refuse(director, dossier.code, ["Không đủ điều kiện"]).status == "resolved"
+
+
 def test_step_without_division_is_anyones_of_the_role(commands, services):
     """1.003999: the specialist step's unit names no division, so any specialist of Sở Nội vụ takes it."""
     desk = Actor("motcua_noivu", "one_stop", NOI_VU)
