@@ -25,7 +25,7 @@ from .definitions import SUPPLEMENT_OUTCOME, Duration, Step, Variant
 from .errors import Conflict, Forbidden, InvalidCommand, NotFound
 from .services import LoadedVersion, Services
 from .storage.models import Counter, Dossier, Task
-from .storage.rows import DOSSIERS, LIGHT_DOSSIER_COLUMNS, TASK_COLUMNS, TASKS
+from .storage.rows import DOSSIERS, LIGHT_DOSSIER_COLUMNS, TASK_COLUMNS, TASKS, new_row
 
 CHANNELS = ("direct", "postal", "online")
 # Hot statements, built once. Commands read rows with Core; ``storage.rows`` writes them back.
@@ -647,7 +647,7 @@ class Commands:
 
     def _task_row(self, dossier: Dossier, loaded: LoadedVersion, step: Step, in_route: bool, now: datetime) -> Task:
         agency = self._step_agency(dossier, loaded, step)
-        return Task(
+        return new_row(Task, dict(
             dossier_id=dossier.id,
             step_id=step.id,
             name=step.name,
@@ -662,7 +662,7 @@ class Commands:
             in_route=in_route,
             ready_at=now,
             due_at=self._step_due(step, now, loaded),
-        )
+        ))
 
     def _step_agency(self, dossier: Dossier, loaded: LoadedVersion, step: Step) -> str:
         if step.kind in ("intake", "return") and step.role == "one_stop":

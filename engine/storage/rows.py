@@ -38,7 +38,7 @@ _UPDATE_DOSSIER = DOSSIERS.update().where(DOSSIERS.c.id == bindparam("w_id"), DO
 _UPDATE_TASK = TASKS.update().where(TASKS.c.id == bindparam("w_id"))
 
 
-def _instance(cls: type[Any], values: dict[str, Any]) -> Any:
+def new_row(cls: type[Any], values: dict[str, Any]) -> Any:
     """A transient instance holding ``values``, set directly as the ORM's loader does (no attribute events)."""
     obj = cls.__mapper__.class_manager.new_instance()
     vars(obj).update(values)
@@ -55,7 +55,7 @@ def _with_defaults(obj: Any, table: Any) -> dict[str, Any]:
     state = vars(obj)
     for column in table.c:
         if column.key not in state and column.default is not None and column.default.is_scalar:
-            setattr(obj, column.key, column.default.arg)
+            state[column.key] = column.default.arg  # a transient instance: no attribute events needed
     return _values(obj, tuple(table.c.keys()))
 
 
@@ -64,7 +64,7 @@ def _tracked(known: dict[int, tuple[Any, dict[str, Any]]], cls: type[Any], value
     seen = known.get(values["id"])
     if seen is not None:
         return seen[0]
-    obj = _instance(cls, values)
+    obj = new_row(cls, values)
     known[obj.id] = (obj, dict(values))
     return obj
 
@@ -141,4 +141,4 @@ class RowWriter:
             self._new_tasks = []
 
 
-__all__ = ["DOSSIER_COLUMNS", "LIGHT_DOSSIER_COLUMNS", "TASK_COLUMNS", "RowWriter"]
+__all__ = ["DOSSIER_COLUMNS", "LIGHT_DOSSIER_COLUMNS", "TASK_COLUMNS", "RowWriter", "new_row"]
