@@ -8,6 +8,7 @@ CSRF-checked in ``before_request``.
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlparse
 
@@ -264,12 +265,7 @@ def dossier(code: str) -> Any:
     for task in detail["tasks"]:
         if task["state"] != "open" or me.role in READ_ONLY_ROLES:
             continue
-        # A step of a division (one its agency declares: division_name) is only for people of that division.
-        mine = me.role == "administrator" or (
-            task["role"] == me.role and task["agency_id"] == me.agency
-            and (task["division_name"] is None or task["division"] == me.unit)
-        )
-        if not mine or task["claimed_by"] not in (None, me.id):
+        if not commands().may_act(me, SimpleNamespace(**task)) or task["claimed_by"] not in (None, me.id):
             continue
         actionable.append({"task": task, "step": steps.get(task["id"])})
     status = detail["status"]

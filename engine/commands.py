@@ -534,6 +534,17 @@ class Commands:
         if actor.role not in roles | PRIVILEGED:
             raise Forbidden(f"Vai trò '{actor.role}' không được thực hiện thao tác này.")
 
+    def may_act(self, actor: Actor, task: Any) -> bool:
+        """Whether ``actor`` may take this step (role, agency, division), for pages that offer actions.
+
+        ``task`` is a task row or anything with its ``name``, ``role``, ``agency_id`` and ``division``.
+        """
+        try:
+            self._may_act(actor, task)
+        except Forbidden:
+            return False
+        return True
+
     def _may_act(self, actor: Actor, task: Task) -> None:
         if actor.role in PRIVILEGED:
             return
