@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -47,6 +47,22 @@ def handler(name: str) -> Callable[[Handler], Handler]:
         return func
 
     return register
+
+
+def enqueue(session: Session, services: Services, dossier_id: int | None, handler: str, payload: dict[str, Any], now: datetime) -> None:
+    """Record a side effect in the command's unit of work; it runs after the commit.
+
+    The row is inserted by ``Services.unit_of_work`` with the command's other rows.
+    When ``settings.dispatch_outbox`` is on, the command's messages are run right
+    after its commit (once per unit of work).
+    """
+    session.info["outbox_rows"].append({
+        "handler": handler, "dossier_id": dossier_id, "payload": payload,
+        "created_at": now, "available_at": now, "attempts": 0,
+    })
+    if services.settings.dispatch_outbox and not session.info.get("dispatch_queued"):
+        session.info["dispatch_queued"] = True
+        session.info["after_commit"].append(lambda: run_messages(services, session.info.get("outbox_ids", [])))
 
 
 def dispatch_pending(services: Services, limit: int = 500) -> int:
