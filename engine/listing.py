@@ -9,7 +9,6 @@ cấp thờ cúng"). :func:`catalogue_markdown` writes workflows/CATALOGUE.md.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -18,9 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from .definitions.catalog import Agency
-from .definitions.model import Duration
-
-UPDATING = "đang cập nhật"
+from .durations import UPDATING, deadline_label
+from .text import fold
 
 FIELD_NAMES: dict[str, str] = {
     "lao-dong-tien-luong": "Lao động, tiền lương",
@@ -43,14 +41,6 @@ FIELD_NAMES: dict[str, str] = {
 LEVEL_NAMES = {"central": "Trung ương", "province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
 CHANNEL_NAMES = {"direct": "Trực tiếp", "postal": "Bưu chính công ích", "online": "Trực tuyến"}
 ONLINE_NAMES = {"full": "Toàn trình", "partial": "Một phần", "none": "Không trực tuyến"}
-
-
-def fold(text: str) -> str:
-    """Lower case without Vietnamese diacritics: 'Trợ cấp THỜ CÚNG' -> 'tro cap tho cung'."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return " ".join(stripped.casefold().split())
 
 
 def field_name(slug: str) -> str:
@@ -134,7 +124,7 @@ def list_item(definition: dict[str, Any], agencies: dict[str, Agency], published
         level=LEVEL_NAMES.get(definition["level"], definition["level"]),
         agency=definition["agency"],
         agency_name=agency.name if agency else definition["agency"],
-        deadline=either("deadline", _deadline_label(definition)),
+        deadline=either("deadline", deadline_label(definition)),
         fees=either("fees", [_fee(f) for f in definition.get("fees", [])] or ["Không quy định"]),
         documents=either("documents", [_document(d) for d in definition.get("documents", [])]),
         channels=either("channels", [CHANNEL_NAMES[c] for c in definition.get("channels", ["direct"])]),
@@ -219,10 +209,3 @@ def catalogue_markdown(entries: Sequence[Any], agencies: dict[str, Agency], on: 
 
 
 __all__ = ["FIELD_NAMES", "ListedProcedure", "UPDATING", "catalogue_markdown", "field_name", "fold", "list_item", "listing", "search"]
-
-
-def _deadline_label(definition: dict[str, Any]) -> str:
-    """'10 ngày làm việc', or one line per case for a procedure with variants."""
-    if "variants" in definition:
-        return "; ".join(f"{v['name']}: {Duration.from_mapping(v['deadline']).label()}" for v in definition["variants"])
-    return Duration.from_mapping(definition["deadline"]).label()
