@@ -107,17 +107,10 @@ def time_left(due: datetime | None, now: datetime, calendar: Any, closed: bool =
 
 
 def duration_label(value: dict[str, Any] | str | None) -> str:
-    if not value:
-        return UNCONFIRMED
-    if value == "not_counted":
-        return "Không tính thời gian"
-    if isinstance(value, dict):
-        for unit, word in (("working_days", "ngày làm việc"), ("working_hours", "giờ làm việc"), ("calendar_days", "ngày")):
-            if unit in value:
-                amount = value[unit]
-                text = f"{amount:g}" if isinstance(amount, float) else str(amount)
-                return f"{text.replace('.', ',')} {word}"
-    return str(value)
+    """'10 ngày làm việc' (one implementation: engine/durations.py)."""
+    from engine.durations import duration_label as label
+
+    return label(value, missing=UNCONFIRMED)
 
 
 def money(amount: Any) -> str:
