@@ -22,10 +22,10 @@ from sqlalchemy import Engine
 import handlers  # noqa: F401  (registers outbox handlers)
 from engine import Actor, FixedClock, Services, Settings, WorkingCalendar
 from engine.storage.db import make_engine, migrate, scratch_database, session_factory
+from tests.data import portal_details  # noqa: F401  (fixture: the portal records as files)
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / "workflows"
-SHARED_DATA = ROOT.parent / "shared" / "data"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PG_URL = os.environ.get("MOTCUA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite"] if os.environ.get("MOTCUA_TEST_SKIP_PG") else ["sqlite", "postgresql"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
@@ -12,11 +11,19 @@ from decimal import Decimal
 
 import pytest
 
-from engine.decisions import replay
+from engine.decisions import catalogue_index, replay
+from engine.decisions import schema_json as decision_schema_json
 from engine.definitions import load_catalog
 from engine.definitions.model import Duration
+from tests.data import (
+    approved_processes,
+    bpmn_samples,
+    maintainer_data,
+    portal_codes,
+    portal_record,
+)
 
-from .conftest import ROOT, SHARED_DATA, WORKFLOWS
+from .conftest import ROOT, WORKFLOWS
 
 TOTAL = 131
 
@@ -24,14 +31,6 @@ TOTAL = 131
 @pytest.fixture(scope="module")
 def timeline():  # type: ignore[no-untyped-def]
     return replay(WORKFLOWS, strict=True)
-
-
-def internal_processes() -> dict[str, dict]:
-    out = {}
-    for path in sorted((SHARED_DATA / "internal_processes").glob("*.json")):
-        for procedure in json.loads(path.read_text(encoding="utf-8"))["procedures"]:
-            out[procedure["ma_tthc"]] = procedure
-    return out
 
 
 def source_total(text: str | None) -> Duration | None:
@@ -50,7 +49,7 @@ def test_catalogue_holds_131_procedures_that_validate_fast() -> None:
     assert not catalog.errors, "\n".join(map(str, catalog.errors))
     assert elapsed < 2.0
     # Files still being transcribed (approved internal processes) count as reserved places.
-    missing = sorted(set(internal_processes()) - set(catalog.procedures))
+    missing = sorted(set(approved_processes()) - set(catalog.procedures))
     assert len(catalog.procedures) + len(missing) == TOTAL, missing
     for procedure in catalog.procedures.values():
         assert procedure.name and procedure.field and procedure.level and procedure.agency in catalog.agencies
@@ -87,7 +86,7 @@ def test_catalogue_before_and_after_the_2025_restructuring(timeline) -> None:  #
 def test_confirmed_totals_match_their_source(timeline) -> None:  # type: ignore[no-untyped-def]
     procedures = timeline.catalog.procedures
     checked = 0
-    for code, source in internal_processes().items():
+    for code, source in approved_processes().items():
         procedure = procedures.get(code)
         expected = source_total(source.get("tong_thoi_gian"))
         if procedure is None or expected is None or "deadline" in procedure.unconfirmed:
@@ -95,7 +94,7 @@ def test_confirmed_totals_match_their_source(timeline) -> None:  # type: ignore[
         assert (procedure.deadline.amount, procedure.deadline.unit) == (expected.amount, expected.unit), code
         checked += 1
     assert checked >= 15
-    record = json.loads((SHARED_DATA / "dvcqg" / "details" / "2.001955.json").read_text(encoding="utf-8"))["data"]
+    record = portal_record("2.001955")["data"]
     labour = procedures["2.001955"]
     times = {m["processingTime"] for m in record["executionMethods"]}
     assert times == {7} and labour.deadline.label() == "7 ngày làm việc"
@@ -104,7 +103,34 @@ def test_confirmed_totals_match_their_source(timeline) -> None:  # type: ignore[
     assert labour.online_mode == "full" and labour.agency == "na-so-noi-vu"
 
 
+def test_catalogue_index_is_current(timeline) -> None:  # type: ignore[no-untyped-def]
+    """What the generator writes last, checked without its sources: the index and the decision schema."""
+    assert (WORKFLOWS / "CATALOGUE.md").read_text(encoding="utf-8") == catalogue_index(timeline), \
+        "run tools/build_catalogue.py"
+    assert (WORKFLOWS / "schema" / "decision.schema.json").read_text(encoding="utf-8") == decision_schema_json()
+
+
 def test_generated_catalogue_is_reproducible() -> None:
+    """The maintainer's check: the generator rebuilds the committed files from ../shared/data (skipped without it)."""
+    maintainer_data()
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "build_catalogue.py"), "--check"],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_test_data_is_complete_and_attributed() -> None:
+    """tests/data/ holds every record the tests compare against, and the BPMN exports keep their attribution."""
+    assert len(portal_codes()) == 402 and "2.001955" in portal_codes()
+    assert len(approved_processes()) == 29  # 18 of 2022/QĐ-UBND, 11 of 2028/QĐ-UBND
+    samples = list(bpmn_samples())
+    assert len(samples) == 14
+    attribution = (samples[0].parent / "README.md").read_text(encoding="utf-8")
+    assert "CC BY 3.0" in attribution and "bpmn-miwg-test-suite" in attribution
+
+
+def test_test_data_matches_the_maintainer_data() -> None:
+    """The maintainer's check: tests/data/ is what tools/vendor_test_data.py copies from ../shared/data (skipped without it)."""
+    maintainer_data()
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "vendor_test_data.py"), "--check"],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -17,20 +17,20 @@ from engine.definitions import load_catalog
 from engine.definitions.diff import diff_catalogues, diff_definitions
 from engine.definitions.importers.dvcqg import convert, import_path
 from engine.listing import UPDATING, fold, listing, search
+from tests.data import portal_record, write_portal_records
 
-from .conftest import SHARED_DATA, WORKFLOWS
+from .conftest import WORKFLOWS
 
-DETAILS = SHARED_DATA / "dvcqg" / "details"
 AGENCIES = {"province": "cb-ubnd-tinh", "commune": "cb-ubnd-xa", "central": "tw-bo-nganh"}
 
 
 # ---------------------------------------------------------------- importer
 
 
-def test_importer_converts_all_402_records(tmp_path: Path) -> None:
+def test_importer_converts_all_402_records(tmp_path: Path, portal_details: Path) -> None:
     catalog = load_catalog(WORKFLOWS)
     out = tmp_path / "procedures"
-    results = import_path(DETAILS, AGENCIES, catalog.context(), out)
+    results = import_path(portal_details, AGENCIES, catalog.context(), out)
     assert len(results) == 402
     assert [str(p) for r in results for p in r.errors] == []
     assert all(r.target is not None and r.target.is_file() for r in results)
@@ -45,7 +45,7 @@ def test_importer_converts_all_402_records(tmp_path: Path) -> None:
 
 
 def test_importer_maps_the_labour_record_exactly() -> None:
-    record = json.loads((DETAILS / "2.001955.json").read_text(encoding="utf-8"))
+    record = portal_record("2.001955")
     data, unmapped = convert(record, AGENCIES)
     assert (data["code"], data["name"], data["field"], data["level"]) == (
         "2.001955", "Đăng ký nội quy lao động của doanh nghiệp", "lao-dong-tien-luong", "province")
@@ -62,8 +62,7 @@ def test_importer_maps_the_labour_record_exactly() -> None:
 
 
 def test_importer_lists_times_it_cannot_map() -> None:
-    record = json.loads((DETAILS / "2.001955.json").read_text(encoding="utf-8"))
-    record = copy.deepcopy(record)
+    record = portal_record("2.001955")  # a copy of its own
     methods = record["data"]["executionMethods"]
     methods[0]["processingTime"], methods[0]["processingTimeUnit"] = "Theo mô tả", "OTHER"
     methods[1]["processingTime"], methods[1]["processingTimeUnit"] = 5, "WORKING_DAY"
@@ -78,9 +77,10 @@ def test_importer_lists_times_it_cannot_map() -> None:
 
 
 def test_cli_import(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["import", "dvcqg", str(DETAILS / "2.001955.json"), "--out", str(tmp_path)])
+    source = write_portal_records(tmp_path / "details", ["2.001955"]) / "2.001955.json"
+    result = CliRunner().invoke(cli, ["import", "dvcqg", str(source), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    written = tmp_path / "lao-dong-tien-luong" / "2.001955.yaml"
+    written = tmp_path / "out" / "lao-dong-tien-luong" / "2.001955.yaml"
     assert yaml.safe_load(written.read_text(encoding="utf-8"))["deadline"] == {"working_days": 7}
     assert "chưa chuyển được" in result.output
 

@@ -14,6 +14,7 @@ from lxml import etree
 from engine import route
 from engine.definitions import compile_route, compiled_spec, load_catalog, schema_json
 from tests.conftest import WORKFLOWS
+from tests.data import approved_processes
 
 GOOD = """\
 code: "1.001806"
@@ -203,27 +204,23 @@ def test_shipped_definitions_validate():
 
 def test_shipped_transcriptions_match_source():
     """The approved processes' allowances and totals, exactly as in the decisions' data."""
-    source = WORKFLOWS.parent.parent / "shared" / "data" / "internal_processes"
-    if not source.exists():
-        pytest.skip("shared data not beside the checkout")
     catalog = load_catalog(WORKFLOWS)
     checked = 0
-    for file in source.glob("*.json"):
-        for item in json.loads(file.read_text(encoding="utf-8"))["procedures"]:
-            procedure = catalog.procedures.get(item["ma_tthc"])
-            if procedure is None or item.get("tong_thoi_gian_bien_the"):
-                continue
-            steps = [s for s in item["steps"] if s.get("thoi_gian_ngay_lam_viec") is not None]
-            if len(steps) != len(procedure.steps):
-                continue
-            ours = [
-                float(s.allowance.working_hours() / 8) if s.allowance and s.allowance.unit != "calendar_days"
-                else float(s.allowance.amount) if s.allowance else 0.0
-                for s in procedure.steps
-            ]
-            theirs = [float(s["thoi_gian_ngay_lam_viec"]) for s in steps]
-            assert ours == pytest.approx(theirs), procedure.code
-            checked += 1
+    for code, item in approved_processes().items():
+        procedure = catalog.procedures.get(code)
+        if procedure is None or item.get("tong_thoi_gian_bien_the"):
+            continue
+        steps = [s for s in item["steps"] if s.get("thoi_gian_ngay_lam_viec") is not None]
+        if len(steps) != len(procedure.steps):
+            continue
+        ours = [
+            float(s.allowance.working_hours() / 8) if s.allowance and s.allowance.unit != "calendar_days"
+            else float(s.allowance.amount) if s.allowance else 0.0
+            for s in procedure.steps
+        ]
+        theirs = [float(s["thoi_gian_ngay_lam_viec"]) for s in steps]
+        assert ours == pytest.approx(theirs), procedure.code
+        checked += 1
     assert checked >= 6
 
 
