@@ -1,7 +1,13 @@
-"""Build the 131-procedure catalogue and its decisions from ../shared/data (reproducible).
+"""Build the 131-procedure catalogue and its decisions from ../shared/data (reproducible; maintainer's tool).
 
     .venv/bin/python tools/build_catalogue.py          # write files
     .venv/bin/python tools/build_catalogue.py --check  # exit 1 if the committed files differ
+
+A maintainer's tool: it reads ``../shared/data`` (the maintainer's copy of the
+public sources, beside the checkout; see tools/README.md) and exits 2 without
+it. Nothing ``make run`` or ``make test`` does needs it or that data: they use
+the committed output in workflows/, and tests/data/ for the records the tests
+compare against. Its ``--check`` runs as a test only where ../shared/data exists.
 
 What it writes (and only what it wrote before: every generated file starts
 with MARKER; hand-written definitions, such as the transcribed approved
@@ -454,9 +460,16 @@ def decisions(planned: list[Planned], owned: dict[str, dict[str, Any]]) -> dict[
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="Công cụ của người bảo trì: đọc ../shared/data đặt cạnh thư mục mã nguồn; make run và make test không cần. "
+               "/ Maintainer's tool: reads ../shared/data beside the checkout; make run and make test do not need it.")
     parser.add_argument("--check", action="store_true", help="exit 1 if any generated file is out of date")
     args = parser.parse_args()
+    if not DATA.is_dir():
+        print(f"không thấy {DATA}: công cụ này cần dữ liệu của người bảo trì (../shared/data) đặt cạnh thư mục mã nguồn / "
+              f"{DATA} not found: this tool needs ../shared/data beside the checkout", file=sys.stderr)
+        return 2
     names = national_names()
     owned = owned_definitions()
     internal = internal_process_codes()

@@ -61,7 +61,10 @@ def copies() -> dict[Path, Path]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="Công cụ của người bảo trì: đọc ../shared/data đặt cạnh thư mục mã nguồn; make run và make test không cần. "
+               "/ Maintainer's tool: reads ../shared/data beside the checkout; make run and make test do not need it.")
     parser.add_argument("--check", action="store_true", help="exit 1 if tests/data/ differs from ../shared/data")
     args = parser.parse_args()
     if not DATA.is_dir():
