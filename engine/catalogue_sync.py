@@ -1,6 +1,7 @@
 """Load ``workflows/`` into the database: agencies (with their divisions) and one version per changed definition.
 
-Idempotent: a definition whose digest is already stored adds nothing, so
+:func:`add_version` is the one writer of procedure versions; the decisions
+(engine/decisions/apply.py) use it too. Idempotent: a definition whose digest is already stored adds nothing, so
 ``motcua setup`` can run again safely. A changed file becomes a new version
 effective from its publishing decision's date (or today); dossiers already
 received stay pinned to the version they were received under.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -47,6 +49,49 @@ def sync_agencies(session: Session, catalog: Catalog) -> int:
     return len(catalog.agencies)
 
 
+def latest_versions(session: Session) -> dict[str, int]:
+    """The highest version number stored for each procedure code."""
+    query = select(ProcedureVersion.code, func.max(ProcedureVersion.version)).group_by(ProcedureVersion.code)
+    return dict(session.execute(query).all())  # type: ignore[arg-type]
+
+
+def add_version(
+    session: Session,
+    *,
+    code: str,
+    version: int,
+    digest: str,
+    name: str,
+    field: str,
+    agency: str,
+    effective_from: date | None,
+    decision: str | None,
+    confirmed: bool,
+    definition: dict[str, Any],
+    bpmn_xml: str,
+    created_at: datetime,
+    abolished_from: date | None = None,
+) -> None:
+    """Store one procedure version: the one writer of ``procedure_versions`` (setup and decisions alike)."""
+    session.add(
+        ProcedureVersion(
+            code=code,
+            version=version,
+            digest=digest,
+            name=name,
+            field=field,
+            agency_id=agency,
+            effective_from=effective_from,
+            abolished_from=abolished_from,
+            decision=decision,
+            confirmed=confirmed,
+            definition=definition,
+            bpmn_xml=bpmn_xml,
+            created_at=created_at,
+        )
+    )
+
+
 def sync_catalog(session: Session, catalog: Catalog, now: datetime) -> SyncReport:
     if catalog.errors:
         raise DefinitionError(
@@ -55,7 +100,7 @@ def sync_catalog(session: Session, catalog: Catalog, now: datetime) -> SyncRepor
     report = SyncReport()
     report.agencies = sync_agencies(session, catalog)
     known = set(session.execute(select(ProcedureVersion.digest)).scalars())
-    latest = dict(session.execute(select(ProcedureVersion.code, func.max(ProcedureVersion.version)).group_by(ProcedureVersion.code)).all())
+    latest = latest_versions(session)
     for procedure in catalog.procedures.values():
         if procedure.digest in known:
             report.unchanged += 1
@@ -63,21 +108,20 @@ def sync_catalog(session: Session, catalog: Catalog, now: datetime) -> SyncRepor
         published = procedure.published_by.get("date")
         effective = date.fromisoformat(published) if published else now.date()
         version = latest.get(procedure.code, 0) + 1
-        session.add(
-            ProcedureVersion(
-                code=procedure.code,
-                version=version,
-                digest=procedure.digest,
-                name=procedure.name,
-                field=procedure.field,
-                agency_id=procedure.agency,
-                effective_from=effective if version == 1 else max(effective, now.date()),
-                decision=procedure.published_by.get("decision"),
-                confirmed=procedure.confirmed,
-                definition=procedure.raw,
-                bpmn_xml=catalog.bpmn_xml(procedure),
-                created_at=now,
-            )
+        add_version(
+            session,
+            code=procedure.code,
+            version=version,
+            digest=procedure.digest,
+            name=procedure.name,
+            field=procedure.field,
+            agency=procedure.agency,
+            effective_from=effective if version == 1 else max(effective, now.date()),
+            decision=procedure.published_by.get("decision"),
+            confirmed=procedure.confirmed,
+            definition=procedure.raw,
+            bpmn_xml=catalog.bpmn_xml(procedure),
+            created_at=now,
         )
         report.added.append(f"{procedure.code} v{version}")
     session.flush()
