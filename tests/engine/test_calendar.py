@@ -551,12 +551,12 @@ def test_custom_office_hours() -> None:
     [
         ({"counting": "lunar"}, "counting"),
         ({"timezone": "Mars/Olympus"}, "Mars/Olympus"),
-        ({"office_hours": []}, "at least one"),
-        ({"office_hours": [("11:30", "07:30")]}, "not after"),
+        ({"office_hours": []}, "ít nhất một"),
+        ({"office_hours": [("11:30", "07:30")]}, "không sau"),
         ({"office_hours": [("07:30", "11:30"), ("11:00", "17:00")]}, "office_hours[1]"),
         ({"office_hours": [("7h30", "11:30")]}, "7h30"),
         ({"office_hours": [(780, "17:00")]}, "780"),
-        ({"intake_cutoff": "18:00"}, "after the end"),
+        ({"intake_cutoff": "18:00"}, "sau giờ kết thúc"),
     ],
 )
 def test_constructor_rejects_bad_config(kwargs: dict, needle: str) -> None:
@@ -572,7 +572,7 @@ def test_override_validation() -> None:
     with pytest.raises(CalendarError, match="holiday"):
         CalendarOverride(date(2026, 3, 11), "holiday", "Nghỉ", "TB 1")
     ov = CalendarOverride(date(2026, 3, 11), "day_off", "Nghỉ", "TB 1")
-    with pytest.raises(CalendarError, match="twice"):
+    with pytest.raises(CalendarError, match="hai lần"):
         WorkingCalendar(overrides=[ov, ov])
 
 
@@ -667,12 +667,12 @@ ENTRY = "  - {date: 2026-03-11, name: X, document: Y}\n"
 @pytest.mark.parametrize(
     ("text", "needles"),
     [
-        ('office_hours: [["07:30", "11:30"]\n', ["invalid YAML", "line 2"]),
-        ("- a\n- b\n", ["top level must be a mapping"]),
-        ("holidays: []\n", ["line 1", "unknown key 'holidays'"]),
+        ('office_hours: [["07:30", "11:30"]\n', ["YAML không hợp lệ", "calendar.yaml:2:"]),
+        ("- a\n- b\n", ["phải là một bảng (mapping)"]),
+        ("holidays: []\n", ["calendar.yaml:1:", "khóa không được hỗ trợ 'holidays'"]),
         (
             "days_off:\n  - date: 2026-03-11\n    name: Nghỉ\n",
-            ["line 2", "days_off[0]", "'document' is required"],
+            ["calendar.yaml:2:", "days_off[0]", "thiếu 'document'"],
         ),
         (
             "days_off:\n  - date: 2026-03-11\n    name: Nghỉ\n    document: '  '\n",
@@ -680,7 +680,7 @@ ENTRY = "  - {date: 2026-03-11, name: X, document: Y}\n"
         ),
         (
             "days_off:\n  - {date: 2026-02-30, name: X, document: Y}\n",
-            ["line 2", "days_off[0].date", "2026-02-30"],
+            ["calendar.yaml:2:", "ngày không hợp lệ", "2026-02-30"],
         ),
         (
             "working_days:\n  - {date: 30/04/2026, name: X, document: Y}\n",
@@ -688,25 +688,25 @@ ENTRY = "  - {date: 2026-03-11, name: X, document: Y}\n"
         ),
         (
             "days_off:\n" + ENTRY + "  - {date: 2026-03-12, name: X, document: Y, reason: Z}\n",
-            ["line 3", "days_off[1].reason", "unknown key 'reason'"],
+            ["calendar.yaml:3:", "days_off[1].reason", "khóa không được hỗ trợ 'reason'"],
         ),
         (
             "days_off:\n" + ENTRY + "working_days:\n" + ENTRY,
-            ["line 4", "working_days[0].date", "already listed in days_off[0]"],
+            ["calendar.yaml:4:", "working_days[0].date", "đã có trong days_off[0]"],
         ),
         ("days_off:\n  - 2026-03-11\n", ["days_off[0]", "mapping"]),
-        ("days_off: 2026-03-11\n", ["line 1", "days_off", "expected a list"]),
-        ("counting: civil\n", ["line 1", "counting", "'civil'"]),
-        ("\ntimezone: Mars/Olympus\n", ["line 2", "Mars/Olympus"]),
+        ("days_off: 2026-03-11\n", ["calendar.yaml:1:", "days_off", "cần danh sách"]),
+        ("counting: civil\n", ["calendar.yaml:1:", "counting", "'civil'"]),
+        ("\ntimezone: Mars/Olympus\n", ["calendar.yaml:2:", "Mars/Olympus"]),
         (
             'office_hours:\n  - ["07:30", "11:30"]\n  - ["11:00", "17:00"]\n',
-            ["line 3", "office_hours[1]", "11:00"],
+            ["calendar.yaml:3:", "office_hours[1]", "11:00"],
         ),
-        ('office_hours:\n  - ["07:30", "25:00"]\n', ["line 2", "office_hours[0][1]", "25:00"]),
-        ('office_hours:\n  - ["07:30", "11:30", "12:00"]\n', ["line 2", "office_hours[0]"]),
-        ("intake_cutoff: 900\n", ["line 1", "intake_cutoff", "900"]),
-        ('intake_cutoff: "18:00"\n', ["line 1", "after the end of office hours"]),
-        ("counting: civil_code\ncounting: working_hours\n", ["line 2", "'counting' appears twice"]),
+        ('office_hours:\n  - ["07:30", "25:00"]\n', ["calendar.yaml:2:", "office_hours[0][1]", "25:00"]),
+        ('office_hours:\n  - ["07:30", "11:30", "12:00"]\n', ["calendar.yaml:2:", "office_hours[0]"]),
+        ("intake_cutoff: 900\n", ["calendar.yaml:1:", "intake_cutoff", "900"]),
+        ('intake_cutoff: "18:00"\n', ["calendar.yaml:1:", "sau giờ kết thúc làm việc"]),
+        ("counting: civil_code\ncounting: working_hours\n", ["calendar.yaml:2:", "khóa 'counting' bị lặp lại"]),
     ],
 )
 def test_malformed_yaml(tmp_path: Path, text: str, needles: list[str]) -> None:
