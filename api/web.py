@@ -23,11 +23,11 @@ from flask import (
     url_for,
 )
 
-from engine import DomainError, Forbidden, InvalidCommand
+from engine import DomainError, Forbidden, InvalidCommand, policy
 from engine import queries as q
 from engine.definitions import SUPPLEMENT_OUTCOME
 from engine.lifecycle import CLOSED, STATUSES
-from engine.storage.accounts import READ_ONLY_ROLES, authenticate
+from engine.storage.accounts import authenticate
 
 from . import present
 from .auth import (
@@ -44,8 +44,6 @@ from .slips import qr_svg
 
 bp = Blueprint("web", __name__)
 
-DESK = {"one_stop", "administrator"}
-APPRAISERS = {"specialist", "division_head", "director", "administrator"}
 
 
 @bp.before_app_request
@@ -87,9 +85,9 @@ def _fail(exc: DomainError, target: str) -> Any:
     return redirect(target)
 
 
-def _require(roles: set[str]) -> None:
-    if g.user.role not in roles:
-        raise Forbidden(f"Vai trò '{present.role_label(g.user.role)}' không được dùng chức năng này.")
+def _require(action: str) -> None:
+    """The access policy's rule for ``action`` (``engine.policy.ACTIONS``), checked before the page does anything."""
+    policy.require(actor(), action)
 
 
 # ---------------------------------------------------------------------- login
@@ -151,7 +149,7 @@ def inbox() -> Any:
 @bp.get("/intake")
 @login_required
 def intake() -> Any:
-    _require(DESK)
+    _require("receive")
     code = request.args.get("procedure") or None
     with services().sessions() as session:
         listing = q.procedures(session, q=request.args.get("q"), on=_today(), per_page=q.MAX_PER_PAGE)
@@ -189,7 +187,7 @@ def intake_post() -> Any:
     channel = form.get("channel", "direct")
     variant = form.get("variant") or None
     try:
-        _require(DESK)
+        _require("receive")
         with services().sessions() as session:
             chosen = q.procedure(session, code, _today())
         documents = _intake_documents(form, chosen)
@@ -263,22 +261,15 @@ def dossier(code: str) -> Any:
     checks = {c.id: c.label for s in procedure.steps for c in s.checkpoints}
     actionable = []
     for task in detail["tasks"]:
-        if task["state"] != "open" or me.role in READ_ONLY_ROLES:
+        if task["state"] != "open" or task["claimed_by"] not in (None, me.id):
             continue
-        if not commands().may_act(me, SimpleNamespace(**task)) or task["claimed_by"] not in (None, me.id):
-            continue
-        actionable.append({"task": task, "step": steps.get(task["id"])})
+        if policy.may_take_step(me, SimpleNamespace(**task), services().division_name):
+            actionable.append({"task": task, "step": steps.get(task["id"])})
     status = detail["status"]
     closed = status in CLOSED
-    desk = me.role in DESK and not closed
-    can = {
-        "receive_supplement": desk and status == "awaiting_supplement",
-        "withdraw": desk and status in ("registered", "received", "processing", "awaiting_supplement", "awaiting_payment"),
-        "extend": (me.role in DESK | APPRAISERS) and status in ("received", "processing", "awaiting_supplement",
-                                                                 "awaiting_payment") and detail["extended_at"] is None,
-        "refuse": me.role in APPRAISERS and status in ("processing", "awaiting_supplement"),
-        "return": desk and status == "resolved" and not any(a["task"]["kind"] == "return" for a in actionable),
-    }
+    open_places = [(t["agency_id"], t["division"]) for t in detail["tasks"] if t["state"] in ("open", "waiting")]
+    can = policy.allowed_actions(me, SimpleNamespace(**detail), open_places, services().division_name,
+                                 actionable_return=any(a["task"]["kind"] == "return" for a in actionable))
     current_steps = [t["step_id"] for t in detail["tasks"] if t["state"] in ("open", "waiting")]
     done_steps = [t["step_id"] for t in detail["tasks"] if t["state"] == "completed"]
     timeline = [_describe(e, names, checks) for e in detail["events"]]

@@ -11,7 +11,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "SYSTEM": "audit", "Actor": "audit",
+    "SYSTEM": "policy", "Actor": "policy",
     "WorkingCalendar": "calendar",
     "FixedClock": "clock", "SystemClock": "clock",
     "Commands": "commands", "next_serial": "commands",
@@ -19,12 +19,17 @@ _EXPORTS = {
     "IllegalTransition": "errors", "InvalidCommand": "errors", "NotFound": "errors",
     "HandlerContext": "outbox", "dispatch_pending": "outbox", "handler": "outbox",
     "Services": "services", "Settings": "services",
+    "enqueue": "outbox", "dead_letters": "outbox", "retry": "outbox",
+    "OutboxMessage": "outbox", "OutboxDelivery": "outbox",
+    "Dossier": "storage.models", "IssuedForm": "storage.models",
+    "FORMS": "definitions",
 }
 
 __all__ = [
     "SYSTEM", "Actor", "Commands", "Conflict", "DefinitionError", "DomainError", "FixedClock",
     "Forbidden", "HandlerContext", "IllegalTransition", "InvalidCommand", "NotFound", "Services",
     "Settings", "SystemClock", "WorkingCalendar", "dispatch_pending", "handler", "next_serial",
+    "enqueue", "dead_letters", "retry", "OutboxMessage", "OutboxDelivery", "Dossier", "IssuedForm", "FORMS",
 ]
 
 
@@ -38,10 +43,10 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # for type checkers and editors
-    from .audit import SYSTEM, Actor
     from .calendar import WorkingCalendar
     from .clock import FixedClock, SystemClock
     from .commands import Commands, next_serial
+    from .definitions import FORMS
     from .errors import (
         Conflict,
         DefinitionError,
@@ -51,5 +56,16 @@ if TYPE_CHECKING:  # for type checkers and editors
         InvalidCommand,
         NotFound,
     )
-    from .outbox import HandlerContext, dispatch_pending, handler
+    from .outbox import (
+        HandlerContext,
+        OutboxDelivery,
+        OutboxMessage,
+        dead_letters,
+        dispatch_pending,
+        enqueue,
+        handler,
+        retry,
+    )
+    from .policy import SYSTEM, Actor
     from .services import Services, Settings
+    from .storage.models import Dossier, IssuedForm

@@ -20,23 +20,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .events import EVENTS, EventKind
+from .policy import SYSTEM, Actor  # noqa: F401  (SYSTEM: re-exported for older imports)
 from .storage.models import AuditEvent, Dossier
 
 SYSTEM_CHAIN = "system"
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who does something: a user id, a role, the agency (and division) they work for."""
-
-    id: str
-    role: str
-    agency: str | None = None
-    name: str = ""
-    unit: str | None = None  # the division id (workflows/agencies.yaml); None: not in a division
-
-
-SYSTEM = Actor("system", "system")
 
 
 def _iso(at: datetime) -> str:
@@ -84,16 +74,24 @@ def record(
     session: Session,
     dossier: Dossier | None,
     actor: Actor,
-    action: str,
+    kind: EventKind | str,
     before: dict[str, Any],
     after: dict[str, Any],
     at: datetime,
 ) -> dict[str, Any]:
-    """Append one event to the dossier's chain (or the system chain).
+    """Append one event of ``kind`` (``engine.events``) to the dossier's chain (or the system chain).
+
+    ``after`` may hold only the kind's declared fields: an undeclared one is a programming
+    error, refused before anything is written.
 
     Inside a unit of work the rows are collected and inserted in one statement
     just before the commit; elsewhere the event is added to the session at once.
     """
+    event = kind if isinstance(kind, EventKind) else EVENTS.get(kind)
+    if event is None:
+        raise ValueError(f"unknown audit event kind {kind!r}: declare it in engine/events.py")
+    if not after.keys() <= event.fields:
+        raise ValueError(f"{event.name}: undeclared fields {sorted(after.keys() - event.fields)}")
     if dossier is not None:
         chain, seq, prev = dossier.code, dossier.audit_seq + 1, dossier.audit_head
     else:
@@ -111,7 +109,7 @@ def record(
         "at": at,
         "actor": actor.id,
         "role": actor.role,
-        "action": action,
+        "action": event.name,
         "before": jsonable(before),
         "after": jsonable(after),
         "prev_hash": prev,

@@ -9,23 +9,12 @@ from __future__ import annotations
 from transitions import Machine
 
 from .errors import IllegalTransition
+from .labels import STATUSES, status_label  # noqa: F401  (STATUSES re-exported)
+from .vocabulary import CLOSED_STATUSES, OPEN_STATUSES
 
-# status code -> (number on the national portal, Vietnamese label)
-STATUSES: dict[str, tuple[int, str]] = {
-    "registered": (1, "Mới đăng ký"),
-    "received": (2, "Đã tiếp nhận"),
-    "not_received": (3, "Không được tiếp nhận"),
-    "processing": (4, "Đang xử lý"),
-    "awaiting_supplement": (5, "Chờ bổ sung hồ sơ"),
-    "awaiting_payment": (6, "Chờ thực hiện nghĩa vụ tài chính"),
-    "withdrawal_requested": (7, "Công dân yêu cầu rút hồ sơ"),
-    "stopped": (8, "Dừng xử lý"),
-    "resolved": (9, "Đã xử lý xong"),
-    "returned": (10, "Đã trả kết quả"),
-}
-
-OPEN = ("registered", "received", "processing", "awaiting_supplement", "awaiting_payment", "withdrawal_requested")
-CLOSED = ("not_received", "stopped", "returned")
+# The statuses and their labels are the vocabulary's (engine/vocabulary.py, engine/labels.py).
+OPEN = OPEN_STATUSES
+CLOSED = CLOSED_STATUSES
 _BEFORE_RESULT = ["registered", "received", "processing", "awaiting_supplement", "awaiting_payment"]
 
 TRANSITIONS = [
@@ -42,7 +31,7 @@ TRANSITIONS = [
     {"trigger": "return_result", "source": "resolved", "dest": "returned"},
 ]
 
-MACHINE = Machine(model=None, states=list(STATUSES), transitions=TRANSITIONS, initial=None, auto_transitions=False)
+MACHINE = Machine(model=None, states=[str(s) for s in STATUSES], transitions=TRANSITIONS, initial=None, auto_transitions=False)
 
 _MOVES_VI = {
     "receive": "tiếp nhận",
@@ -89,8 +78,7 @@ def illegal(dossier_code: str, status: str, move_name: str) -> IllegalTransition
     )
 
 
-def label(status: str) -> str:
-    return STATUSES[status][1] if status in STATUSES else status
+label = status_label
 
 
 def allowed_moves(status: str) -> list[str]:

@@ -11,16 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-ROLES: dict[str, str] = {
-    "one_stop": "Cán bộ một cửa",
-    "specialist": "Chuyên viên",
-    "division_head": "Lãnh đạo phòng",
-    "director": "Lãnh đạo cơ quan",
-    "clerk": "Văn thư",
-    "quality_officer": "Cán bộ ISO / pháp chế",
-    "analyst": "Cán bộ kiểm soát TTHC",
-    "administrator": "Quản trị hệ thống",
-}
+from ..labels import ROLES  # the roles a step may name, with their labels
 
 # Forms a step may produce. Numbers per regime live in workflows/forms.yaml.
 FORMS: dict[str, str] = {

@@ -20,12 +20,10 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..audit import Actor
+from ..policy import Actor
 from .models import Base, DivisionRow, UTCDateTime
 
 TOKEN_LIFETIME = timedelta(hours=12)
-# Roles that read but never act on a dossier's steps.
-READ_ONLY_ROLES = frozenset({"quality_officer", "analyst"})
 
 
 class User(Base):
@@ -114,6 +112,6 @@ def user_for_token(session: Session, token: str, now: datetime) -> User | None:
 
 
 __all__ = [
-    "READ_ONLY_ROLES", "TOKEN_LIFETIME", "ApiToken", "User", "authenticate", "hash_password", "issue_token",
+    "TOKEN_LIFETIME", "ApiToken", "User", "authenticate", "hash_password", "issue_token",
     "token_digest", "upsert_user", "user_for_token", "users_in_unknown_divisions",
 ]

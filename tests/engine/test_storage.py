@@ -183,7 +183,7 @@ def test_two_workers_do_not_double_handle(services, commands, staff):
 
 def test_failed_command_writes_nothing(services, commands, staff, monkeypatch):
     """A failure after some rows were written rolls everything back."""
-    import engine.commands as commands_module
+    import engine.commands.kernel as commands_module
 
     def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk full")
@@ -199,7 +199,7 @@ def test_failed_command_writes_nothing(services, commands, staff, monkeypatch):
 
 def test_concurrent_claims_one_wins(services, commands, staff, monkeypatch):
     """Two officers claim the same task at the same moment: one gets it, the other a conflict."""
-    import engine.commands as commands_module
+    import engine.commands.kernel as commands_module
     from engine import Actor
 
     dossier = commands.receive(staff["one_stop"], "1.001806", APPLICANT)

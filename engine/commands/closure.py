@@ -1,0 +1,135 @@
+"""How a dossier ends or is delayed: refusal after appraisal, withdrawal, apology (Mẫu 04), return of the result."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from .. import route
+from ..errors import InvalidCommand
+from ..events import DOSSIER_EXTENDED, STEP_COMPLETED
+from ..storage.models import Dossier
+from ..timeliness import classify_dossier
+from ..vocabulary import Result, Status, StepKind, TaskState
+from .base import Command, handles
+from .kernel import Kernel, nonempty
+
+
+@dataclass(frozen=True)
+class Refuse(Command):
+    """Refuse after appraisal: the result is a refusal with written reasons, returned by the desk."""
+
+    action = "refuse"
+    code: str
+    reasons: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Withdraw(Command):
+    """The applicant withdraws before a result exists; the desk issues the stop notice."""
+
+    action = "withdraw"
+    code: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Extend(Command):
+    """Apologise and set a new return time (Mẫu 04): once, and at least one working day before the due time."""
+
+    action = "extend"
+    code: str
+    new_due: datetime
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ReturnResult(Command):
+    """Hand the result to the applicant: the dossier is closed and classified early/on time/late."""
+
+    action = "return_result"
+    code: str
+    note: str = ""
+
+
+@handles(Refuse, "refuse")
+def refuse(cmd: Refuse, k: Kernel) -> Dossier:
+    reasons = nonempty(cmd.reasons, "lý do từ chối")
+    dossier, loaded = k.load(cmd.code, "refuse")
+    k.cancel_tasks(dossier)
+    dossier.result = Result.REFUSED
+    k.move(dossier, "resolve", extra={"result": Result.REFUSED, "reasons": reasons})
+    dossier.resolved_at = k.now
+    dossier.route_state = None
+    return_step = next((s for s in k.variant(loaded, dossier).steps if s.kind == StepKind.RETURN), None)
+    if return_step is not None:
+        k.rows.add_task(k.task_row(dossier, loaded, return_step, False))
+    k.outbox(dossier, "refusal_notice", {"dossier_id": dossier.id, "reasons": reasons, "stage": "appraisal"})
+    return dossier
+
+
+@handles(Withdraw, "withdraw")
+def withdraw(cmd: Withdraw, k: Kernel) -> Dossier:
+    reason = nonempty([cmd.reason], "lý do rút hồ sơ")[0]
+    dossier, _ = k.load(cmd.code)
+    k.move(dossier, "request_withdrawal", extra={"reason": reason})
+    k.move(dossier, "stop")
+    k.cancel_tasks(dossier)
+    dossier.route_state = None
+    k.outbox(dossier, "stop_notice", {"dossier_id": dossier.id, "reason": reason})
+    return dossier
+
+
+@handles(Extend, "extend")
+def extend(cmd: Extend, k: Kernel) -> Dossier:
+    reason = nonempty([cmd.reason], "lý do xin lỗi, gia hạn")[0]
+    if cmd.new_due.tzinfo is None:
+        raise InvalidCommand("Thời hạn mới phải có múi giờ.")
+    dossier, _ = k.load(cmd.code, "extend")
+    if dossier.extended_at is not None:
+        raise InvalidCommand(
+            f"Hồ sơ {dossier.code} đã được hẹn lại ngày trả kết quả một lần ({k.local(dossier.extended_at)}); "
+            "không được hẹn lại lần nữa."
+        )
+    cal = k.s.calendar
+    if dossier.due_at is None or cal.working_seconds_between(k.now, dossier.due_at) < cal.seconds_per_day:
+        raise InvalidCommand(f"Phải gửi phiếu xin lỗi chậm nhất 01 ngày làm việc trước thời hạn ({k.local(dossier.due_at)}).")
+    if cmd.new_due <= dossier.due_at:
+        raise InvalidCommand("Ngày hẹn mới phải sau thời hạn hiện tại.")
+    before = {"due_at": dossier.due_at}
+    dossier.due_at, dossier.extended_at = cmd.new_due, k.now
+    k.record(dossier, DOSSIER_EXTENDED, before, {"due_at": cmd.new_due, "reason": reason})
+    k.outbox(dossier, "apology", {"dossier_id": dossier.id, "reason": reason, "new_due_at": cmd.new_due.isoformat()})
+    return dossier
+
+
+@handles(ReturnResult, "return_result")
+def return_result(cmd: ReturnResult, k: Kernel) -> Dossier:
+    dossier, loaded = k.load(cmd.code, "return_result")
+    open_returns = [t for t in k.open_tasks(dossier) if t.kind == StepKind.RETURN]
+    if open_returns:
+        task = open_returns[0]
+        workflow = k.workflow(dossier, loaded) if task.in_route else None
+        if workflow is not None:
+            route.complete(workflow, task.step_id, next(iter(loaded.procedure.step(task.step_id).outcomes)))
+        task.state, task.completed_by, task.completed_at, task.outcome = TaskState.COMPLETED, k.actor.id, k.now, "done"
+        task.claimed_by = task.claimed_by or k.actor.id
+        k.record(dossier, STEP_COMPLETED, {"task": task.id, "step": task.step_id, "state": TaskState.OPEN},
+                 {"task": task.id, "step": task.step_id, "outcome": "done", "note": cmd.note})
+        if workflow is not None:
+            k.save_workflow(dossier, workflow)
+    finish_return(k, dossier)
+    return dossier
+
+
+def finish_return(k: Kernel, dossier: Dossier) -> None:
+    """The result is in the applicant's hands: the dossier is closed and classified."""
+    if dossier.status == Status.RESOLVED:
+        k.move(dossier, "return_result")
+    dossier.returned_at = k.now
+    dossier.timeliness = classify_dossier(dossier, k.now, k.s.calendar.tz)
+    dossier.route_state = None
+
+
+__all__ = ["Extend", "Refuse", "ReturnResult", "Withdraw", "finish_return"]

@@ -1,0 +1,114 @@
+"""Steps of the route: claim a ready step, complete it with an outcome (the route decides what follows)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .. import lifecycle, policy, route
+from ..definitions import SUPPLEMENT_OUTCOME
+from ..errors import Conflict, InvalidCommand
+from ..events import STEP_COMPLETED, TASK_CLAIMED
+from ..storage.models import Dossier, Task
+from ..timeliness import timeliness
+from ..vocabulary import WORKING_STATUSES, Status, StepKind, TaskState
+from .base import Command, handles
+from .closure import finish_return
+from .kernel import Kernel
+from .supplement import ask_for_supplement
+
+
+@dataclass(frozen=True)
+class ClaimTask(Command):
+    """Take a ready step."""
+
+    task_id: int
+
+
+@dataclass(frozen=True)
+class CompleteStep(Command):
+    """Finish a step with an outcome; the route decides what is ready next.
+
+    ``request_supplement`` as outcome asks the applicant for the listed items and keeps
+    the step open. ``expected_version`` lets a client that showed the dossier at version N
+    refuse to act on a newer one.
+    """
+
+    task_id: int
+    outcome: str | None = None
+    checkpoints: Sequence[str] = ()
+    note: str = ""
+    supplement_items: Sequence[str] = ()
+    expected_version: int | None = None
+
+
+@handles(ClaimTask, "claim")
+def claim(cmd: ClaimTask, k: Kernel) -> Task:
+    task, dossier = k.task(cmd.task_id)
+    policy.check_step(k.actor, task, k.s.division_name)
+    if task.claimed_by == k.actor.id:
+        return task
+    if task.claimed_by is not None:
+        raise Conflict(f"Việc '{task.name}' của hồ sơ {dossier.code} đã được {task.claimed_by} nhận xử lý.")
+    task.claimed_by, task.claimed_at = k.actor.id, k.now
+    k.record(dossier, TASK_CLAIMED, {"task": task.id, "claimed_by": None},
+             {"task": task.id, "step": task.step_id, "claimed_by": k.actor.id})
+    version = dossier.version  # the route is untouched: its cached live workflow stays valid
+    cache = k.s.workflows
+    k.session.info["after_commit"].append(lambda: cache.bump(dossier.id, version, dossier.version))
+    return task
+
+
+@handles(CompleteStep, "complete")
+def complete(cmd: CompleteStep, k: Kernel) -> Dossier:
+    task, dossier = k.task(cmd.task_id)
+    if cmd.expected_version is not None and dossier.version != cmd.expected_version:
+        raise Conflict(f"Hồ sơ {dossier.code} đã thay đổi kể từ khi bạn mở nó; hãy tải lại.")
+    policy.check_step(k.actor, task, k.s.division_name)
+    if task.claimed_by not in (None, k.actor.id):
+        raise Conflict(f"Việc '{task.name}' của hồ sơ {dossier.code} do {task.claimed_by} đang xử lý.")
+    loaded = k.s.version(k.session, dossier.procedure_version_id)
+    step = loaded.procedure.step(task.step_id)
+    outcome = cmd.outcome or next(iter(step.outcomes))
+    if outcome not in step.outcomes:
+        raise InvalidCommand(
+            f"Bước '{step.name}' không có kết quả '{outcome}' (có: {', '.join(step.outcomes)}).", outcome=outcome
+        )
+    confirmed = set(cmd.checkpoints)
+    missing = sorted(step.required_checkpoints - confirmed)
+    if missing and outcome != SUPPLEMENT_OUTCOME:
+        labels = {c.id: c.label for c in step.checkpoints}
+        raise InvalidCommand(
+            "Chưa xác nhận các nội dung kiểm tra bắt buộc: " + "; ".join(labels[m] for m in missing),
+            missing=missing,
+        )
+    if outcome == SUPPLEMENT_OUTCOME:
+        ask_for_supplement(k, dossier, cmd.supplement_items, cmd.note)
+        return dossier
+    if dossier.status not in WORKING_STATUSES:
+        raise lifecycle.illegal(dossier.code, dossier.status, "complete_step")
+    workflow = k.workflow(dossier, loaded)
+    ready_before = set(route.ready_steps(workflow))
+    if task.in_route:
+        route.complete(workflow, task.step_id, outcome)
+    task.state, task.outcome, task.checkpoints, task.note = TaskState.COMPLETED, outcome, sorted(confirmed), cmd.note or None
+    task.completed_by, task.completed_at = k.actor.id, k.now
+    task.claimed_by = task.claimed_by or k.actor.id
+    task.timeliness = timeliness(k.now, task.due_at, k.s.calendar.tz)
+    if outcome in ("propose_approval", "propose_refusal"):
+        dossier.proposal = "approval" if outcome == "propose_approval" else "refusal"
+    k.record(
+        dossier, STEP_COMPLETED,
+        {"task": task.id, "step": step.id, "state": TaskState.OPEN},
+        {"task": task.id, "step": step.id, "outcome": outcome, "checkpoints": sorted(confirmed),
+         "timeliness": task.timeliness, "note": cmd.note},
+    )
+    if step.kind == StepKind.INTAKE and dossier.status == Status.RECEIVED:
+        k.move(dossier, "start_processing")
+    if step.kind == StepKind.RETURN:
+        finish_return(k, dossier)
+    k.sync_tasks(dossier, loaded, workflow, ready_before)
+    return dossier
+
+
+__all__ = ["ClaimTask", "CompleteStep"]

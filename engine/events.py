@@ -1,0 +1,154 @@
+"""One typed definition per audit event kind: its name, its fields, what it says in Vietnamese.
+
+``audit.record`` accepts only these kinds and only their declared fields, the
+timeline renders them through :func:`describe`, and what reads the log later
+(reports' facts, the conformance replay) finds here what each kind carries.
+A status move is one kind per move of the status machine (``status.<move>``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .labels import OUTCOMES, RESULTS, TIMELINESS, role_label, status_label
+
+Local = Callable[[Any], str]  # an ISO moment as stored -> local "HH:MM dd/mm/YYYY"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the timeline needs to name things: step names, checkpoint labels, local time."""
+
+    steps: dict[str, str] = field(default_factory=dict)
+    checks: dict[str, str] = field(default_factory=dict)
+    local: Local = str
+
+    def step(self, step_id: str | None) -> str:
+        return self.steps.get(step_id or "", step_id or "")
+
+
+Describe = Callable[[dict[str, Any], dict[str, Any], Context], list[str]]
+
+
+def _nothing(before: dict[str, Any], after: dict[str, Any], ctx: Context) -> list[str]:
+    return []
+
+
+@dataclass(frozen=True)
+class EventKind:
+    name: str
+    label: str
+    fields: frozenset[str]  # keys of ``after`` (``before`` holds the prior values of some of them)
+    describe: Describe = _nothing
+
+    def __str__(self) -> str:
+        return self.name
+
+
+EVENTS: dict[str, EventKind] = {}
+
+
+def _kind(name: str, label: str, fields: str, describe: Describe = _nothing) -> EventKind:
+    kind = EventKind(name, label, frozenset(fields.split()), describe)
+    EVENTS[name] = kind
+    return kind
+
+
+# ---------------------------------------------------------------------- descriptions
+
+def _reasons(after: dict[str, Any]) -> list[str]:
+    out = []
+    if after.get("items"):
+        out.append("Cần bổ sung: " + "; ".join(after["items"]))
+    if after.get("reasons"):
+        out.append("Lý do: " + "; ".join(after["reasons"]))
+    if after.get("reason"):
+        out.append(f"Lý do: {after['reason']}")
+    return out
+
+
+def _status(before: dict[str, Any], after: dict[str, Any], ctx: Context) -> list[str]:
+    out = [f"{status_label(before.get('status', ''))} → {status_label(after.get('status', ''))}", *_reasons(after)]
+    if after.get("result"):
+        out.append(RESULTS.get(after["result"], after["result"]))
+    return out
+
+
+def _step_completed(before: dict[str, Any], after: dict[str, Any], ctx: Context) -> list[str]:
+    outcome = after.get("outcome")
+    out = [f"Bước: {ctx.step(after.get('step'))}; kết quả: {OUTCOMES.get(outcome, outcome)}"]
+    if after.get("checkpoints"):
+        out.append("Đã kiểm tra: " + "; ".join(ctx.checks.get(c, c) for c in after["checkpoints"]))
+    if after.get("timeliness"):
+        out.append(TIMELINESS.get(after["timeliness"], after["timeliness"]))
+    if after.get("note"):
+        out.append(f"Ghi chú: {after['note']}")
+    return out
+
+
+def _tasks_ready(before: dict[str, Any], after: dict[str, Any], ctx: Context) -> list[str]:
+    return ["Chuyển đến: " + ", ".join(f"{ctx.step(t['step'])} ({role_label(t['role'])})" for t in after.get("tasks", []))]
+
+
+# ---------------------------------------------------------------------- the kinds
+
+_SNAPSHOT = "code status procedure variant procedure_version agency channel received_at due_at documents"
+DOSSIER_RECEIVED = _kind("dossier.received", "Tiếp nhận hồ sơ", _SNAPSHOT + " note",
+                         lambda b, a, c: ["Hạn trả kết quả: " + c.local(a.get("due_at"))])
+DOSSIER_REGISTERED = _kind("dossier.registered", "Ghi nhận hồ sơ", _SNAPSHOT + " at_desk")
+DOSSIER_REFUSED_AT_INTAKE = _kind("dossier.refused_at_intake", "Từ chối tiếp nhận", _SNAPSHOT + " reasons",
+                                  lambda b, a, c: ["Lý do: " + "; ".join(a.get("reasons", []))])
+DOSSIER_EXTENDED = _kind("dossier.extended", "Xin lỗi, hẹn lại ngày trả kết quả", "due_at reason",
+                         lambda b, a, c: [f"Hẹn lại: {c.local(a.get('due_at'))}; lý do: {a.get('reason', '')}"])
+COMPETENCE_TRANSFERRED = _kind("dossier.competence_transferred", "Chuyển thẩm quyền giải quyết",
+                               "agency legal_basis effective tasks received_at due_at")
+TASK_CLAIMED = _kind("task.claimed", "Nhận xử lý", "task step claimed_by",
+                     lambda b, a, c: [f"Bước: {c.step(a.get('step'))}"])
+STEP_COMPLETED = _kind("step.completed", "Hoàn thành bước", "task step outcome checkpoints timeliness note",
+                       _step_completed)
+TASKS_READY = _kind("tasks.ready", "Chuyển bước tiếp theo", "tasks", _tasks_ready)
+SUPPLEMENT_RECEIVED = _kind("supplement.received", "Nhận hồ sơ bổ sung",
+                            "due_at statutory_due_at policy documents note",
+                            lambda b, a, c: ["Hạn trả mới: " + c.local(a.get("due_at"))])
+DECISION_PUBLISHED = _kind("decision.published", "Công bố quyết định", "decision number effective changes")
+
+# One kind per move of the status machine; fields are what commands add to a move.
+_MOVE_FIELDS = "status items reason reasons result"
+_MOVES = {
+    "receive": "Chuyển trạng thái: tiếp nhận",
+    "refuse_intake": "Từ chối tiếp nhận",
+    "start_processing": "Chuyển trạng thái: đang xử lý",
+    "request_supplement": "Yêu cầu bổ sung hồ sơ",
+    "receive_supplement": "Chuyển trạng thái: đã bổ sung",
+    "request_payment": "Yêu cầu thực hiện nghĩa vụ tài chính",
+    "receive_payment": "Đã thực hiện nghĩa vụ tài chính",
+    "request_withdrawal": "Công dân yêu cầu rút hồ sơ",
+    "stop": "Dừng xử lý",
+    "resolve": "Hoàn thành xử lý",
+    "return_result": "Trả kết quả",
+}
+STATUS_MOVES = {move: _kind(f"status.{move}", label, _MOVE_FIELDS, _status) for move, label in _MOVES.items()}
+
+
+def status_event(move: str) -> EventKind:
+    return STATUS_MOVES[move]
+
+
+def kind_of(name: str) -> EventKind | None:
+    return EVENTS.get(name)
+
+
+def label(name: str) -> str:
+    kind = EVENTS.get(name)
+    return kind.label if kind else name
+
+
+def describe(name: str, before: dict[str, Any] | None, after: dict[str, Any] | None, ctx: Context) -> list[str]:
+    """The detail lines of one event in the timeline (none for an unknown kind)."""
+    kind = EVENTS.get(name)
+    return kind.describe(before or {}, after or {}, ctx) if kind else []
+
+
+__all__ = ["EVENTS", "Context", "EventKind", "describe", "kind_of", "label", "status_event"]

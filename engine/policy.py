@@ -1,0 +1,275 @@
+"""Who may see and do what: the one access policy.
+
+Commands ask it before they change anything, queries take their visibility
+clauses from it, and pages ask :func:`allowed_actions` which buttons to show.
+No other module states a role rule.
+
+The rules, in words:
+
+- An administrator (and the engine itself) may do anything; an analyst and a
+  quality officer read every dossier and act on none of their steps.
+- A dossier is seen by the people of its competent agency, of the agency
+  that received it, and of any agency that holds an open step of it.
+- A step is taken by its role at its agency; a step of a division only by
+  the people of that division (a division the agency does not declare, left
+  by a transfer of competence, binds no one).
+- A dossier as a whole (refuse, supplement, apology, return...) is acted on
+  by the roles of the action, at one of the agencies that see it; an
+  appraiser who belongs to a division only while one of the dossier's open
+  steps at their agency is their division's or no division's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select, true
+
+from . import lifecycle
+from .errors import Forbidden
+from .labels import role_label
+from .vocabulary import ACTIVE_TASK_STATES, CLOSED_STATUSES, Role, Status, TaskState
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something: a user id, a role, the agency (and division) they work for."""
+
+    id: str
+    role: str
+    agency: str | None = None
+    name: str = ""
+    unit: str | None = None  # the division id (workflows/agencies.yaml); None: not in a division
+
+
+SYSTEM = Actor("system", Role.SYSTEM)
+
+PRIVILEGED = frozenset({Role.ADMINISTRATOR, Role.SYSTEM})
+SEE_ALL = PRIVILEGED | {Role.ANALYST}
+READ_ONLY = frozenset({Role.QUALITY_OFFICER, Role.ANALYST})  # read, never act on a dossier's steps
+DESK = frozenset({Role.ONE_STOP})
+APPRAISERS = frozenset({Role.SPECIALIST, Role.DIVISION_HEAD, Role.DIRECTOR})
+
+
+def _sources(move: str) -> frozenset[str]:
+    """The statuses from which the status machine allows ``move``."""
+    return frozenset(s for s in lifecycle.STATUSES if lifecycle.destination(s, move))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may take a dossier-level action, and in which statuses (None: any)."""
+
+    roles: frozenset[str]
+    statuses: frozenset[str] | None = None
+    label: str = ""
+
+
+# Actions on a dossier as a whole. Statuses follow the status machine where the
+# action is one of its moves; refuse and extend are the law's own limits.
+ACTIONS: dict[str, Rule] = {
+    "receive": Rule(DESK, label="tiếp nhận hồ sơ"),
+    "request_supplement": Rule(DESK | APPRAISERS, _sources("request_supplement"), "yêu cầu bổ sung hồ sơ"),
+    "receive_supplement": Rule(DESK, frozenset({Status.AWAITING_SUPPLEMENT}), "nhận hồ sơ bổ sung"),
+    "withdraw": Rule(DESK, _sources("request_withdrawal"), "rút hồ sơ"),
+    "extend": Rule(DESK | APPRAISERS, frozenset({Status.RECEIVED, Status.PROCESSING, Status.AWAITING_SUPPLEMENT,
+                                                 Status.AWAITING_PAYMENT}), "hẹn lại ngày trả kết quả"),
+    "refuse": Rule(APPRAISERS, frozenset({Status.PROCESSING, Status.AWAITING_SUPPLEMENT}), "từ chối giải quyết"),
+    "return_result": Rule(DESK, _sources("return_result"), "trả kết quả"),
+    "transfer_competence": Rule(frozenset({Role.ANALYST}),
+                                frozenset(lifecycle.STATUSES) - frozenset(CLOSED_STATUSES), "chuyển thẩm quyền"),
+}
+
+
+def require(actor: Actor, action: str) -> None:
+    """Raise Forbidden unless the actor's role may take ``action`` (see :data:`ACTIONS`)."""
+    rule = ACTIONS[action]
+    if actor.role not in rule.roles | PRIVILEGED:
+        raise Forbidden(f"Vai trò '{role_label(actor.role)}' không được dùng chức năng này ({rule.label or action}).",
+                        action=action)
+
+
+def status_allows(action: str, status: str) -> bool:
+    statuses = ACTIONS[action].statuses
+    return statuses is None or status in statuses
+
+
+# ---------------------------------------------------------------------- steps
+
+class StepLike(Protocol):
+    name: str
+    role: str
+    agency_id: str
+    division: str | None
+
+
+DivisionName = Callable[[str, str], "str | None"]
+"""``(agency, division) -> name``, or None when the agency declares no such division."""
+
+
+def check_step(actor: Actor, task: StepLike, division_name: DivisionName) -> None:
+    """Raise Forbidden unless ``actor`` may take this step (role, agency, division)."""
+    if actor.role in PRIVILEGED:
+        return
+    if actor.role != task.role or (actor.agency is not None and actor.agency != task.agency_id):
+        raise Forbidden(f"Việc '{task.name}' dành cho vai trò '{task.role}' của cơ quan '{task.agency_id}'.")
+    if task.division is not None and actor.unit != task.division:
+        division = division_name(task.agency_id, task.division)
+        if division is not None:
+            raise Forbidden(
+                f"Việc '{task.name}' thuộc {division}: chỉ cán bộ của phòng này được nhận và xử lý; "
+                f"bạn không thuộc {division}.",
+                division=task.division,
+            )
+
+
+def may_take_step(actor: Actor, task: StepLike, division_name: DivisionName) -> bool:
+    if actor.role in READ_ONLY:
+        return False
+    try:
+        check_step(actor, task, division_name)
+    except Forbidden:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------- dossiers
+
+class DossierLike(Protocol):
+    code: str
+    agency_id: str
+    receiving_agency_id: str
+
+
+Place = tuple[str, "str | None"]  # (agency, division) of an open step
+
+
+def check_dossier(actor: Actor, dossier: DossierLike, open_steps: Callable[[], Iterable[Place]],
+                  division_name: DivisionName) -> None:
+    """Raise Forbidden unless ``actor`` may act on the dossier as a whole (see the module's rules).
+
+    ``open_steps`` gives the (agency, division) of the dossier's open steps; it is called only
+    when the answer depends on them.
+    """
+    if actor.role in SEE_ALL or actor.agency is None:
+        return
+    own_agency = actor.agency in (dossier.agency_id, dossier.receiving_agency_id)
+    by_division = actor.unit is not None and actor.role in APPRAISERS
+    if own_agency and not by_division:
+        return
+    places = list(open_steps())
+    if not own_agency and actor.agency not in {agency for agency, _ in places}:
+        raise Forbidden(f"Hồ sơ {dossier.code} không thuộc cơ quan của bạn.")
+    if by_division and not any(
+        agency == actor.agency and (division in (None, actor.unit) or division_name(agency, division) is None)
+        for agency, division in places
+    ):
+        raise Forbidden(
+            f"Hồ sơ {dossier.code} không ở bước xử lý của phòng bạn; chỉ cán bộ của phòng đang xử lý hồ sơ được thao tác.",
+            division=actor.unit,
+        )
+
+
+def can_view(actor: Actor, dossier: DossierLike, open_agencies: Iterable[str]) -> bool:
+    """Whether ``actor`` may read the dossier (``open_agencies``: agencies holding an open step of it)."""
+    if actor.role in SEE_ALL or actor.agency is None:
+        return True
+    return actor.agency in (dossier.agency_id, dossier.receiving_agency_id) or actor.agency in set(open_agencies)
+
+
+def allowed_actions(actor: Actor, dossier: Any, open_steps: Iterable[Place], division_name: DivisionName,
+                    actionable_return: bool = False) -> dict[str, bool]:
+    """Which dossier-level actions to offer ``actor`` on a page: action -> allowed.
+
+    ``dossier`` has ``status`` and ``extended_at``; ``actionable_return`` says the actor may
+    complete the route's return step itself (then the page offers that step, not "return").
+    """
+    places = list(open_steps)
+    try:
+        check_dossier(actor, dossier, lambda: places, division_name)
+        may_touch = actor.role not in READ_ONLY
+    except Forbidden:
+        may_touch = False
+    out = {}
+    for action, rule in ACTIONS.items():
+        if action in ("receive", "transfer_competence"):
+            continue
+        out[action] = may_touch and actor.role in rule.roles | PRIVILEGED and status_allows(action, dossier.status)
+    out["extend"] = out["extend"] and dossier.extended_at is None
+    out["return_result"] = out["return_result"] and not actionable_return
+    return out
+
+
+# ---------------------------------------------------------------------- query clauses
+
+def visible_dossiers(actor: Actor) -> ColumnElement[bool]:
+    """The WHERE clause of every dossier list: what :func:`can_view` allows, in SQL."""
+    from .storage.models import Dossier, Task
+
+    if actor.role in SEE_ALL or actor.agency is None:
+        return true()
+    open_step = select(Task.id).where(
+        Task.dossier_id == Dossier.id, Task.agency_id == actor.agency, Task.state.in_(ACTIVE_TASK_STATES)
+    ).exists()
+    return or_(Dossier.agency_id == actor.agency, Dossier.receiving_agency_id == actor.agency, open_step)
+
+
+@dataclass(frozen=True)
+class StepScope:
+    """Which open steps an actor's inbox shows, as the shape of a cached statement.
+
+    ``divisions``: ``all`` (privileged), ``own`` (their division's and undivided steps) or
+    ``undivided`` (a person in no division: steps of no division only). A step whose division
+    its agency does not declare counts as undivided, as :func:`check_step` decides.
+    """
+
+    by_role: bool
+    by_agency: bool
+    divisions: str
+
+    def clause(self) -> ColumnElement[bool]:
+        """Filters on Task (and DivisionRow joined by :data:`TASK_DIVISION`), with bound parameters."""
+        from .storage.models import DivisionRow, Task
+
+        parts: list[ColumnElement[bool]] = []
+        if self.by_role:
+            parts.append(Task.role == bindparam("role"))
+        if self.by_agency:
+            parts.append(Task.agency_id == bindparam("agency"))
+        if self.divisions == "own":
+            parts.append(or_(DivisionRow.id.is_(None), Task.division == bindparam("division")))
+        elif self.divisions == "undivided":
+            parts.append(DivisionRow.id.is_(None))
+        return and_(true(), *parts)
+
+    def params(self, actor: Actor) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.by_role:
+            out["role"] = actor.role
+        if self.by_agency:
+            out["agency"] = actor.agency
+        if self.divisions == "own":
+            out["division"] = actor.unit
+        return out
+
+
+def step_scope(actor: Actor) -> StepScope:
+    by_role = actor.role not in PRIVILEGED
+    divisions = "all" if not by_role else ("own" if actor.unit else "undivided")
+    return StepScope(by_role, by_role and actor.agency is not None, divisions)
+
+
+def task_division_join() -> ColumnElement[bool]:
+    """Join a task to its division as the catalogue declares it for the task's agency."""
+    from .storage.models import DivisionRow, Task
+
+    return and_(DivisionRow.agency_id == Task.agency_id, DivisionRow.id == Task.division)
+
+
+__all__ = [
+    "ACTIONS", "APPRAISERS", "DESK", "PRIVILEGED", "READ_ONLY", "SEE_ALL", "SYSTEM", "Actor", "Rule", "StepScope",
+    "TaskState", "allowed_actions", "can_view", "check_dossier", "check_step", "may_take_step", "require",
+    "status_allows", "step_scope", "task_division_join", "visible_dossiers",
+]
