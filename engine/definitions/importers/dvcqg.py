@@ -7,6 +7,9 @@ with original/copy counts, legal basis, results, the publishing decision, the
 online level (``isFullProcess``); the route is the field's default route,
 marked unconfirmed. Everything it cannot map is returned in ``unmapped`` (and
 written at the top of the produced file): nothing is dropped silently.
+
+The reading of each value (numbers, durations, fees, documents) is in
+:mod:`.dvcqg_values`; this module maps a record and writes the files.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,76 +34,19 @@ except ImportError:  # pragma: no cover
 from ..defaults import PLACEHOLDER_DEADLINE, default_route
 from ..source import Located, Problem
 from ..validate import Context, check
+from .dvcqg_values import (
+    CHANNELS,
+    clean,
+    comparable,
+    duration,
+    read_documents,
+    read_fees,
+    short,
+    slug,
+)
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-CHANNELS = {"DIRECT": "direct", "POSTAL": "postal", "ONLINE": "online"}
-FEE_TYPES = {"FEE": "Lệ phí", "SERVICE_FEE": "Phí", "PRICE_LEVEL": "Giá dịch vụ"}
-VND_CURRENCY_IDS = {"019b3fb2-b5b8-70ac-85e2-9409ec1eaffa"}
 _CODE = re.compile(r"^[0-9]\.[0-9]{6}$")
-_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*$")
-
-
-def slug(text: str) -> str:
-    """'Đất đai' -> 'dat-dai' (the field folder name)."""
-    from ...listing import fold
-
-    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-") or "khac"
-
-
-def _clean(text: Any) -> str:
-    return " ".join(str(text or "").split())
-
-
-def _doc_name(text: str) -> str:
-    return _clean(text).lstrip("-+•*· ").strip()
-
-
-def _short(text: Any, limit: int = 160) -> str:
-    text = _clean(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _number(value: Any) -> Decimal | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return Decimal(str(value))
-    if isinstance(value, str) and (match := _NUMBER.match(value)):
-        try:
-            return Decimal(match.group(1).replace(",", "."))
-        except InvalidOperation:
-            return None
-    return None
-
-
-def _plain(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def duration(amount: Any, unit: str | None) -> tuple[dict[str, Any] | None, str | None]:
-    """A schema duration from the portal's processingTime/unit, or why it cannot be one."""
-    number = _number(amount)
-    if number is None or number <= 0:
-        return None, f"thời hạn '{_short(amount, 80)}' ({unit}) không phải số dương"
-    if unit == "WORKING_DAY":
-        return {"working_days": _plain(number)}, None
-    if unit == "HOUR":
-        return {"working_hours": _plain(number)}, None
-    if unit == "DAY":
-        if number != number.to_integral_value():
-            return None, f"thời hạn {number} ngày (DAY) không phải số nguyên ngày"
-        return {"calendar_days": int(number)}, None
-    return None, f"thời hạn {_short(amount, 80)} đơn vị {unit} không có đơn vị tương ứng (ngày làm việc, giờ làm việc, ngày)"
-
-
-def _comparable(value: dict[str, Any]) -> tuple[int, Decimal]:
-    unit = next(iter(value))
-    amount = Decimal(str(value[unit]))
-    if unit == "working_days":
-        return 0, amount * 8
-    if unit == "working_hours":
-        return 0, amount
-    return 1, amount
 
 
 @dataclass
@@ -155,16 +100,16 @@ def convert(record: dict[str, Any], agencies: dict[str, str]) -> tuple[dict[str,
             unmapped.append(f"{flag}: true (không có trường tương ứng)")
     agency = agencies[level]
     executing = [u.get("name") for key in ("unitGroupsExecuting", "departmentsExecuting") for u in data.get(key) or [] if u.get("name")]
-    executing += [_clean(data.get(k)) for k in ("executingAgencies",) if _clean(data.get(k))]
+    executing += [clean(data.get(k)) for k in ("executingAgencies",) if clean(data.get(k))]
     if executing:
-        notes.append("Cơ quan thực hiện theo Cổng DVCQG: " + "; ".join(_clean(x) for x in executing) + ".")
-        unmapped.append(f"cơ quan thực hiện '{_short('; '.join(executing), 120)}': gán cơ quan '{agency}' theo cấp")
+        notes.append("Cơ quan thực hiện theo Cổng DVCQG: " + "; ".join(clean(x) for x in executing) + ".")
+        unmapped.append(f"cơ quan thực hiện '{short('; '.join(executing), 120)}': gán cơ quan '{agency}' theo cấp")
     for key, label in (("unitGroupsAuthority", "cơ quan có thẩm quyền"), ("unitGroupsAuthorized", "cơ quan được ủy quyền"),
                        ("unitGroupsCoordinating", "cơ quan phối hợp"), ("departmentsAuthority", "cơ quan có thẩm quyền"),
                        ("departmentsCoordinating", "cơ quan phối hợp")):
         names = [u.get("name") for u in data.get(key) or [] if u.get("name")]
         if names:
-            unmapped.append(f"{label}: {_short('; '.join(names), 160)}")
+            unmapped.append(f"{label}: {short('; '.join(names), 160)}")
 
     # Channels and times
     channels: list[str] = []
@@ -184,12 +129,12 @@ def convert(record: dict[str, Any], agencies: dict[str, str]) -> tuple[dict[str,
                 notes.append(f"Thời hạn kênh {channel} ghi {method.get('processingTime')} giờ (HOUR): hiểu là giờ làm việc.")
         else:
             unmapped.append(f"thời hạn kênh {channel}: {reason}")
-        if _clean(method.get("description")):
-            unmapped.append(f"mô tả thời hạn kênh {channel}: \"{_short(method.get('description'))}\"")
+        if clean(method.get("description")):
+            unmapped.append(f"mô tả thời hạn kênh {channel}: \"{short(method.get('description'))}\"")
         fees_by_channel[channel] = method.get("fees") or []
     unconfirmed: list[str] = ["route"]
     channels.sort(key=list(CHANNELS.values()).index)
-    definition: dict[str, Any] = {"code": code, "name": _clean(data.get("name")), "field": field_slug, "level": level, "agency": agency}
+    definition: dict[str, Any] = {"code": code, "name": clean(data.get("name")), "field": field_slug, "level": level, "agency": agency}
     if channels:
         definition["channels"] = channels
     else:
@@ -202,12 +147,12 @@ def convert(record: dict[str, Any], agencies: dict[str, str]) -> tuple[dict[str,
     else:
         definition["online"] = {"mode": "none"}
     if times:
-        groups = {_comparable(v)[0] for v in times.values()}
+        groups = {comparable(v)[0] for v in times.values()}
         if len(groups) > 1:
             chosen = times.get("direct") or next(iter(times.values()))
             unmapped.append("các kênh dùng đơn vị thời hạn khác nhau (ngày làm việc và ngày); thời hạn chung lấy theo kênh trực tiếp")
         else:
-            chosen = max(times.values(), key=lambda v: _comparable(v)[1])
+            chosen = max(times.values(), key=lambda v: comparable(v)[1])
         definition["deadline"] = chosen
         if any(v != chosen for v in times.values()) or len(times) < len(channels):
             definition["channel_times"] = {c: times[c] for c in channels if c in times}
@@ -218,15 +163,15 @@ def convert(record: dict[str, Any], agencies: dict[str, str]) -> tuple[dict[str,
         day = case.get("processingDay") or {}
         value, _ = duration(day.get("qty"), day.get("type"))
         if value is not None and value != definition["deadline"] and len(data.get("cases") or []) > 1:
-            unmapped.append(f"trường hợp '{_short(case.get('name'), 80)}': thời hạn riêng {day.get('qty')} {day.get('type')}")
+            unmapped.append(f"trường hợp '{short(case.get('name'), 80)}': thời hạn riêng {day.get('qty')} {day.get('type')}")
 
     # Fees
-    definition["fees"] = _fees(fees_by_channel, unmapped)
+    definition["fees"] = read_fees(fees_by_channel, unmapped)
     if data.get("fees"):
         unmapped.append(f"phí, lệ phí chung (data.fees): {len(data['fees'])} mục không gắn với kênh nộp")
 
     # Documents
-    documents, doc_unmapped = _documents(data)
+    documents, doc_unmapped = read_documents(data)
     unmapped += doc_unmapped
     if documents:
         definition["documents"] = documents
@@ -235,21 +180,21 @@ def convert(record: dict[str, Any], agencies: dict[str, str]) -> tuple[dict[str,
         unmapped.append("bản ghi không có thành phần hồ sơ")
 
     # Legal basis, results, publishing decision
-    legal = [f"{_clean(b.get('code'))}: {_clean(b.get('name'))}".strip(": ") for b in data.get("legalBasisesDetails") or []]
+    legal = [f"{clean(b.get('code'))}: {clean(b.get('name'))}".strip(": ") for b in data.get("legalBasisesDetails") or []]
     if legal:
         definition["legal_basis"] = legal
     else:
         unconfirmed.append("legal_basis")
-    results = [_clean(r.get("name")) for r in data.get("resultsDetails") or [] if _clean(r.get("name"))]
+    results = [clean(r.get("name")) for r in data.get("resultsDetails") or [] if clean(r.get("name"))]
     if results:
         definition["results"] = results
     proposal = data.get("procedureProposal") or {}
-    number = _clean(proposal.get("decisionNumber") or proposal.get("proposalNumber") or data.get("decisionNo"))
+    number = clean(proposal.get("decisionNumber") or proposal.get("proposalNumber") or data.get("decisionNo"))
     if number:
         published: dict[str, Any] = {"decision": number}
         if proposal.get("decisionDate"):
             published["date"] = datetime.fromtimestamp(proposal["decisionDate"] / 1000, UTC).astimezone(TZ).date().isoformat()
-        issuer = _clean((proposal.get("issuingAgency") or {}).get("name"))
+        issuer = clean((proposal.get("issuingAgency") or {}).get("name"))
         if issuer:
             published["issuer"] = issuer
         definition["published_by"] = published
@@ -258,18 +203,18 @@ def convert(record: dict[str, Any], agencies: dict[str, str]) -> tuple[dict[str,
 
     # What has no field in the schema
     for key, label in (("requirementsAndConditions", "yêu cầu, điều kiện"), ("description", "mô tả")):
-        if _clean(data.get(key)) and not (key == "description" and _clean(data.get(key)) == _clean(data.get("requirementsAndConditions"))):
-            unmapped.append(f"{label}: \"{_short(data.get(key))}\"")
-    steps = [s for s in data.get("executionSteps") or [] if _clean(s.get("description"))]
+        if clean(data.get(key)) and not (key == "description" and clean(data.get(key)) == clean(data.get("requirementsAndConditions"))):
+            unmapped.append(f"{label}: \"{short(data.get(key))}\"")
+    steps = [s for s in data.get("executionSteps") or [] if clean(s.get("description"))]
     if steps:
         unmapped.append(f"trình tự thực hiện ({len(steps)} đoạn văn bản): không phải quy trình nội bộ; dùng quy trình mặc định (chưa xác nhận)")
     subjects = [s.get("name") for s in data.get("subjectTypesDetails") or [] if s.get("name")]
     if subjects:
-        unmapped.append(f"đối tượng thực hiện: {_short('; '.join(subjects), 160)}")
+        unmapped.append(f"đối tượng thực hiện: {short('; '.join(subjects), 160)}")
     for key, label in (("returningMethods", "cách trả kết quả"), ("dossierReceivingAddresses", "địa chỉ tiếp nhận"),
                        ("note", "ghi chú"), ("procedureRelatedGroup", "nhóm thủ tục liên quan")):
         if data.get(key):
-            unmapped.append(f"{label}: {_short(json.dumps(data[key], ensure_ascii=False) if not isinstance(data[key], str) else data[key], 120)}")
+            unmapped.append(f"{label}: {short(json.dumps(data[key], ensure_ascii=False) if not isinstance(data[key], str) else data[key], 120)}")
     if data.get("isNonTerritorial"):
         notes.append("Thủ tục không phụ thuộc địa giới hành chính (isNonTerritorial).")
 
@@ -278,81 +223,6 @@ def convert(record: dict[str, Any], agencies: dict[str, str]) -> tuple[dict[str,
     definition["notes"] = " ".join(notes)
     definition["route"] = default_route(level, definition["deadline"], categories[0] if categories else "")
     return definition, unmapped
-
-
-def _fees(by_channel: dict[str, list[dict[str, Any]]], unmapped: list[str]) -> list[dict[str, Any]]:
-    mapped: dict[str, list[dict[str, Any]]] = {}
-    for channel, fees in by_channel.items():
-        items = []
-        for fee in fees:
-            kind = FEE_TYPES.get(fee.get("type"), fee.get("type") or "Phí")
-            name = _short(fee.get("description"), 300) or kind
-            item: dict[str, Any] = {"name": name}
-            value = _number(fee.get("value"))
-            currency = fee.get("currencyId") or ""
-            currency_name = fee.get("currencyName") or ""
-            if value is None:
-                item["amount"] = None
-                unmapped.append(f"phí kênh {channel} '{_short(name, 60)}': số tiền '{fee.get('value')}' không đọc được")
-            elif value == 0 or currency in VND_CURRENCY_IDS:
-                item["amount"] = _plain(value)
-                item["currency"] = "VND"
-            else:
-                item["amount"] = None
-                unit = currency_name or "không rõ đơn vị tiền tệ"
-                item["note"] = f"{_plain(value)} {unit}"
-                unmapped.append(f"phí kênh {channel} '{_short(name, 60)}': {_plain(value)} {unit} (chỉ ghi được số tiền VND)")
-            if kind != name:
-                item["note"] = f"{kind}; {item['note']}" if "note" in item else kind
-            if fee.get("attachment"):
-                unmapped.append(f"phí kênh {channel} '{_short(name, 60)}': tệp đính kèm biểu phí")
-            items.append(item)
-        mapped[channel] = items
-    if not mapped:
-        return []
-    lists = list(mapped.values())
-    if all(lst == lists[0] for lst in lists):
-        return lists[0]
-    out = []
-    for channel, items in mapped.items():
-        out += [item | {"channel": channel} for item in items]
-    return out
-
-
-def _documents(data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
-    unmapped: list[str] = []
-    cases = [c for c in data.get("executionCases") or [] if c.get("profileComponents")]
-    groups: list[tuple[str, list[dict[str, Any]]]] = [(_clean(c.get("name")), c["profileComponents"]) for c in cases]
-    if data.get("profileComponents"):
-        groups.append(("", data["profileComponents"]))
-    documents: list[dict[str, Any]] = []
-    many = len(groups) > 1
-    for g, (case_name, components) in enumerate(groups, start=1):
-        for i, component in enumerate(components, start=1):
-            name = _doc_name(component.get("name"))
-            if not name:
-                unmapped.append(f"giấy tờ không tên trong trường hợp {g}")
-                continue
-            doc: dict[str, Any] = {"id": f"c{g}_d{i:02d}" if many else f"d{i:02d}", "name": name}
-            originals, copies = _number(component.get("originalQty")), _number(component.get("copyQty"))
-            if originals is not None:
-                doc["originals"] = int(originals)
-            if copies is not None:
-                doc["copies"] = int(copies)
-            doc["required"] = bool(component.get("required"))
-            notes = []
-            if many:
-                notes.append(f"Trường hợp: {case_name or g}")
-            if component.get("isProcessingResult"):
-                notes.append("là kết quả giải quyết của thủ tục khác")
-            if component.get("hasElectronicForm"):
-                notes.append("có biểu mẫu điện tử")
-            if notes:
-                doc["note"] = "; ".join(notes)
-            if component.get("attachments"):
-                unmapped.append(f"giấy tờ '{_short(name, 60)}': {len(component['attachments'])} mẫu đơn, tờ khai đính kèm")
-            documents.append(doc)
-    return documents, unmapped
 
 
 # ---------------------------------------------------------------------- files
