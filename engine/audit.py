@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,7 +38,7 @@ _FIELDS = ("chain", "seq", "dossier_id", "at", "actor", "role", "action", "befor
 
 def canonical(event: AuditEvent | dict[str, Any]) -> bytes:
     """The bytes an event's hash covers: its fields as sorted, compact JSON."""
-    get = event.get if isinstance(event, dict) else lambda name: getattr(event, name)
+    get: Callable[[str], Any] = event.__getitem__ if isinstance(event, dict) else lambda name: getattr(event, name)
     body = {
         "chain": get("chain"),
         "seq": get("seq"),

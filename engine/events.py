@@ -77,7 +77,7 @@ def _status(before: dict[str, Any], after: dict[str, Any], ctx: Context) -> list
 
 
 def _step_completed(before: dict[str, Any], after: dict[str, Any], ctx: Context) -> list[str]:
-    outcome = after.get("outcome")
+    outcome = str(after.get("outcome"))
     out = [f"Bước: {ctx.step(after.get('step'))}; kết quả: {OUTCOMES.get(outcome, outcome)}"]
     if after.get("checkpoints"):
         out.append("Đã kiểm tra: " + "; ".join(ctx.checks.get(c, c) for c in after["checkpoints"]))

@@ -59,7 +59,7 @@ def replayable(spec: BpmnProcessSpec) -> bool:
             and (not hasattr(s, "event_definition") or isinstance(s.event_definition, NoneEventDefinition))
             for s in spec.task_specs.values()
         )
-        spec._motcua_replayable = cached  # type: ignore[attr-defined]
+        spec._motcua_replayable = cached
     return cached
 
 

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Row, bindparam, insert, or_, select
+from sqlalchemy import Row, Table, bindparam, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,8 +26,10 @@ if TYPE_CHECKING:
     from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
 
-_INSERT_AUDIT = insert(AuditEvent.__table__)
-_INSERT_OUTBOX = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id, sort_by_parameter_order=True)
+_AUDIT = cast(Table, AuditEvent.__table__)
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_INSERT_AUDIT = insert(_AUDIT)
+_INSERT_OUTBOX = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
 
 _VERSIONS = ProcedureVersion.__table__.c
 _IN_FORCE = (
@@ -46,7 +49,9 @@ STALE_MESSAGE = (
 @dataclass
 class Settings:
     allow_unconfirmed: bool = False  # accept dossiers for procedures whose deadline/route are unconfirmed
-    dispatch_outbox: bool = True  # run side effects right after each commit (a worker also can)
+    dispatch_outbox: bool = True  # run inline side effects (forms) right after each commit (a worker also can)
+    workflows_dir: Path | None = None  # the workflows folder (MOTCUA_WORKFLOWS); None: the checkout's
+    outbox_max_attempts: int = 8  # a side effect failing this many times is dead-lettered
 
 
 @dataclass
@@ -80,8 +85,9 @@ class Services:
         session = self.sessions()
         pending: list = []
         session.info["after_commit"] = pending
-        session.info["audit_rows"] = audit_rows = []
-        session.info["outbox_rows"] = outbox_rows = []
+        audit_rows: list[dict[str, Any]] = []
+        outbox_rows: list[dict[str, Any]] = []
+        session.info["audit_rows"], session.info["outbox_rows"] = audit_rows, outbox_rows
         try:
             yield session
             rows: RowWriter | None = session.info.get("rows")
@@ -128,7 +134,7 @@ class Services:
             self._versions[version_id] = loaded
         return loaded
 
-    def version_in_force(self, session: Session, code: str, on: date) -> Row[Any]:
+    def version_in_force(self, session: Session, code: str, on: date) -> Row[Any, Any, Any]:
         """The version of ``code`` in force on ``on``: latest effective (its id, abolition date, decision)."""
         conn = session.connection()
         row = conn.execute(_IN_FORCE, {"code": code, "on": on}).first()

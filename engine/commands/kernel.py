@@ -246,7 +246,7 @@ def documents(items: Sequence[dict[str, Any] | str], now: datetime, known: set[s
     """Document entries as stored on the dossier: an id, originals and copies (and when supplemented)."""
     out = []
     for doc in items:
-        item = {"id": doc} if isinstance(doc, str) else dict(doc)
+        item: dict[str, Any] = {"id": doc} if isinstance(doc, str) else dict(doc)
         if not item.get("id"):
             raise InvalidCommand("Mỗi giấy tờ cần có 'id'.")
         if known and item["id"] not in known and not item.get("name"):

@@ -17,7 +17,7 @@ import yaml
 try:  # the C loader is several times faster; fall back when libyaml is absent
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _Loader
 
 Path_ = tuple[str | int, ...]
 
