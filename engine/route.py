@@ -88,7 +88,7 @@ def complete(live: LiveRoute, step_id: str, outcome: str) -> None:
             live.workflow.do_engine_steps()
             live.log.append([step_id, outcome])
             return
-    raise RouteStateError(f"step '{step_id}' is not ready")
+    raise RouteStateError(f"Bước '{step_id}' chưa sẵn sàng trong quy trình của hồ sơ (step not ready).")
 
 
 def is_finished(live: LiveRoute) -> bool:
@@ -120,7 +120,9 @@ def load(state: dict[str, Any], spec: BpmnProcessSpec) -> LiveRoute:
         try:
             complete(live, step_id, outcome)
         except RouteStateError:
-            raise RouteStateError(f"route log does not replay: step '{step_id}' was not ready") from None
+            raise RouteStateError(
+                f"Nhật ký quy trình của hồ sơ không chạy lại được: bước '{step_id}' chưa sẵn sàng (route log does not replay)."
+            ) from None
     return live
 
 
