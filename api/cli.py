@@ -234,6 +234,39 @@ def outbox_run_command(loop: bool, interval: float) -> None:
         time.sleep(interval)
 
 
+@outbox_group.command("dead")
+@click.option("--limit", default=100, show_default=True, help="Số việc tối đa liệt kê.")
+@with_appcontext
+def outbox_dead_command(limit: int) -> None:
+    """List dead letters: side effects that failed every attempt (retry them with `outbox retry ID`)."""
+    from engine import dead_letters
+
+    services = current_app.extensions["motcua"]
+    rows = dead_letters(services, limit)
+    if not rows:
+        click.echo("không có việc nào hỏng hẳn trong outbox")
+        return
+    for m in rows:
+        error = (m.last_error or "").splitlines()[-1:] or [""]
+        click.echo(f"{m.id}\t{m.handler}\thồ sơ #{m.dossier_id}\t{m.attempts} lần\t{m.created_at:%Y-%m-%d %H:%M}\t{error[0]}")
+
+
+@outbox_group.command("retry")
+@click.argument("message_ids", nargs=-1, type=int, required=True)
+@with_appcontext
+def outbox_retry_command(message_ids: tuple[int, ...]) -> None:
+    """Re-queue dead letters by id (a fresh count of attempts)."""
+    from engine import retry
+
+    services = current_app.extensions["motcua"]
+    missing = [i for i in message_ids if not retry(services, i)]
+    for i in message_ids:
+        if i not in missing:
+            click.echo(f"đã xếp lại việc {i}")
+    if missing:
+        raise click.ClickException(f"không phải việc hỏng hẳn: {', '.join(map(str, missing))}")
+
+
 from .cli_catalogue import register  # noqa: E402  (publish, catalogue, diff, import dvcqg, listing: issue 3)
 
 register(cli)

@@ -16,11 +16,19 @@ def truthy(value: str | None) -> bool:
 
 
 def build_services(url: str | None = None, workflows: Path | None = None, clock: object | None = None) -> Services:
-    """Services for DATABASE_URL (default: an SQLite file) and the workflows directory."""
+    """Services for DATABASE_URL (default: an SQLite file) and the workflows directory.
+
+    The workflows directory (``workflows``, else ``MOTCUA_WORKFLOWS``, else the checkout's)
+    is also what handlers read (``settings.workflows_dir``: forms.yaml).
+    """
     import handlers  # noqa: F401  (registers the outbox handlers)
 
     root = workflows or WORKFLOWS
     calendar = WorkingCalendar.from_yaml(root / "calendar.yaml")
-    settings = Settings(allow_unconfirmed=truthy(os.environ.get("MOTCUA_ALLOW_UNCONFIRMED")))
+    settings = Settings(
+        allow_unconfirmed=truthy(os.environ.get("MOTCUA_ALLOW_UNCONFIRMED")),
+        workflows_dir=root,
+        outbox_max_attempts=int(os.environ.get("MOTCUA_OUTBOX_MAX_ATTEMPTS") or Settings.outbox_max_attempts),
+    )
     engine = make_engine(url or database_url())
     return Services(session_factory(engine), calendar, clock or SystemClock(), settings)

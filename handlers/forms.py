@@ -1,4 +1,10 @@
-"""Statutory forms: number and record each slip or notice under the regime in force at receipt."""
+"""Statutory forms: number and record each slip or notice under the regime in force at receipt.
+
+They write only to the database, so they run inline: right after the command's
+commit, in a transaction of their own (a failure leaves the message to the
+worker). The regimes come from ``forms.yaml`` in the configured workflows folder
+(``settings.workflows_dir``, set from ``MOTCUA_WORKFLOWS``).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,18 @@ from typing import Any
 import yaml
 from sqlalchemy import bindparam, insert, select
 
-from engine import HandlerContext, handler, next_serial
-from engine.definitions import FORMS
-from engine.storage.models import Dossier, IssuedForm, OutboxMessage
+from engine import (
+    FORMS,
+    Dossier,
+    HandlerContext,
+    IssuedForm,
+    OutboxMessage,
+    Services,
+    handler,
+    next_serial,
+)
 
-FORMS_FILE = Path(__file__).resolve().parent.parent / "workflows" / "forms.yaml"
+DEFAULT_WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows"  # when settings name no folder
 
 # The short mark printed after the serial number of each slip (e.g. 12/2026/PTN).
 SUFFIX = {
@@ -37,19 +50,26 @@ class Regime:
     forms: dict[str, dict[str, Any]]
 
 
-@lru_cache(maxsize=1)
-def regimes(path: Path = FORMS_FILE) -> tuple[Regime, ...]:
+def forms_file(services: Services) -> Path:
+    """``forms.yaml`` of the configured workflows folder."""
+    return (services.settings.workflows_dir or DEFAULT_WORKFLOWS) / "forms.yaml"
+
+
+@lru_cache(maxsize=8)
+def regimes(path: Path) -> tuple[Regime, ...]:
+    """The form regimes of one ``forms.yaml`` (read once per path)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return tuple(
         Regime(r["id"], r["from"], r.get("to"), r["decree"], r["circular"], r["forms"]) for r in data["regimes"]
     )
 
 
-def regime_on(day: date) -> Regime:
-    for regime in reversed(regimes()):
+def regime_on(day: date, path: Path = DEFAULT_WORKFLOWS / "forms.yaml") -> Regime:
+    known = regimes(path)
+    for regime in reversed(known):
         if regime.start <= day and (regime.end is None or day <= regime.end):
             return regime
-    return regimes()[0]
+    return known[0]
 
 
 def form_number(regime: Regime, form: str) -> str:
@@ -76,7 +96,7 @@ def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[st
     competent = ctx.services.agency(session, dossier.agency_id)
     tz = ctx.services.calendar.tz
     basis: datetime = dossier.received_at or dossier.registered_at
-    regime = regime_on(basis.astimezone(tz).date())
+    regime = regime_on(basis.astimezone(tz).date(), forms_file(ctx.services))
     year = ctx.now.astimezone(tz).year
     serial = next_serial(session, f"form:{form}:{dossier.receiving_agency_id}:{year}")
     content = {
@@ -110,31 +130,31 @@ def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[st
     return row
 
 
-@handler("receipt")
+@handler("receipt", inline=True)
 def receipt(ctx: HandlerContext, message: OutboxMessage) -> None:
     """Giấy tiếp nhận hồ sơ và hẹn trả kết quả."""
     issue(ctx, message, "receipt", {})
 
 
-@handler("supplement_request")
+@handler("supplement_request", inline=True)
 def supplement_request(ctx: HandlerContext, message: OutboxMessage) -> None:
     """Phiếu yêu cầu bổ sung: every missing item in one notice."""
     issue(ctx, message, "supplement_request", {"items": message.payload["items"], "reason": message.payload.get("reason", "")})
 
 
-@handler("refusal_notice")
+@handler("refusal_notice", inline=True)
 def refusal_notice(ctx: HandlerContext, message: OutboxMessage) -> None:
     """Phiếu từ chối (at intake or after appraisal), with reasons."""
     issue(ctx, message, "refusal", {"reasons": message.payload["reasons"], "stage": message.payload.get("stage")})
 
 
-@handler("apology")
+@handler("apology", inline=True)
 def apology(ctx: HandlerContext, message: OutboxMessage) -> None:
     """Phiếu xin lỗi và hẹn lại ngày trả kết quả."""
     issue(ctx, message, "apology", {"reason": message.payload["reason"], "new_due_at": message.payload["new_due_at"]})
 
 
-@handler("stop_notice")
+@handler("stop_notice", inline=True)
 def stop_notice(ctx: HandlerContext, message: OutboxMessage) -> None:
     """Thông báo dừng giải quyết hồ sơ (withdrawal)."""
     issue(ctx, message, "stop_notice", {"reason": message.payload["reason"]})

@@ -200,10 +200,16 @@ class AuditEvent(Base):
 
 
 class OutboxMessage(Base):
-    """A side effect to run after the command's commit, exactly once."""
+    """A side effect to run after the command's commit.
+
+    ``state`` is pending (to run, possibly after ``available_at``), done (``processed_at``
+    set) or dead (failed ``attempts`` times; an operator re-queues it). A worker-only
+    handler's run holds a lease (``lease_token`` until ``locked_until``) and writes one
+    ``OutboxDelivery`` per attempt.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "processed_at", "available_at"),)
+    __table_args__ = (Index("ix_outbox_due", "state", "available_at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     handler: Mapped[str] = mapped_column(String(60))
     dossier_id: Mapped[int | None] = mapped_column(Integer)
@@ -213,6 +219,25 @@ class OutboxMessage(Base):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+
+
+class OutboxDelivery(Base):
+    """One attempt of a worker-only handler (e-mail, SMS, portal): when, how it went, the far side's reference."""
+
+    __tablename__ = "outbox_deliveries"
+    __table_args__ = (Index("ix_outbox_deliveries_message", "message_id", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"))
+    handler: Mapped[str] = mapped_column(String(60))
+    attempt: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(10))  # sent / failed; NULL while running (or if the worker died)
+    error: Mapped[str | None] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(String(200))
 
 
 class Counter(Base):
