@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import select
 
 from engine import Actor, Commands, FixedClock, Services
+from engine.simulate import Driver
 from engine.storage.accounts import User, upsert_user
-from engine.storage.models import AuditEvent, Dossier, Task
+from engine.storage.models import AuditEvent, Dossier
 
 PASSWORD = "motcua2026"
 AGENCY = "cb-so-y-te"
@@ -151,6 +151,7 @@ def _seed_dossiers(services: Services) -> int:
     commands = Commands(services)
     actors = {u.role: Actor(u.id, u.role, u.agency, name=u.name, unit=u.division) for u in USERS if u.agency == AGENCY}
     desk = actors["one_stop"]
+    driver = Driver(commands, actors, before_step=lambda _step: _tick(services, clock, real_now))
     count = 0
     try:
         for i, (_label, code, days_ago, steps, then) in enumerate(PLAN):
@@ -159,20 +160,16 @@ def _seed_dossiers(services: Services) -> int:
             dossier = commands.receive(desk, code, APPLICANTS[i % len(APPLICANTS)], "direct", DOCUMENTS,
                                        note="Hồ sơ mẫu (demo)")
             count += 1
-            for _ in range(steps):
-                _step(services, commands, clock, real_now, dossier, actors)
+            driver.run(dossier, steps=steps)
             _tick(services, clock, real_now)
             if then == "claim":
-                task = _open_task(services, dossier)
-                if task is not None:
-                    commands.claim(actors[task.role], task.id)
+                step = driver.next_step(dossier)
+                if step is not None:
+                    commands.claim(actors[step.role], step.task_id)
             elif then == "supplement":
-                task = _open_task(services, dossier)
-                assert task is not None
-                commands.claim(actors[task.role], task.id)
-                commands.complete(actors[task.role], task.id, "request_supplement", (), "Thiếu giấy tờ",
-                                  ["Bản sao hợp đồng lao động của người khuyết tật",
-                                   "Giấy xác nhận mức độ khuyết tật của người lao động"])
+                driver.take(dossier, outcome="request_supplement", checkpoints=(), note="Thiếu giấy tờ",
+                            supplement_items=["Bản sao hợp đồng lao động của người khuyết tật",
+                                              "Giấy xác nhận mức độ khuyết tật của người lao động"])
             elif then == "refuse":
                 commands.refuse(actors["specialist"], dossier.code,
                                 ["Cơ sở sử dụng dưới 30% tổng số lao động là người khuyết tật"])
@@ -206,33 +203,8 @@ def _dossier(services: Services, dossier: Dossier) -> Dossier:
         return row
 
 
-def _open_task(services: Services, dossier: Dossier) -> Task | None:
-    with services.sessions() as session:
-        task = session.execute(
-            select(Task).where(Task.dossier_id == dossier.id, Task.state == "open").order_by(Task.id).limit(1)
-        ).scalar_one_or_none()
-        if task is not None:
-            session.expunge(task)
-        return task
-
-
 def _tick(services: Services, clock: FixedClock, limit: datetime, minutes: int = 40) -> None:
     """Move the demo clock on by some working time, never past the real now."""
     moved = services.calendar.add_working_seconds(clock.now(), minutes * 60)
     clock.set(min(moved, limit - timedelta(minutes=1)) if moved > clock.now() else clock.now())
 
-
-def _step(services: Services, commands: Commands, clock: FixedClock, limit: datetime, dossier: Dossier,
-          actors: dict[str, Actor]) -> Any:
-    task = _open_task(services, dossier)
-    if task is None:
-        return None
-    _tick(services, clock, limit)
-    actor = actors[task.role]
-    with services.sessions() as session:
-        step = services.version(session, dossier.procedure_version_id).procedure.step(task.step_id)
-    if task.kind == "return":
-        return commands.return_result(actor, dossier.code)
-    outcome = next(o for o in step.outcomes if o not in ("request_supplement", "propose_refusal", "send_back"))
-    commands.claim(actor, task.id)
-    return commands.complete(actor, task.id, outcome, sorted(step.required_checkpoints))

@@ -34,6 +34,7 @@ import handlers  # noqa: E402,F401
 from engine import Actor, Commands, FixedClock, Services, Settings, WorkingCalendar  # noqa: E402
 from engine.catalogue_sync import sync_catalog  # noqa: E402
 from engine.definitions import compiled_spec, load_catalog  # noqa: E402
+from engine.simulate import Driver, OpenStep, planned  # noqa: E402
 from engine.storage.db import make_engine, migrate, scratch_database, session_factory  # noqa: E402
 from engine.storage.models import Task  # noqa: E402
 
@@ -56,30 +57,23 @@ def engine_lifecycle(engine):  # type: ignore[no-untyped-def]
     commands = Commands(services)
     people = {r: Actor(f"{r}1", r, "cb-so-y-te", unit="btxh-tre-em" if r in ("specialist", "division_head") else None)
               for r in ("one_stop", "specialist", "division_head", "director", "clerk")}
-    ready = next_step_reader(engine)
+    driver = Driver(commands, people, read=next_step_reader(engine), choose=planned(OUTCOMES, CHECKS, "done"),
+                    before_step=lambda step: step.kind == "intake" or clock.advance(minutes=5))
 
     def lifecycle(i: int) -> None:
-        dossier = commands.receive(people["one_stop"], CODE, {"name": f"Người nộp {i}"}, "direct", [])
-        task_id, step_id, role = ready(dossier.id)
-        for _ in range(6):
-            actor = people[role]
-            commands.claim(actor, task_id)
-            dossier = commands.complete(actor, task_id, OUTCOMES.get(step_id, "done"), CHECKS.get(step_id, ()))
-            task_id, step_id, role = ready(dossier.id)
-            clock.advance(minutes=5)
-        commands.claim(people["one_stop"], task_id)
-        commands.return_result(people["one_stop"], dossier.code)
+        driver.run(commands.receive(people["one_stop"], CODE, {"name": f"Người nộp {i}"}, "direct", []))
 
     return lifecycle, lambda: storage_sizes(engine, commands, people, services)
 
 
 def next_step_reader(engine):  # type: ignore[no-untyped-def]
-    """The driver's way to find a dossier's open step (id, step, role), as a client reading its inbox.
+    """The driver's way to find a dossier's open step, as a client reading its inbox.
 
     A plain driver connection in autocommit, outside SQLAlchemy: the baseline's driver finds its next
-    step in memory, so the engine's driver should add as little as it can to the engine's time.
+    step in memory, so the engine's driver should add as little as it can to the engine's time. It
+    replaces the shared driver's default reader (a SQLAlchemy session per read).
     """
-    sql = "SELECT id, step_id, role FROM tasks WHERE dossier_id = {} AND state = 'open'"
+    sql = "SELECT id, step_id, role, kind, agency_id, division FROM tasks WHERE dossier_id = {} AND state = 'open'"
     if engine.dialect.name == "sqlite":
         conn = sqlite3.connect(engine.url.database, isolation_level=None)
         sql = sql.format("?")
@@ -89,11 +83,11 @@ def next_step_reader(engine):  # type: ignore[no-untyped-def]
         conn = psycopg.connect(engine.url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True)
         sql = sql.format("%s")
 
-    def ready(dossier_id: int) -> tuple[int, str, str]:
+    def ready(dossier_id: int) -> OpenStep:
         rows = conn.execute(sql, (dossier_id,)).fetchall()
         if len(rows) != 1:
             raise AssertionError(f"dossier {dossier_id}: {len(rows)} open steps")
-        return rows[0]
+        return OpenStep._make(rows[0])
 
     return ready
 
