@@ -1,4 +1,4 @@
-"""engine/queries.py: a fixed number of SQL statements whatever the number of rows (no N+1)."""
+"""engine/queries/: a fixed number of SQL statements whatever the number of rows (no N+1)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,207 @@
+"""Dossiers as staff read them: find one, may I see it, its detail and timeline, the summary a
+command answers with, the issued forms, and the list.
+
+Who sees which dossier is the policy's (:func:`engine.policy.can_view` for one,
+:func:`engine.policy.visible_dossiers` for a list); each answer is a fixed number of statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy.orm import Session, aliased, undefer
+
+from .. import policy
+from ..errors import Forbidden, NotFound
+from ..labels import status_label
+from ..policy import Actor, task_division_join
+from ..storage.accounts import User
+from ..storage.models import (
+    AgencyRow,
+    AuditEvent,
+    DivisionRow,
+    Dossier,
+    IssuedForm,
+    ProcedureVersion,
+    Task,
+)
+from ..vocabulary import ACTIVE_TASK_STATES, CLOSED_STATUSES, OPEN_STATUSES, Status
+from .paging import Page, paged
+
+
+def find_dossier(session: Session, ref: str | int) -> Dossier:
+    """A dossier by numeric id or by code."""
+    dossier = None
+    full = [undefer(Dossier.applicant), undefer(Dossier.documents)]
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        dossier = session.get(Dossier, int(ref), options=full)
+    if dossier is None:
+        dossier = session.execute(select(Dossier).options(*full).where(Dossier.code == str(ref))).scalar_one_or_none()
+    if dossier is None:
+        raise NotFound(f"Không có hồ sơ '{ref}'.", ref=str(ref))
+    return dossier
+
+
+def _open_agencies(session: Session, dossier_id: int) -> Iterator[str]:
+    """The agencies holding an open step of the dossier, read only when iterated (the policy may not ask)."""
+    yield from session.execute(
+        select(Task.agency_id).distinct().where(Task.dossier_id == dossier_id, Task.state.in_(ACTIVE_TASK_STATES))
+    ).scalars()
+
+
+def can_view(session: Session, actor: Actor, dossier: Dossier) -> bool:
+    """Whether ``actor`` may read ``dossier``: the policy's rule, with the agencies of its open steps."""
+    return policy.can_view(actor, dossier, _open_agencies(session, dossier.id))
+
+
+def _forbidden(dossier: Dossier) -> Forbidden:
+    return Forbidden(f"Hồ sơ {dossier.code} không thuộc cơ quan của bạn; bạn không được xem hay xử lý hồ sơ này.",
+                     dossier=dossier.code)
+
+
+def _dossier_dict(d: Dossier, procedure_name: str, agency_name: str | None, receiving_name: str | None,
+                  with_documents: bool = True) -> dict[str, Any]:
+    out = {
+        "id": d.id, "code": d.code, "status": d.status, "status_label": status_label(d.status),
+        "procedure_code": d.procedure_code, "procedure_version_id": d.procedure_version_id,
+        "procedure_name": procedure_name, "variant": d.variant or None, "agency_id": d.agency_id, "agency_name": agency_name or d.agency_id,
+        "receiving_agency_id": d.receiving_agency_id, "receiving_agency_name": receiving_name or d.receiving_agency_id,
+        "channel": d.channel, "applicant": dict(d.applicant or {}),
+        "registered_at": d.registered_at, "received_at": d.received_at, "statutory_due_at": d.statutory_due_at,
+        "due_at": d.due_at, "supplement_requested_at": d.supplement_requested_at,
+        "supplement_count": d.supplement_count, "extended_at": d.extended_at, "resolved_at": d.resolved_at,
+        "returned_at": d.returned_at, "result": d.result, "proposal": d.proposal, "timeliness": d.timeliness,
+        "version": d.version,
+    }
+    if with_documents:
+        out["documents"] = list(d.documents or [])
+    return out
+
+
+def dossier_detail(session: Session, actor: Actor, ref: str | int, *, timeline: bool = True) -> dict[str, Any]:
+    """A dossier with its steps, issued forms and (optionally) its audit timeline, if the actor may see it."""
+    dossier = find_dossier(session, ref)
+    if not can_view(session, actor, dossier):
+        raise _forbidden(dossier)
+    competent, receiving = aliased(AgencyRow), aliased(AgencyRow)
+    names = session.execute(
+        select(ProcedureVersion.name, ProcedureVersion.version, competent.name, receiving.name)
+        .select_from(ProcedureVersion)
+        .outerjoin(competent, competent.id == dossier.agency_id)
+        .outerjoin(receiving, receiving.id == dossier.receiving_agency_id)
+        .where(ProcedureVersion.id == dossier.procedure_version_id)
+    ).one()
+    out = _dossier_dict(dossier, names[0], names[2], names[3])
+    out["procedure_version"] = names[1]
+    claimer, completer = aliased(User), aliased(User)
+    tasks = session.execute(
+        select(Task, claimer.name, completer.name, DivisionRow.name)
+        .outerjoin(claimer, claimer.id == Task.claimed_by)
+        .outerjoin(completer, completer.id == Task.completed_by)
+        .outerjoin(DivisionRow, task_division_join())
+        .where(Task.dossier_id == dossier.id).order_by(Task.id)
+    ).all()
+    out["tasks"] = [
+        {
+            "id": t.id, "step_id": t.step_id, "name": t.name, "kind": t.kind, "role": t.role, "agency_id": t.agency_id,
+            "unit": t.unit, "division": t.division, "division_name": division, "state": t.state,
+            "ready_at": t.ready_at, "due_at": t.due_at,
+            "claimed_by": t.claimed_by, "claimed_by_name": cn, "claimed_at": t.claimed_at,
+            "completed_by": t.completed_by, "completed_by_name": dn, "completed_at": t.completed_at,
+            "outcome": t.outcome, "checkpoints": t.checkpoints or [], "note": t.note, "timeliness": t.timeliness,
+        }
+        for t, cn, dn, division in tasks
+    ]
+    forms = session.execute(
+        select(IssuedForm.id, IssuedForm.form, IssuedForm.form_number, IssuedForm.number, IssuedForm.regime,
+               IssuedForm.issued_at)
+        .where(IssuedForm.dossier_id == dossier.id).order_by(IssuedForm.id)
+    ).all()
+    out["forms"] = [dict(f._mapping) for f in forms]
+    if timeline:
+        out["events"] = events(session, dossier.id)
+    return out
+
+
+_SUMMARY_COLUMNS = ("id", "code", "status", "procedure_code", "procedure_version_id", "variant", "agency_id", "receiving_agency_id",
+                    "channel", "applicant", "documents", "registered_at", "received_at", "statutory_due_at", "due_at",
+                    "supplement_requested_at", "supplement_count", "extended_at", "resolved_at", "returned_at", "result",
+                    "proposal", "timeliness", "version")
+
+
+@lru_cache(maxsize=1)
+def _summary_statements() -> tuple[Select[Any], Select[Any]]:
+    dossier = select(*(getattr(Dossier, c) for c in _SUMMARY_COLUMNS)).where(Dossier.id == bindparam("dossier"))
+    tasks = select(Task.id, Task.step_id, Task.name, Task.kind, Task.role, Task.agency_id, Task.division,
+                   Task.state, Task.ready_at, Task.due_at, Task.claimed_by, Task.completed_by, Task.completed_at, Task.outcome, Task.checkpoints,
+                   Task.timeliness).where(Task.dossier_id == bindparam("dossier")).order_by(Task.id)
+    return dossier, tasks
+
+
+def dossier_summary(session: Session, dossier: Dossier) -> dict[str, Any]:
+    """A dossier just changed by a command, with its steps: two indexed queries, no ORM loading (the hot path)."""
+    dossier_stmt, tasks_stmt = _summary_statements()
+    fresh = session.execute(dossier_stmt, {"dossier": dossier.id}).one()
+    out = _dossier_dict(fresh, "", None, None)  # type: ignore[arg-type]
+    del out["procedure_name"], out["agency_name"], out["receiving_agency_name"]
+    out["tasks"] = []
+    for row in session.execute(tasks_stmt, {"dossier": dossier.id}):
+        task = dict(row._mapping)
+        task["checkpoints"] = task["checkpoints"] or []
+        out["tasks"].append(task)
+    return out
+
+
+def events(session: Session, dossier_id: int) -> list[dict[str, Any]]:
+    """The dossier's audit chain in order, with the actor's display name."""
+    rows = session.execute(
+        select(AuditEvent.seq, AuditEvent.at, AuditEvent.actor, AuditEvent.role, AuditEvent.action,
+               AuditEvent.before, AuditEvent.after, User.name.label("actor_name"))
+        .outerjoin(User, User.id == AuditEvent.actor)
+        .where(AuditEvent.dossier_id == dossier_id).order_by(AuditEvent.seq)
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def issued_form(session: Session, actor: Actor, form_id: int) -> tuple[IssuedForm, Dossier]:
+    form = session.get(IssuedForm, form_id)
+    if form is None:
+        raise NotFound(f"Không có phiếu #{form_id}.")
+    dossier = session.get(Dossier, form.dossier_id)
+    assert dossier is not None
+    if not can_view(session, actor, dossier):
+        raise _forbidden(dossier)
+    return form, dossier
+
+
+def dossiers(session: Session, actor: Actor, *, now: datetime, status: str | None = None, procedure: str | None = None,
+             q: str | None = None, overdue: bool | None = None, page: int = 1, per_page: int = 20) -> Page:
+    """Dossiers the actor may see (:func:`engine.policy.visible_dossiers`), newest first, with filters."""
+    stmt = (
+        select(Dossier, ProcedureVersion.name)
+        .options(undefer(Dossier.applicant))
+        .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
+        .where(policy.visible_dossiers(actor))
+    )
+    if status:
+        stmt = stmt.where(Dossier.status == status)
+    if procedure:
+        stmt = stmt.where(Dossier.procedure_code == procedure)
+    if q:
+        stmt = stmt.where(Dossier.code.ilike(f"%{q.strip()}%"))
+    if overdue is True:
+        stmt = stmt.where(Dossier.status.in_(OPEN_STATUSES), Dossier.due_at < now)
+    elif overdue is False:
+        stmt = stmt.where(or_(Dossier.due_at.is_(None), Dossier.due_at >= now,
+                              Dossier.status.in_(CLOSED_STATUSES + (Status.RESOLVED,))))
+    stmt = stmt.order_by(Dossier.registered_at.desc(), Dossier.id.desc())
+    rows, total = paged(session, stmt, page, per_page)
+    items = [_dossier_dict(d, name, None, None, with_documents=False) for d, name in rows]
+    return Page(items, page, per_page, total)
+
+
+__all__ = ["can_view", "dossier_detail", "dossier_summary", "dossiers", "events", "find_dossier", "issued_form"]
