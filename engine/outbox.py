@@ -144,11 +144,12 @@ def dispatch_pending(services: Services, limit: int = 500) -> int:
     done = 0
     batch = 50
     seen: set[int] = set()
+    with services.sessions() as session:
+        session.execute(_BURY_ABANDONED, {"now": services.now(), "max": services.settings.outbox_max_attempts})
+        session.commit()
     while done < limit:
         now = services.now()
         with services.sessions() as session:
-            session.execute(_BURY_ABANDONED, {"now": now, "max": services.settings.outbox_max_attempts})
-            session.commit()
             rows = session.execute(_DUE, {"now": now, "batch": min(batch, limit - done)}).all()
         rows = [r for r in rows if r.id not in seen]  # one pass tries each message once
         for message_id, name in rows:
