@@ -22,7 +22,10 @@ def _create_app():  # type: ignore[no-untyped-def]
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
 def cli() -> None:
-    """MotCua: một cửa workflow engine. Run `motcua setup` first, then `motcua run`."""
+    """MotCua: giải quyết thủ tục hành chính theo cơ chế một cửa. Chạy `motcua setup` trước, rồi `motcua run`.
+
+    MotCua: a one-stop (một cửa) workflow engine. Run `motcua setup` first, then `motcua run`.
+    """
 
 
 def main() -> None:
@@ -30,11 +33,16 @@ def main() -> None:
 
 
 @cli.command("setup")
-@click.option("--workflows", type=click.Path(file_okay=False, path_type=Path), default=None, help="Thư mục workflows/.")
-@click.option("--demo", is_flag=True, help="Thêm tài khoản và hồ sơ mẫu (chỉ khi chưa có).")
+@click.option("--workflows", type=click.Path(file_okay=False, path_type=Path), default=None, help="Thư mục workflows/ / The workflows/ directory.")
+@click.option("--demo", is_flag=True, help="Thêm tài khoản và hồ sơ mẫu (chỉ khi chưa có) / Add demo accounts and dossiers (once).")
 @with_appcontext
 def setup_command(workflows: Path | None, demo: bool) -> None:
-    """Create or migrate the database and load agencies and procedures (idempotent)."""
+    """Tạo/nâng cấp CSDL và nạp thủ tục / Set up the database.
+
+    Tạo hoặc nâng cấp cơ sở dữ liệu, nạp cơ quan, quyết định và thủ tục; chạy lại vẫn an toàn.
+
+    Create or migrate the database and load agencies, decisions and procedures (idempotent).
+    """
     from engine.catalogue_sync import sync_catalog
     from engine.definitions import load_catalog
     from engine.storage.db import migrate
@@ -96,9 +104,12 @@ def _apply_decisions(services: object, root: Path, catalog: object) -> int:
 
 @cli.command("validate", with_appcontext=False)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--quiet", "-q", is_flag=True, help="Chỉ in lỗi, không in cảnh báo.")
+@click.option("--quiet", "-q", is_flag=True, help="Chỉ in lỗi, không in cảnh báo / Print errors only, no warnings.")
 def validate_command(paths: tuple[Path, ...], quiet: bool) -> None:
-    """Validate procedure definitions (default: workflows/). Exit 1 on any error."""
+    """Kiểm tra định nghĩa thủ tục / Validate definitions.
+
+    Mặc định: workflows/; mã thoát 1 nếu có lỗi. / Default: workflows/; exit 1 on any error.
+    """
     from engine.definitions import load_catalog
 
     started = time.perf_counter()
@@ -118,9 +129,12 @@ def validate_command(paths: tuple[Path, ...], quiet: bool) -> None:
 
 @cli.command("export-bpmn", with_appcontext=False)
 @click.argument("code")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Tệp ghi ra (mặc định: stdout).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Tệp ghi ra (mặc định: stdout) / Output file (default: stdout).")
 def export_bpmn_command(code: str, output: Path | None) -> None:
-    """Write the BPMN 2.0 XML (with diagram) of a procedure's current version."""
+    """Xuất BPMN 2.0 của thủ tục / Export a procedure's BPMN.
+
+    BPMN 2.0 XML, kèm sơ đồ, của phiên bản hiện hành. / The BPMN 2.0 XML, with diagram, of its current version.
+    """
     from engine.definitions import load_catalog
 
     catalog = load_catalog(WORKFLOWS)
@@ -138,9 +152,15 @@ def export_bpmn_command(code: str, output: Path | None) -> None:
 @click.argument("start")
 @click.argument("amount")
 @click.argument("unit", type=click.Choice(["working_days", "working_hours", "calendar_days"]))
-@click.option("--counting", type=click.Choice(["working_hours", "civil_code"]), default=None)
+@click.option("--counting", type=click.Choice(["working_hours", "civil_code"]), default=None,
+              help="Cách tính thời hạn (mặc định: theo workflows/calendar.yaml) / Counting mode (default: calendar.yaml's).")
 def due_command(start: str, amount: str, unit: str, counting: str | None) -> None:
-    """Print the due moment of AMOUNT UNIT counted from START (ISO 8601 with offset)."""
+    """Tính hạn giải quyết / Compute a due moment.
+
+    Thời điểm đến hạn của AMOUNT UNIT kể từ START (ISO 8601, có múi giờ).
+
+    The due moment of AMOUNT UNIT counted from START (ISO 8601 with offset).
+    """
     from engine import WorkingCalendar
 
     try:
@@ -158,13 +178,18 @@ def due_command(start: str, amount: str, unit: str, counting: str | None) -> Non
 
 @cli.group("audit")
 def audit_group() -> None:
-    """The hash-chained audit log."""
+    """Nhật ký kiểm toán (chuỗi băm) / The hash-chained audit log."""
 
 
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify_command() -> None:
-    """Check every chain; name the first broken event of each. Exit 1 if any."""
+    """Kiểm tra nhật ký kiểm toán / Verify the audit log.
+
+    Kiểm tra mọi chuỗi, chỉ ra sự kiện hỏng đầu tiên của mỗi chuỗi; mã thoát 1 nếu có.
+
+    Check every chain; name the first broken event of each. Exit 1 if any.
+    """
     from engine.audit import verify
 
     services = current_app.extensions["motcua"]
@@ -178,9 +203,14 @@ def audit_verify_command() -> None:
 
 
 @cli.command("schema", with_appcontext=False)
-@click.option("--check", is_flag=True, help="Chỉ kiểm tra tệp schema đã cập nhật chưa.")
+@click.option("--check", is_flag=True, help="Chỉ kiểm tra tệp schema đã cập nhật chưa / Only check that the schema file is current.")
 def schema_command(check: bool) -> None:
-    """Write workflows/schema/procedure.schema.json from the engine's schema."""
+    """Ghi JSON Schema của định nghĩa / Write the definition schema.
+
+    Ghi workflows/schema/procedure.schema.json từ schema của engine.
+
+    Write workflows/schema/procedure.schema.json from the engine's schema.
+    """
     from engine.definitions import schema_json
 
     path = WORKFLOWS / "schema" / "procedure.schema.json"
@@ -197,10 +227,15 @@ def schema_command(check: bool) -> None:
 
 
 @cli.command("scheduler")
-@click.option("--outbox-seconds", default=5.0, show_default=True, help="Giây giữa các lượt chạy outbox.")
+@click.option("--outbox-seconds", default=5.0, show_default=True, help="Giây giữa các lượt chạy outbox / Seconds between outbox runs.")
 @with_appcontext
 def scheduler_command(outbox_seconds: float) -> None:
-    """Run scheduled work: the outbox worker, and daily transfers of competence that take effect."""
+    """Chạy việc định kỳ / Run scheduled work.
+
+    Outbox, và mỗi ngày các quyết định chuyển thẩm quyền đến ngày hiệu lực.
+
+    The outbox worker, and each day the transfers of competence that take effect.
+    """
     import logging
 
     from engine.scheduler import build, run_daily
@@ -214,15 +249,20 @@ def scheduler_command(outbox_seconds: float) -> None:
 
 @cli.group("outbox")
 def outbox_group() -> None:
-    """Side effects waiting to run after their commit."""
+    """Việc chạy sau khi ghi / Side effects after their commit."""
 
 
 @outbox_group.command("run")
-@click.option("--loop", is_flag=True, help="Chạy liên tục (worker).")
-@click.option("--interval", default=2.0, show_default=True, help="Giây giữa các lượt khi --loop.")
+@click.option("--loop", is_flag=True, help="Chạy liên tục (worker) / Keep running (a worker).")
+@click.option("--interval", default=2.0, show_default=True, help="Giây giữa các lượt khi --loop / Seconds between runs with --loop.")
 @with_appcontext
 def outbox_run_command(loop: bool, interval: float) -> None:
-    """Run pending side effects (forms, notices) once, or as a worker."""
+    """Chạy các việc đang chờ / Run pending side effects.
+
+    Biểu mẫu, thông báo: một lượt, hoặc liên tục với --loop.
+
+    Forms, notices: once, or as a worker with --loop.
+    """
     from engine import dispatch_pending
 
     services = current_app.extensions["motcua"]
@@ -235,10 +275,15 @@ def outbox_run_command(loop: bool, interval: float) -> None:
 
 
 @outbox_group.command("dead")
-@click.option("--limit", default=100, show_default=True, help="Số việc tối đa liệt kê.")
+@click.option("--limit", default=100, show_default=True, help="Số việc tối đa liệt kê / At most this many.")
 @with_appcontext
 def outbox_dead_command(limit: int) -> None:
-    """List dead letters: side effects that failed every attempt (retry them with `outbox retry ID`)."""
+    """Liệt kê việc hỏng hẳn / List dead letters.
+
+    Việc chạy sau khi ghi đã thất bại ở mọi lần thử; xếp lại bằng `outbox retry ID`.
+
+    Side effects that failed every attempt; retry them with `outbox retry ID`.
+    """
     from engine import dead_letters
 
     services = current_app.extensions["motcua"]
@@ -255,7 +300,10 @@ def outbox_dead_command(limit: int) -> None:
 @click.argument("message_ids", nargs=-1, type=int, required=True)
 @with_appcontext
 def outbox_retry_command(message_ids: tuple[int, ...]) -> None:
-    """Re-queue dead letters by id (a fresh count of attempts)."""
+    """Xếp lại việc hỏng hẳn theo mã / Re-queue dead letters by id.
+
+    Số lần thử được đếm lại từ đầu. / A fresh count of attempts.
+    """
     from engine import retry
 
     services = current_app.extensions["motcua"]

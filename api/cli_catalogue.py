@@ -47,17 +47,24 @@ def _paths(paths: tuple[Path, ...]) -> list[Path]:
 
 @click.command("publish")
 @click.argument("decisions", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Chỉ in những gì sẽ thay đổi; không ghi gì.")
-@click.option("--due", "due", is_flag=True, help="Chuyển hồ sơ đang giải quyết cho các quyết định chuyển thẩm quyền đã đến ngày hiệu lực.")
-@click.option("--actor", default=None, help="Người áp dụng (mặc định: tài khoản hệ điều hành).")
-@click.option("--verbose", "-v", is_flag=True, help="In cả cảnh báo của các định nghĩa (thông tin đang cập nhật).")
+@click.option("--dry-run", is_flag=True, help="Chỉ in những gì sẽ thay đổi; không ghi gì / Only print what would change.")
+@click.option("--due", "due", is_flag=True, help="Chuyển hồ sơ đang giải quyết cho các quyết định chuyển thẩm quyền đã đến ngày hiệu lực "
+              "/ Move dossiers in progress for transfers of competence now in effect.")
+@click.option("--actor", default=None, help="Người áp dụng (mặc định: tài khoản hệ điều hành) / Who applies them (default: the OS account).")
+@click.option("--verbose", "-v", is_flag=True, help="In cả cảnh báo của các định nghĩa (thông tin đang cập nhật) / Also print the definitions' warnings.")
 @with_appcontext
 def publish_command(decisions: tuple[Path, ...], dry_run: bool, due: bool, actor: str | None, verbose: bool) -> None:
-    """Validate and apply decisions (default: every file in workflows/decisions/, in date order).
+    """Áp dụng quyết định công bố / Apply decisions.
 
-    Each decision is validated with the definitions it brings; then its
-    procedures are added, amended, abolished or moved from its effective date.
-    Dossiers keep the version they were received under.
+    Mặc định: mọi tệp trong workflows/decisions/, theo thứ tự ngày. Mỗi quyết
+    định được kiểm tra cùng các định nghĩa nó mang theo; rồi thủ tục được thêm,
+    sửa đổi, bãi bỏ hoặc chuyển cơ quan từ ngày hiệu lực. Hồ sơ giữ phiên bản
+    đã tiếp nhận.
+
+    Default: every file in workflows/decisions/, in date order. Each decision is
+    validated with the definitions it brings; then its procedures are added,
+    amended, abolished or moved from its effective date. Dossiers keep the
+    version they were received under.
     """
     from engine import Actor, DomainError
     from engine.decisions import apply, check_decision, replay, run_due_transfers
@@ -100,14 +107,19 @@ def _db_catalogue(on: date) -> list[dict]:
 
 
 @click.command("catalogue")
-@click.option("--at", "at", default=None, help="Ngày (YYYY-MM-DD); mặc định: hôm nay.")
-@click.option("--json", "as_json", is_flag=True, help="In dạng JSON (dữ liệu niêm yết).")
+@click.option("--at", "at", default=None, help="Ngày (YYYY-MM-DD); mặc định: hôm nay / Date; default: today.")
+@click.option("--json", "as_json", is_flag=True, help="In dạng JSON (dữ liệu niêm yết) / Print JSON (the listing data).")
 @click.option("--markdown", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Ghi bảng tổng hợp Markdown (workflows/CATALOGUE.md) thay vì in.")
-@click.option("--db", "from_db", is_flag=True, help="Đọc từ cơ sở dữ liệu (các quyết định đã áp dụng) thay vì từ tệp.")
+              help="Ghi bảng tổng hợp Markdown (workflows/CATALOGUE.md) thay vì in / Write the Markdown index instead.")
+@click.option("--db", "from_db", is_flag=True, help="Đọc từ cơ sở dữ liệu (các quyết định đã áp dụng) thay vì từ tệp / Read the database, not the files.")
 @with_appcontext
 def catalogue_command(at: str | None, as_json: bool, markdown: Path | None, from_db: bool) -> None:
-    """Print the catalogue in force on a date, replaying workflows/decisions/ in order."""
+    """Danh mục theo ngày / The catalogue on a date.
+
+    Danh mục thủ tục có hiệu lực vào một ngày, phát lại workflows/decisions/ theo thứ tự.
+
+    The catalogue in force on a date, replaying workflows/decisions/ in order.
+    """
     from engine.decisions import catalogue_index, replay
     from engine.listing import field_name, listing
 
@@ -191,7 +203,10 @@ def _resolve(spec: str, timeline_cache: list) -> tuple[str, dict]:  # type: igno
 @click.argument("a")
 @click.argument("b")
 def diff_command(a: str, b: str) -> None:
-    """Show what changed from A to B.
+    """So sánh A với B / Show what changed from A to B.
+
+    A và B là hai tệp định nghĩa, hai phiên bản của một mã (1.001806@v1,
+    1.001806@2025-11-27) hoặc hai ngày (cả danh mục: 2024-06-30 2026-01-01).
 
     A and B are two definition files, two versions of a code (1.001806@v1,
     1.001806@2025-11-27) or two dates (the whole catalogue: 2024-06-30 2026-01-01).
@@ -222,22 +237,32 @@ def diff_command(a: str, b: str) -> None:
 
 @click.group("import")
 def import_group() -> None:
-    """Convert procedure data from other systems into definitions."""
+    """Nhập dữ liệu thủ tục / Import procedure data.
+
+    Chuyển dữ liệu thủ tục từ hệ thống khác thành định nghĩa.
+
+    Convert procedure data from other systems into definitions.
+    """
 
 
 @import_group.command("dvcqg")
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Thư mục ghi định nghĩa (mặc định: chỉ kiểm tra, không ghi).")
-@click.option("--province-agency", default="cb-ubnd-tinh", show_default=True, help="Cơ quan cho thủ tục cấp tỉnh.")
-@click.option("--commune-agency", default="cb-ubnd-xa", show_default=True, help="Cơ quan cho thủ tục cấp xã.")
-@click.option("--central-agency", default="tw-bo-nganh", show_default=True, help="Cơ quan cho thủ tục cấp trung ương.")
-@click.option("--quiet", "-q", is_flag=True, help="Không in các mục không chuyển được.")
+              help="Thư mục ghi định nghĩa (mặc định: chỉ kiểm tra, không ghi) / Output directory (default: check only).")
+@click.option("--province-agency", default="cb-ubnd-tinh", show_default=True, help="Cơ quan cho thủ tục cấp tỉnh / Agency of provincial procedures.")
+@click.option("--commune-agency", default="cb-ubnd-xa", show_default=True, help="Cơ quan cho thủ tục cấp xã / Agency of commune procedures.")
+@click.option("--central-agency", default="tw-bo-nganh", show_default=True, help="Cơ quan cho thủ tục cấp trung ương / Agency of central procedures.")
+@click.option("--quiet", "-q", is_flag=True, help="Không in các mục không chuyển được / Do not list what was not mapped.")
 def import_dvcqg_command(source: Path, out: Path | None, province_agency: str, commune_agency: str, central_agency: str, quiet: bool) -> None:
-    """Convert national-portal procedure-detail records (FILE or DIR of *.json) into definitions.
+    """Chuyển bản ghi Cổng DVCQG / Convert national-portal records.
 
-    Every produced definition is validated; what could not be mapped is
-    listed per file (and written at the top of each YAML file).
+    SOURCE là một tệp hoặc thư mục *.json. Mọi định nghĩa tạo ra đều được kiểm
+    tra; những gì không chuyển được được liệt kê theo từng tệp (và ghi ở đầu
+    mỗi tệp YAML).
+
+    SOURCE is a file or a directory of *.json. Every produced definition is
+    validated; what could not be mapped is listed per file (and written at the
+    top of each YAML file).
     """
     from engine.definitions import load_catalog
     from engine.definitions.importers.dvcqg import import_path
@@ -267,10 +292,15 @@ def import_dvcqg_command(source: Path, out: Path | None, province_agency: str, c
 
 @click.command("listing")
 @click.argument("query", required=False, default="")
-@click.option("--at", "at", default=None, help="Ngày (YYYY-MM-DD); mặc định: hôm nay.")
-@click.option("--json", "as_json", is_flag=True, help="In dạng JSON.")
+@click.option("--at", "at", default=None, help="Ngày (YYYY-MM-DD); mặc định: hôm nay / Date; default: today.")
+@click.option("--json", "as_json", is_flag=True, help="In dạng JSON / Print JSON.")
 def listing_command(query: str, at: str | None, as_json: bool) -> None:
-    """The public listing of procedures in force; QUERY searches code and name ignoring diacritics."""
+    """Danh sách công khai, tìm kiếm / Public listing, search.
+
+    Thủ tục đang có hiệu lực; QUERY tìm theo mã và tên, không phân biệt dấu, hoa thường.
+
+    Procedures in force; QUERY searches code and name, ignoring diacritics and case.
+    """
     from engine.decisions import replay
     from engine.listing import listing, search
 
