@@ -1,10 +1,12 @@
 """Load ``workflows/`` into the database: agencies (with their divisions) and one version per changed definition.
 
-:func:`add_version` is the one writer of procedure versions; the decisions
-(engine/decisions/apply.py) use it too. Idempotent: a definition whose digest is already stored adds nothing, so
+Idempotent: a definition whose digest is already stored adds nothing, so
 ``motcua setup`` can run again safely. A changed file becomes a new version
 effective from its publishing decision's date (or today); dossiers already
 received stay pinned to the version they were received under.
+
+:func:`add_version` is the one writer of procedure versions: the decisions
+(engine/decisions/applying.py) write theirs with it too.
 """
 
 from __future__ import annotations

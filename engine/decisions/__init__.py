@@ -27,14 +27,14 @@ it moves the dossiers in progress to the successor agency through
 times). Dossiers stay pinned to the version they were received und
 
 The package, by job: ``model`` (the file and its schema), ``timeline``
-(replaying the decisions in memory), ``apply`` (writing one into the
+(replaying the decisions in memory), ``applying`` (writing one into the
 database), ``report`` (what it changed, in words), ``transfers`` (moving the
 dossiers in progress) and ``catalogue`` (the catalogue as stored and indexed).
 """
 
 from __future__ import annotations
 
-from .apply import apply, check_decision, plan
+from .applying import apply, check_decision, plan
 from .catalogue import applied, catalogue_in_db, catalogue_index
 from .model import DECISION_SCHEMA, OP_LABELS, Decision, Operation, load_decision, schema_json
 from .report import CHANGE_LABELS, Change, Report
