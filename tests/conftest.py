@@ -6,11 +6,7 @@ PostgreSQL is required (CI starts it); set MOTCUA_TEST_SKIP_PG=1 only to work of
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from datetime import datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, text
@@ -20,20 +16,21 @@ from engine import Actor, Commands, FixedClock, Services, Settings, WorkingCalen
 from engine.catalogue_sync import sync_catalog
 from engine.definitions import load_catalog, procedure_from_data
 from engine.storage.db import make_engine, migrate, scratch_database, session_factory
+from tests.helpers import (  # the constants are also read from here by older imports
+    AGENCY,
+    BACKENDS,
+    DIVISION,
+    DIVISION_ROLES,
+    PG_URL,
+    ROOT,
+    TZ,  # noqa: F401
+    WORKFLOWS,
+    local,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-WORKFLOWS = ROOT / "workflows"
 SHARED = ROOT.parent / "shared"
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-PG_URL = os.environ.get("MOTCUA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # Tables a test may write; emptied before each test (procedure versions and agencies stay).
 VOLATILE = ("issued_forms", "outbox", "audit_events", "tasks", "dossiers", "counters")
-
-BACKENDS = ["sqlite"] if os.environ.get("MOTCUA_TEST_SKIP_PG") else ["sqlite", "postgresql"]
-
-
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=TZ)
 
 
 def _variant(catalog, code: str, new_code: str, **changes):  # type: ignore[no-untyped-def]
@@ -78,11 +75,6 @@ def services(database: Engine, clock: FixedClock) -> Services:
 @pytest.fixture
 def commands(services: Services) -> Commands:
     return Commands(services)
-
-
-AGENCY = "cb-so-y-te"
-DIVISION = "btxh-tre-em"  # Phòng Bảo trợ xã hội và Trẻ em: the specialists and division heads of the approved processes
-DIVISION_ROLES = ("specialist", "division_head")
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,8 +11,8 @@ from lxml import etree
 
 from engine import route
 from engine.definitions import compile_route, compiled_spec, load_catalog, schema_json
-from tests.conftest import WORKFLOWS
 from tests.data import approved_processes
+from tests.helpers import WORKFLOWS, run_cli
 
 GOOD = """\
 code: "1.001806"
@@ -242,11 +240,6 @@ def test_compiled_bpmn_has_diagram_and_parses():
     assert {t.get("id") for t in tasks} <= shapes
     assert {f.get("id") for f in tree.findall(".//bpmn:sequenceFlow", ns)} == edges
     assert tree.find(".//bpmn:exclusiveGateway[@id='gw_review']", ns) is not None  # agree / send back
-
-
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    motcua = Path(sys.executable).parent / "motcua"
-    return subprocess.run([str(motcua), *args], capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
 def test_cli_validate_exit_codes(tree):

@@ -16,20 +16,21 @@ from engine import Actor, Forbidden
 from engine import queries as q
 from engine.definitions import load_catalog
 from engine.definitions.catalog import load_agencies
+from engine.simulate import Driver
 from engine.storage.models import AuditEvent, Dossier, Task
-from tests.conftest import AGENCY, BACKENDS, DIVISION, PG_URL, WORKFLOWS
-from tests.engine.test_definitions import run_cli
+from tests.helpers import (
+    AGENCY,
+    APPLICANT,
+    BACKENDS,
+    DIVISION,
+    PG_URL,
+    WORKFLOWS,
+    open_task,
+    run_cli,
+)
 
-APPLICANT = {"name": "Nguyễn Thị Hoa", "id_number": "004123456789"}
 BTXH = "Phòng Bảo trợ xã hội và Trẻ em"
 NOI_VU = "cb-so-noi-vu"
-
-
-def open_task(services, dossier_id, step_id):  # type: ignore[no-untyped-def]
-    with services.sessions() as session:
-        return session.execute(
-            select(Task).where(Task.dossier_id == dossier_id, Task.step_id == step_id, Task.state == "open")
-        ).scalar_one()
 
 
 def snapshot(services, dossier_id):  # type: ignore[no-untyped-def]
@@ -50,10 +51,7 @@ def inbox_steps(services, actor):  # type: ignore[no-untyped-def]
 
 def to_assign(commands, services, desk, code):  # type: ignore[no-untyped-def]
     dossier = commands.receive(desk, code, APPLICANT)
-    intake = open_task(services, dossier.id, "intake")
-    with services.sessions() as session:
-        checks = sorted(services.version(session, dossier.procedure_version_id).procedure.step("intake").required_checkpoints)
-    commands.complete(desk, intake.id, None, checks)
+    Driver(commands, {desk.role: desk}, claim=False).run(dossier, steps=1)  # the intake
     return dossier
 
 

@@ -11,36 +11,18 @@ from engine import Conflict, Forbidden, IllegalTransition, InvalidCommand, NotFo
 from engine.audit import verify
 from engine.catalogue_sync import sync_catalog
 from engine.definitions import load_catalog, procedure_from_data
-from engine.storage.models import AuditEvent, Dossier, IssuedForm, OutboxMessage, Task
-from tests.conftest import AGENCY, WORKFLOWS, local
-
-APPLICANT = {"name": "Nguyễn Thị Hoa", "id_number": "004123456789", "phone": "0912345678"}
-INTAKE_CHECKS = ["complete", "scanned_signed"]
-
-
-def open_tasks(services, dossier_id):  # type: ignore[no-untyped-def]
-    with services.sessions() as session:
-        return list(session.execute(
-            select(Task).where(Task.dossier_id == dossier_id, Task.state.in_(("open", "waiting"))).order_by(Task.id)
-        ).scalars())
-
-
-def only_task(services, dossier_id, step=None):  # type: ignore[no-untyped-def]
-    tasks = open_tasks(services, dossier_id)
-    assert len(tasks) == 1, [t.step_id for t in tasks]
-    if step:
-        assert tasks[0].step_id == step
-    return tasks[0]
-
-
-def forms(services, dossier_id):  # type: ignore[no-untyped-def]
-    with services.sessions() as session:
-        return list(session.execute(select(IssuedForm).where(IssuedForm.dossier_id == dossier_id).order_by(IssuedForm.id)).scalars())
-
-
-def load(services, code):  # type: ignore[no-untyped-def]
-    with services.sessions() as session:
-        return session.execute(select(Dossier).where(Dossier.code == code)).scalar_one()
+from engine.storage.models import AuditEvent, OutboxMessage
+from tests.helpers import (
+    AGENCY,
+    APPLICANT,
+    INTAKE_CHECKS,
+    WORKFLOWS,
+    forms,
+    load,
+    local,
+    only_task,
+    open_tasks,
+)
 
 
 def step(commands, services, staff, dossier, step_id, outcome=None, checks=(), role=None, **kwargs):  # type: ignore[no-untyped-def]
@@ -366,23 +348,13 @@ def test_calendar_day_procedure(commands, services, staff, clock):
 
 def test_chain_across_agencies(commands, services, staff):
     from engine import Actor
+    from engine.simulate import Driver
 
     dossier = commands.receive(staff["one_stop"], "2.000286", APPLICANT)
     seen = []
-    for _ in range(20):
-        tasks = open_tasks(services, dossier.id)
-        if not tasks:
-            break
-        task = tasks[0]
-        seen.append((task.step_id, task.agency_id))
-        actor = Actor(f"{task.role}@{task.agency_id}", task.role, task.agency_id, unit=task.division)
-        if task.kind == "return":
-            commands.return_result(actor, dossier.code)
-            continue
-        with services.sessions() as session:
-            spec = services.version(session, dossier.procedure_version_id).procedure.step(task.step_id)
-        outcome = next(o for o in spec.outcomes if o not in ("request_supplement", "send_back", "propose_refusal"))
-        commands.complete(actor, task.id, outcome, [c.id for c in spec.checkpoints])
+    driver = Driver(commands, lambda task: Actor(f"{task.role}@{task.agency_id}", task.role, task.agency_id, unit=task.division),
+                    claim=False, before_step=lambda task: seen.append((task.step_id, task.agency_id)))
+    driver.run(dossier, steps=20)
     agencies = [a for _, a in seen]
     assert "cb-ubnd-xa" in agencies and "cb-so-y-te" in agencies and "cb-co-so-tro-giup-xa-hoi" in agencies
     assert load(services, dossier.code).status == "returned"

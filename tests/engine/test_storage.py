@@ -13,7 +13,7 @@ from engine.audit import verify
 from engine.outbox import HANDLERS
 from engine.storage.db import session_factory
 from engine.storage.models import AuditEvent, Dossier, IssuedForm, OutboxMessage
-from tests.engine.test_lifecycle import APPLICANT, INTAKE_CHECKS, load, only_task
+from tests.helpers import APPLICANT, INTAKE_CHECKS, load, only_task
 
 
 def second_services(services: Services) -> Services:
@@ -235,7 +235,7 @@ def test_audit_verify_detects_deleted_chain(services, commands, staff):
 
 def test_scheduler_jobs(services, commands, staff):
     from engine.scheduler import DAILY_LOCK, build, leader, run_daily
-    from tests.conftest import WORKFLOWS
+    from tests.helpers import WORKFLOWS
 
     services.settings.dispatch_outbox = False
     commands.receive(staff["one_stop"], "1.001806", APPLICANT)
