@@ -15,21 +15,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import abort, g, redirect, request, session, url_for
 
-from engine import Actor, Commands, Services
+from engine import Actor
 from engine.storage.accounts import User, user_for_token
+
+from .context import services
 
 WEB_USER = "uid"
 CSRF = "csrf"
-
-
-def services() -> Services:
-    return current_app.extensions["motcua"]
-
-
-def commands() -> Commands:
-    return current_app.extensions["motcua.commands"]
 
 
 def _detached(user: User | None) -> User | None:
@@ -94,7 +88,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if g.get("user") is None:
-            return redirect(url_for("web.login", next=request.full_path if request.method == "GET" else None))
+            return redirect(url_for("staff.login", next=request.full_path if request.method == "GET" else None))
         return view(*args, **kwargs)
 
     return wrapper

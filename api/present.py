@@ -1,6 +1,7 @@
-"""How things read to a Vietnamese user: labels, local times, working time left.
+"""How things read to a Vietnamese user: local times, working time left, money; the templates' globals.
 
-Everything a user reads comes through here or a template; codes stay English.
+The labels themselves are the engine's (``engine.labels``: one table for the
+pages, the slips and the API); codes stay English.
 """
 
 from __future__ import annotations
@@ -8,54 +9,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from engine.definitions import FORMS, ROLES
-from engine.lifecycle import STATUSES
-
-CHANNELS = {"direct": "Trực tiếp", "postal": "Bưu chính công ích", "online": "Trực tuyến"}
-OUTCOMES = {
-    "done": "Hoàn thành",
-    "propose_approval": "Đề xuất phê duyệt",
-    "propose_refusal": "Đề xuất từ chối",
-    "request_supplement": "Yêu cầu bổ sung hồ sơ",
-    "agree": "Đồng ý, trình ký",
-    "approve": "Phê duyệt",
-    "sign": "Ký duyệt",
-    "send_back": "Trả lại bước trước",
-    "reject": "Không đồng ý",
-}
-TIMELINESS = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn"}
-RESULTS = {"approved": "Giải quyết (chấp thuận)", "refused": "Từ chối giải quyết"}
-TASK_STATES = {"open": "Đang chờ xử lý", "waiting": "Tạm dừng chờ bổ sung", "completed": "Đã xong", "cancelled": "Đã hủy"}
-LEVELS = {"central": "Trung ương", "province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
-ONLINE_MODES = {"full": "Toàn trình", "partial": "Một phần", "none": "Không cung cấp trực tuyến"}
-ACTIONS = {
-    "dossier.received": "Tiếp nhận hồ sơ",
-    "dossier.registered": "Ghi nhận hồ sơ",
-    "dossier.refused_at_intake": "Từ chối tiếp nhận",
-    "dossier.extended": "Xin lỗi, hẹn lại ngày trả kết quả",
-    "dossier.competence_transferred": "Chuyển thẩm quyền giải quyết",
-    "task.claimed": "Nhận xử lý",
-    "step.completed": "Hoàn thành bước",
-    "tasks.ready": "Chuyển bước tiếp theo",
-    "supplement.received": "Nhận hồ sơ bổ sung",
-    "status.receive": "Chuyển trạng thái: tiếp nhận",
-    "status.start_processing": "Chuyển trạng thái: đang xử lý",
-    "status.request_supplement": "Yêu cầu bổ sung hồ sơ",
-    "status.receive_supplement": "Chuyển trạng thái: đã bổ sung",
-    "status.request_withdrawal": "Công dân yêu cầu rút hồ sơ",
-    "status.stop": "Dừng xử lý",
-    "status.resolve": "Hoàn thành xử lý",
-    "status.return_result": "Trả kết quả",
-}
-UNCONFIRMED = "đang cập nhật"
-
-
-def status_label(status: str) -> str:
-    return STATUSES.get(status, (0, status))[1]
-
-
-def role_label(role: str) -> str:
-    return ROLES.get(role, "Hệ thống" if role == "system" else role)
+from engine import Forbidden, policy
+from engine.definitions import FORMS
+from engine.labels import (
+    CHANNELS,
+    LEVELS,
+    ONLINE_MODES,
+    OUTCOMES,
+    RESULTS,
+    STATUSES,
+    TASK_STATES,
+    TIMELINESS,
+    UNCONFIRMED,
+    role_label,
+    status_label,
+)
 
 
 def form_title(form: str) -> str:
@@ -139,10 +107,23 @@ def register(app: Any) -> None:
             return ""
         return (current_app.extensions["motcua"].division_name(agency, division) if agency else None) or division
 
+    def _may(action: str) -> bool:
+        """Whether the signed-in user's role may take ``action`` (the access policy's rule, for menus)."""
+        from flask import g
+
+        user = g.get("user")
+        if user is None:
+            return False
+        try:
+            policy.require(user.actor(), action)
+        except Forbidden:
+            return False
+        return True
+
     app.jinja_env.filters["local"] = _local
     app.jinja_env.globals.update(
         CHANNELS=CHANNELS, OUTCOMES=OUTCOMES, TIMELINESS=TIMELINESS, RESULTS=RESULTS, TASK_STATES=TASK_STATES,
-        LEVELS=LEVELS, ONLINE_MODES=ONLINE_MODES, ACTIONS=ACTIONS, UNCONFIRMED=UNCONFIRMED,
+        LEVELS=LEVELS, ONLINE_MODES=ONLINE_MODES, UNCONFIRMED=UNCONFIRMED,
         status_label=status_label, role_label=role_label, form_title=form_title, field_label=field_label,
-        duration_label=duration_label, money=money, STATUSES=STATUSES, division_name=_division_name,
+        duration_label=duration_label, money=money, STATUSES=STATUSES, division_name=_division_name, may=_may,
     )

@@ -1,4 +1,9 @@
-"""Public pages, no login: the procedure listing (niêm yết công khai) and dossier status by code."""
+"""Public pages, no login: the procedure listing (niêm yết công khai) and dossier status by code.
+
+The blueprint has the staff site's header (a signed-in officer sees their menu)
+and Vietnamese error pages (``api/pages.py``); citizens' own services (filing
+online, their dossiers) will be a ``citizen`` blueprint of its own.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,11 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from engine import NotFound
 from engine import queries as q
 
-from .auth import services
+from . import pages
+from .context import services, today
 
 bp = Blueprint("public", __name__, url_prefix="")
-
-
-def _today() -> Any:
-    svc = services()
-    return svc.now().astimezone(svc.calendar.tz).date()
+pages.register(bp)
 
 
 @bp.get("/cong-khai")
@@ -26,7 +28,7 @@ def listing() -> Any:
     field = request.args.get("field") or None
     query = request.args.get("q", "")
     with services().sessions() as session:
-        result = q.procedures(session, q=query, field=field, on=_today(), page=page, per_page=per_page)
+        result = q.procedures(session, q=query, field=field, on=today(), page=page, per_page=per_page)
         fields = q.fields(session)
     return render_template("public/listing.html", result=result, field=field, query=query, fields=fields)
 
@@ -34,7 +36,7 @@ def listing() -> Any:
 @bp.get("/cong-khai/thu-tuc/<code>")
 def procedure(code: str) -> Any:
     with services().sessions() as session:
-        p = q.procedure(session, code, _today())
+        p = q.procedure(session, code, today())
     return render_template("public/procedure.html", p=p)
 
 

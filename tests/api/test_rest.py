@@ -411,8 +411,8 @@ def test_unknown_path_and_method_are_json(client):  # type: ignore[no-untyped-de
 def test_openapi_document_validates_and_matches_the_routes(client, app):  # type: ignore[no-untyped-def]
     from openapi_spec_validator import validate
 
-    from api import schemas
-    from api.openapi import OPERATIONS
+    from api.rest import schemas
+    from api.rest.openapi import OPERATIONS
 
     doc = client.get("/api/v1/openapi.json").json
     validate(doc)
@@ -440,7 +440,7 @@ def test_openapi_document_validates_and_matches_the_routes(client, app):  # type
 def test_request_schemas_are_valid_json_schema(name):  # type: ignore[no-untyped-def]
     from jsonschema import Draft202012Validator
 
-    from api.schemas import REQUESTS
+    from api.rest.schemas import REQUESTS
 
     Draft202012Validator.check_schema(REQUESTS[name])
 

@@ -1,7 +1,7 @@
 """The REST operations' registry and the OpenAPI 3.1 document built from it.
 
 ``operation`` both registers a Flask route and records what the document
-says about it: the path, the request schema (``api/schemas.REQUESTS``) the
+says about it: the path, the request schema (``api/rest/schemas.REQUESTS``) the
 body is validated against, the response schema, the query parameters and the
 error codes. One declaration, so the route table, the validation and
 ``/api/v1/openapi.json`` always agree.
@@ -12,16 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
-from flask.json.provider import DefaultJSONProvider
 from jsonschema import Draft202012Validator
 
+from ..auth import load_bearer_user
 from . import schemas
-from .auth import load_bearer_user
 from .errors import CODES, error_response
 
 VERSION = "1.0.0"
@@ -50,22 +48,6 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
-
-
-class JSONProvider(DefaultJSONProvider):
-    """API answers: datetimes as ISO 8601 in Vietnam time (+07:00), dates as ISO dates, UTF-8 text.
-
-    Conversion happens inside the (C) encoder, only for the values that need it.
-    """
-
-    ensure_ascii = False
-
-    def default(self, o: Any) -> Any:  # type: ignore[override]
-        if isinstance(o, datetime):
-            return o.astimezone(self._app.extensions["motcua"].calendar.tz).isoformat()
-        if isinstance(o, date):
-            return o.isoformat()
-        return super().default(o)
 
 
 def _flask_rule(path: str) -> str:

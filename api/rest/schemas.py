@@ -1,7 +1,10 @@
 """JSON Schemas (draft 2020-12) of the REST API: request bodies, responses, query parameters.
 
-These dicts are the single source. ``api/rest.py`` validates every request
-body against ``REQUESTS[name]`` with ``jsonschema`` and ``api/openapi.py``
+These dicts are the single source. ``api/rest/openapi.operation`` validates every
+request body against ``REQUESTS[name]`` with ``jsonschema``, the view builds its
+command from that body (``Command.from_body``: the body's keys are the command's
+fields, and a default such as the channel's is the command's own, read here from
+the dataclass), and ``api/rest/openapi.document``
 puts the very same dicts into ``/api/v1/openapi.json`` (OpenAPI 3.1 uses
 JSON Schema 2020-12 as it is), so the document cannot drift from what the
 server accepts. Sub-schemas are inlined (no ``$ref``) so each request schema
@@ -12,14 +15,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.commands import Receive
 from engine.definitions import ROLES
 from engine.lifecycle import STATUSES
+from engine.vocabulary import Channel, TaskState
+
+from ..context import default
 
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 2000}
 _SHORT = {"type": "string", "maxLength": 500}
 _LINES = {"type": "array", "items": _TEXT, "minItems": 1, "maxItems": 100}
 _PROCEDURE_CODE = {"type": "string", "pattern": r"^[0-9]\.[0-9]{6}$", "description": "Mã TTHC quốc gia, ví dụ 1.001806."}
-_CHANNEL = {"enum": ["direct", "postal", "online"], "default": "direct",
+_CHANNEL = {"enum": list(Channel), "default": default(Receive, "channel"),
             "description": "Hình thức nộp: direct (trực tiếp), postal (bưu chính), online (trực tuyến)."}
 _DATETIME = {"type": "string", "format": "date-time"}
 _VARIANT = {"type": "string", "minLength": 1, "maxLength": 60,
@@ -190,7 +197,7 @@ _TASK = {
         "division": {"type": ["string", "null"],
                      "description": "Phòng của cơ quan thực hiện bước: chỉ cán bộ của phòng này nhận và xử lý."},
         "division_name": {"type": ["string", "null"]},
-        "state": {"enum": ["open", "waiting", "completed", "cancelled"]}, "due_at": _NULLABLE_DATETIME,
+        "state": {"enum": list(TaskState)}, "due_at": _NULLABLE_DATETIME,
         "claimed_by": {"type": ["string", "null"]}, "outcome": {"type": ["string", "null"]},
         "checkpoints": {"type": "array", "items": {"type": "string"}},
     },

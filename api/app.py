@@ -1,0 +1,105 @@
+"""The application: the factory, the JSON provider, and who answers a URL no view matched.
+
+Each audience is a blueprint that owns its hooks and its error handlers
+(``api/README.md``): ``staff`` (the staff pages), ``public`` (no login),
+``rest`` (``/api/v1``), ``health``. The app itself only ties them together.
+
+A URL that no view matches belongs to no blueprint, so Flask hands its 404 or
+405 to the app; :func:`_unrouted` gives it to the blueprint whose
+``url_prefix`` the path starts with (the longest), so ``/api/v1/...`` answers
+in JSON like the rest of the API. Anything else is a staff-site page.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import HTTPException
+
+if TYPE_CHECKING:
+    from engine import Services
+
+
+class JSONProvider(DefaultJSONProvider):
+    """JSON answers: datetimes as ISO 8601 in Vietnam time (+07:00), dates as ISO dates, UTF-8 text.
+
+    Conversion happens inside the (C) encoder, only for the values that need it.
+    """
+
+    ensure_ascii = False
+
+    def default(self, o: Any) -> Any:  # type: ignore[override]
+        if isinstance(o, datetime):
+            return o.astimezone(self._app.extensions["motcua"].calendar.tz).isoformat()
+        if isinstance(o, date):
+            return o.isoformat()
+        return super().default(o)
+
+
+def create_app(config: dict[str, Any] | None = None, services: Services | None = None) -> Flask:
+    """Application factory. ``services`` may be given (tests); else built from DATABASE_URL."""
+    from engine import Commands
+
+    from . import health, present, public, rest, staff
+    from .auth import csrf_token
+
+    app = Flask("api", instance_relative_config=True)
+    app.config.from_mapping(SECRET_KEY="dev-only-change-me", JSON_AS_ASCII=False,
+                            PERMANENT_SESSION_LIFETIME=timedelta(hours=10), SESSION_COOKIE_HTTPONLY=True,
+                            SESSION_COOKIE_SAMESITE="Lax")
+    app.config.from_prefixed_env("MOTCUA")
+    if config:
+        app.config.update(config)
+    if services is None:
+        from .wiring import build_services
+
+        services = build_services(app.config.get("DATABASE_URL"))
+    app.extensions["motcua"] = services
+    app.extensions["motcua.commands"] = Commands(services)
+    app.json = JSONProvider(app)
+    present.register(app)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+
+    for blueprint in (health.bp, rest.bp, staff.bp, public.bp):
+        app.register_blueprint(blueprint)
+    for status in (404, 405):
+        app.register_error_handler(status, _unrouted)
+    return app
+
+
+def _owner(app: Flask, path: str) -> str | None:
+    """The blueprint whose url_prefix ``path`` is under (the longest such prefix)."""
+    best: tuple[int, str | None] = (0, None)
+    for name, blueprint in app.blueprints.items():
+        prefix = (blueprint.url_prefix or "").rstrip("/")
+        if prefix and (path == prefix or path.startswith(prefix + "/")) and len(prefix) > best[0]:
+            best = (len(prefix), name)
+    return best[1]
+
+
+def _handler_of(app: Flask, blueprint: str, exc: HTTPException) -> Any:
+    spec = app.error_handler_spec.get(blueprint, {})
+    for code in (exc.code, None):
+        for cls in type(exc).__mro__:
+            handler = spec.get(code, {}).get(cls)
+            if handler is not None:
+                return handler
+    return None
+
+
+def _unrouted(exc: HTTPException) -> Any:
+    """404/405 with no view: the owning blueprint's own handler answers; else the staff site's error page."""
+    from flask import current_app
+
+    from .pages import http_error_page
+
+    # A code's handler of the app comes before a blueprint's HTTPException handler in Flask's
+    # lookup, so a 404 raised inside a view comes here too: its own blueprint answers it.
+    owner = request.blueprint or _owner(current_app, request.path)
+    handler = _handler_of(current_app, owner, exc) if owner else None
+    if handler is not None:
+        return handler(exc)
+    return http_error_page(exc)

@@ -1,0 +1,79 @@
+"""The REST blueprint (``/api/v1``), its JSON error handlers, and what its views share.
+
+Every view is declared with ``openapi.operation`` (route, body validation,
+document); it builds one engine command from the validated body and hands it
+to ``commands().handle(actor(), command)``, or runs one read query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+from werkzeug.exceptions import HTTPException
+
+from engine import SYSTEM, DomainError, InvalidCommand
+from engine import queries as q
+from engine.lifecycle import STATUSES
+
+from ..context import services
+from .errors import error_response, from_domain, from_http
+
+bp = Blueprint("rest", __name__, url_prefix="/api/v1")
+
+DOSSIER_ERRORS = ("forbidden", "not_found")
+ACTION_ERRORS = ("forbidden", "not_found", "conflict", "illegal_transition", "invalid_command")
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError) -> Any:
+    return from_domain(exc)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Any:
+    """Also answers 404/405 of unknown URLs under /api/v1 (the app hands them here: ``api/app.py``)."""
+    if exc.code == 404 and request.url_rule is None:
+        return error_response("not_found", "Không có địa chỉ API này.")
+    return from_http(exc)
+
+
+def int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidCommand(f"Tham số '{name}' phải là số nguyên.", parameter=name) from None
+
+
+def paging(default: int = 20) -> tuple[int, int]:
+    page, per_page = int_arg("page", 1), int_arg("per_page", default)
+    if page < 1 or not 1 <= per_page <= q.MAX_PER_PAGE:
+        raise InvalidCommand(f"Phân trang không hợp lệ: page ≥ 1, 1 ≤ per_page ≤ {q.MAX_PER_PAGE}.")
+    return page, per_page
+
+
+def status_arg() -> str | None:
+    status = request.args.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise InvalidCommand(f"Trạng thái không hợp lệ '{status}' (có: {', '.join(STATUSES)}).", parameter="status")
+    return status
+
+
+def detail(ref: str | int) -> dict[str, Any]:
+    """The dossier as the API returns it after a command (the command already checked the access)."""
+    with services().sessions() as session:
+        return q.dossier_detail(session, SYSTEM, ref, timeline=False)
+
+
+def code_of(ref: str) -> str:
+    """Commands take the dossier code; the API also accepts the numeric id."""
+    if ref.isdigit():
+        with services().sessions() as session:
+            return q.find_dossier(session, ref).code
+    return ref
+
+
+__all__ = ["ACTION_ERRORS", "DOSSIER_ERRORS", "bp", "code_of", "detail", "int_arg", "paging", "status_arg"]

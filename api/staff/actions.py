@@ -1,0 +1,112 @@
+"""What staff do from the dossier page: claim and complete a step; supplement, refuse, withdraw, extend, return.
+
+Each form becomes one engine command (the same classes the REST API builds
+from its JSON bodies); a refusal by the engine comes back as a flash message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import flash, redirect, request, url_for
+
+from engine import DomainError, InvalidCommand
+from engine.commands import (
+    ClaimTask,
+    Command,
+    CompleteStep,
+    Extend,
+    ReceiveSupplement,
+    Refuse,
+    ReturnResult,
+    Withdraw,
+)
+from engine.labels import OUTCOMES
+
+from ..auth import actor, login_required
+from ..context import commands, tz
+from .base import back, bp, fail, given, lines
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@login_required
+def claim(task_id: int) -> Any:
+    code = request.form.get("dossier", "")
+    target = back(code) if code else url_for("staff.inbox")
+    try:
+        task = commands().handle(actor(), ClaimTask(task_id))
+    except DomainError as exc:
+        return fail(exc, target)
+    flash(f"Đã nhận xử lý: {task.name}.", "success")
+    return redirect(target)
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@login_required
+def complete(task_id: int) -> Any:
+    form = request.form
+    code = form.get("dossier", "")
+    outcome = form.get("outcome") or None
+    command = CompleteStep(task_id, outcome, tuple(form.getlist("checkpoints")),
+                           supplement_items=tuple(lines(form.get("supplement_items"))),
+                           expected_version=form.get("expected_version", type=int), **given(form, "note"))
+    try:
+        commands().handle(actor(), command)
+    except DomainError as exc:
+        return fail(exc, back(code))
+    flash(f"Đã ghi: {OUTCOMES.get(outcome or '', 'Hoàn thành')}.", "success")
+    return redirect(back(code))
+
+
+def _dossier_action(code: str, command: Callable[[], Command], done: str) -> Any:
+    try:
+        commands().handle(actor(), command())
+    except DomainError as exc:
+        return fail(exc, back(code))
+    flash(done, "success")
+    return redirect(back(code))
+
+
+@bp.post("/dossiers/<code>/supplement")
+@login_required
+def receive_supplement(code: str) -> Any:
+    docs = tuple({"id": f"bosung_{i}", "name": name} for i, name in enumerate(lines(request.form.get("documents")), 1))
+    return _dossier_action(code, lambda: ReceiveSupplement(code, docs, **given(request.form, "note")),
+                           "Đã nhận hồ sơ bổ sung; thời hạn giải quyết được tính lại.")
+
+
+@bp.post("/dossiers/<code>/refusal")
+@login_required
+def refuse(code: str) -> Any:
+    return _dossier_action(code, lambda: Refuse(code, tuple(lines(request.form.get("reasons")))),
+                           "Đã từ chối giải quyết; kết quả chuyển Bộ phận Một cửa trả cho công dân.")
+
+
+@bp.post("/dossiers/<code>/withdrawal")
+@login_required
+def withdraw(code: str) -> Any:
+    return _dossier_action(code, lambda: Withdraw(code, **given(request.form, "reason")),
+                           "Đã dừng giải quyết hồ sơ theo yêu cầu rút hồ sơ.")
+
+
+@bp.post("/dossiers/<code>/extension")
+@login_required
+def extend(code: str) -> Any:
+    def command() -> Extend:
+        raw = f"{request.form.get('new_date', '')}T{request.form.get('new_time') or '16:00'}"
+        try:
+            new_due = datetime.fromisoformat(raw).replace(tzinfo=tz())
+        except ValueError:
+            raise InvalidCommand("Ngày hẹn mới không hợp lệ.") from None
+        return Extend(code, new_due, **given(request.form, "reason"))
+
+    return _dossier_action(code, command, "Đã lập phiếu xin lỗi và hẹn lại ngày trả kết quả.")
+
+
+@bp.post("/dossiers/<code>/return")
+@login_required
+def return_result(code: str) -> Any:
+    return _dossier_action(code, lambda: ReturnResult(code, **given(request.form, "note")),
+                           "Đã trả kết quả cho công dân.")

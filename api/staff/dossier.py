@@ -1,0 +1,94 @@
+"""The dossier page: its data, the steps I may take, the actions offered, the timeline, the route diagram.
+
+What I may do is the access policy's answer (``engine.policy``); what each
+audit event says is its kind's own description (``engine.events``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+from flask import Response, render_template
+
+from engine import Forbidden, events, policy
+from engine import queries as q
+from engine.definitions import SUPPLEMENT_OUTCOME
+from engine.labels import role_label
+from engine.vocabulary import ACTIVE_TASK_STATES, CLOSED_STATUSES, Status, StepKind, TaskState
+
+from .. import present
+from ..auth import actor, login_required
+from ..context import now, services, tz
+from .base import bp
+
+
+def _step_of(procedure: Any, step_id: str) -> Any:
+    try:
+        return procedure.step(step_id)
+    except KeyError:
+        return None
+
+
+@bp.get("/dossiers/<code>")
+@login_required
+def dossier(code: str) -> Any:
+    me = actor()
+    moment = now()
+    with services().sessions() as session:
+        detail = q.dossier_detail(session, me, code)
+        procedure = services().version(session, detail["procedure_version_id"]).procedure
+    active = [t for t in detail["tasks"] if t["state"] in ACTIVE_TASK_STATES]
+    steps = {t["id"]: _step_of(procedure, t["step_id"]) for t in active}
+    variant_name = next((v.name for v in procedure.variants if v.id and v.id == detail["variant"]), None)
+    actionable = []
+    for task in detail["tasks"]:
+        if task["state"] != TaskState.OPEN or task["claimed_by"] not in (None, me.id):
+            continue
+        if policy.may_take_step(me, SimpleNamespace(**task), services().division_name):
+            actionable.append({"task": task, "step": steps.get(task["id"])})
+    status = detail["status"]
+    closed = status in CLOSED_STATUSES
+    can = policy.allowed_actions(me, SimpleNamespace(**detail), [(t["agency_id"], t["division"]) for t in active],
+                                 services().division_name,
+                                 actionable_return=any(a["task"]["kind"] == StepKind.RETURN for a in actionable))
+    context = events.Context(steps={s.id: s.name for s in procedure.steps},
+                             checks={c.id: c.label for s in procedure.steps for c in s.checkpoints}, local=_iso_local)
+    timeline = [_describe(e, context) for e in detail["events"]]
+    left = present.time_left(detail["due_at"], moment, services().calendar, closed=closed or status == Status.RESOLVED)
+    for task in detail["tasks"]:
+        task["left"] = present.time_left(task["due_at"], moment, services().calendar,
+                                         closed=task["state"] != TaskState.OPEN)
+    return render_template("dossier.html", d=detail, actionable=actionable, can=can, timeline=timeline, left=left,
+                           current_steps=[t["step_id"] for t in active],
+                           done_steps=[t["step_id"] for t in detail["tasks"] if t["state"] == TaskState.COMPLETED],
+                           supplement=SUPPLEMENT_OUTCOME, variant_name=variant_name, now=moment, tz=tz())
+
+
+@bp.get("/dossiers/<code>/bpmn.xml")
+@login_required
+def dossier_bpmn(code: str) -> Any:
+    with services().sessions() as session:
+        dossier = q.find_dossier(session, code)
+        if not q.can_view(session, actor(), dossier):
+            raise Forbidden(f"Hồ sơ {dossier.code} không thuộc cơ quan của bạn.")
+        xml = q.procedure_bpmn(session, dossier.procedure_version_id)
+    return Response(xml, mimetype="application/xml")
+
+
+def _describe(event: dict[str, Any], context: events.Context) -> dict[str, Any]:
+    """One line of the timeline: who, when, what, in Vietnamese."""
+    action = event["action"]
+    return {"at": event["at"], "who": event["actor_name"] or event["actor"], "role": role_label(event["role"]),
+            "what": events.label(action), "details": events.describe(action, event["before"], event["after"], context),
+            "action": action}
+
+
+def _iso_local(value: Any) -> str:
+    if not value:
+        return "—"
+    try:
+        return present.local(datetime.fromisoformat(str(value).replace("Z", "+00:00")), tz())
+    except ValueError:
+        return str(value)

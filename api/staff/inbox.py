@@ -1,0 +1,58 @@
+"""The inbox (my steps, sorted by urgency) and the list of dossiers I may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template, request
+
+from engine import queries as q
+from engine.labels import TASK_STATES
+from engine.lifecycle import STATUSES
+from engine.queries.inbox import CLAIMS
+from engine.vocabulary import CLOSED_STATUSES, Status, TaskState
+
+from .. import present
+from ..auth import actor, login_required
+from ..context import now, services
+from .base import bp
+
+
+@bp.get("/inbox")
+@login_required
+def inbox() -> Any:
+    scope = request.args.get("scope", "all")
+    scope = scope if scope in CLAIMS else "all"
+    status = request.args.get("status") or None
+    status = status if status in STATUSES else None
+    procedure = request.args.get("procedure") or None
+    page, per_page = q.clamp(request.args.get("page", type=int), 25, 25)
+    moment = now()
+    with services().sessions() as session:
+        result = q.inbox(session, actor(), scope=scope, procedure=procedure, status=status, page=page, per_page=per_page)
+        choices = q.inbox_procedures(session, actor())
+    for item in result.items:
+        item["left"] = present.time_left(item["due_at"], moment, services().calendar)
+        if item["state"] == TaskState.WAITING:
+            item["left"] = {"text": TASK_STATES[TaskState.WAITING], "css": "none"}
+        item["dossier_left"] = present.time_left(item["dossier_due_at"], moment, services().calendar)
+    return render_template("inbox.html", result=result, scope=scope, status=status, procedure=procedure,
+                           choices=choices, now=moment)
+
+
+@bp.get("/dossiers")
+@login_required
+def dossiers() -> Any:
+    status = request.args.get("status") or None
+    status = status if status in STATUSES else None
+    overdue = request.args.get("overdue") == "1" or None
+    page, per_page = q.clamp(request.args.get("page", type=int), 25, 25)
+    moment = now()
+    with services().sessions() as session:
+        result = q.dossiers(session, actor(), now=moment, status=status, procedure=request.args.get("procedure") or None,
+                            q=request.args.get("q") or None, overdue=overdue, page=page, per_page=per_page)
+    for item in result.items:
+        item["left"] = present.time_left(item["due_at"], moment, services().calendar,
+                                         closed=item["status"] in (*CLOSED_STATUSES, Status.RESOLVED))
+    return render_template("dossiers.html", result=result, status=status, overdue=overdue,
+                           query=request.args.get("q", ""), procedure=request.args.get("procedure", ""))
