@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from .definitions.model import Duration
+from .labels import UNCONFIRMED
 
 __all__ = ["NOT_COUNTED_LABEL", "UPDATING", "deadline_label", "duration_label"]
 
-UPDATING = "đang cập nhật"
+UPDATING = UNCONFIRMED
 NOT_COUNTED_LABEL = "Không tính thời gian"
 _UNITS = ("working_days", "working_hours", "calendar_days")
 

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Duration, raw_variants
+from ..durations import duration_label
+from .model import raw_variants
 from .schema import ROLES
 
 _LABELS = {
@@ -23,11 +24,7 @@ _LABELS = {
 
 
 def _duration(value: Any) -> str:
-    if value is None:
-        return "—"
-    if value == "not_counted":
-        return "không tính thời gian"
-    return Duration.from_mapping(value).label()
+    return duration_label(value, missing="—")
 
 
 def _list(values: Any) -> str:

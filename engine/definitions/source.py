@@ -68,7 +68,10 @@ class SourceError(Exception):
 
 
 def _scalar(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
-    value = loader.construct_object(node)
+    try:
+        value = loader.construct_object(node)
+    except ValueError:  # an impossible date such as 2026-02-30: kept as text, the schema names it
+        return node.value
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()  # schemas speak strings; typed later
     return value
