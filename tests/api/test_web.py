@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
-
-from engine.storage.models import AuditEvent
+from tests.helpers import audit_count as _events
 
 from .conftest import PASSWORD, csrf_of, web_login
 
@@ -38,11 +36,6 @@ def test_post_without_csrf_is_rejected_and_changes_nothing(client, services):  #
     assert response.status_code == 400 and "CSRF" in response.text
     assert _events(services) == before
     assert client.post("/login", data={"username": "desk", "password": PASSWORD}).status_code == 400
-
-
-def _events(services) -> int:  # type: ignore[no-untyped-def]
-    with services.sessions() as session:
-        return session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
 
 
 def test_intake_receive_prints_receipt_with_due_time_and_qr(client, services):  # type: ignore[no-untyped-def]

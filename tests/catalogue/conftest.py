@@ -8,12 +8,9 @@ Each test gets a new database (SQLite file, or a PostgreSQL schema of its own).
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -23,17 +20,7 @@ import handlers  # noqa: F401  (registers outbox handlers)
 from engine import Actor, FixedClock, Services, Settings, WorkingCalendar
 from engine.storage.db import make_engine, migrate, scratch_database, session_factory
 from tests.data import portal_details  # noqa: F401  (fixture: the portal records as files)
-
-ROOT = Path(__file__).resolve().parents[2]
-WORKFLOWS = ROOT / "workflows"
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-PG_URL = os.environ.get("MOTCUA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-BACKENDS = ["sqlite"] if os.environ.get("MOTCUA_TEST_SKIP_PG") else ["sqlite", "postgresql"]
-
-
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=TZ)
-
+from tests.helpers import BACKENDS, PG_URL, WORKFLOWS, local
 
 AGENCIES = """agencies:
   - {id: cb-so-ldtbxh, name: Sở Lao động - Thương binh và Xã hội tỉnh Cao Bằng, level: province, eid: CB.SLDTBXH}

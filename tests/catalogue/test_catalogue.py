@@ -22,8 +22,7 @@ from tests.data import (
     portal_codes,
     portal_record,
 )
-
-from .conftest import ROOT, WORKFLOWS
+from tests.helpers import ROOT, WORKFLOWS
 
 TOTAL = 131
 

@@ -19,6 +19,7 @@ from engine import Commands, DefinitionError, InvalidCommand
 from engine.decisions import apply, load_decision, replay, run_due_transfers
 from engine.storage.decisions import DecisionRow
 from engine.storage.models import AuditEvent, Dossier, ProcedureVersion, Task
+from tests.helpers import local
 
 from .conftest import (
     ABOLISH,
@@ -28,7 +29,6 @@ from .conftest import (
     DESK,
     PUBLISH,
     TRANSFER,
-    local,
     write_decision,
 )
 

@@ -18,8 +18,7 @@ from engine.definitions.diff import diff_catalogues, diff_definitions
 from engine.definitions.importers.dvcqg import convert, import_path
 from engine.listing import UPDATING, fold, listing, search
 from tests.data import portal_record, write_portal_records
-
-from .conftest import WORKFLOWS
+from tests.helpers import WORKFLOWS
 
 AGENCIES = {"province": "cb-ubnd-tinh", "commune": "cb-ubnd-xa", "central": "tw-bo-nganh"}
 
