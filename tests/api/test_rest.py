@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.storage.models import AuditEvent, Dossier, IssuedForm
-from tests.conftest import TZ, local
+from tests.helpers import TZ, audit_count, local
 
 from .conftest import PASSWORD
 
@@ -44,11 +44,6 @@ def error(response, status, code):  # type: ignore[no-untyped-def]
     assert body["code"] == code
     assert body["message"] and body["message_en"]
     return body
-
-
-def audit_count(services) -> int:  # type: ignore[no-untyped-def]
-    with services.sessions() as session:
-        return session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
 
 
 # ---------------------------------------------------------------------- auth
