@@ -31,7 +31,7 @@ class JSONProvider(DefaultJSONProvider):
 
     ensure_ascii = False
 
-    def default(self, o: Any) -> Any:  # type: ignore[override]
+    def default(self, o: Any) -> Any:
         if isinstance(o, datetime):
             return o.astimezone(self._app.extensions["motcua"].calendar.tz).isoformat()
         if isinstance(o, date):

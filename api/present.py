@@ -24,6 +24,7 @@ from engine.labels import (
     role_label,
     status_label,
 )
+from engine.vocabulary import CLOSED_STATUSES, Status
 
 
 def form_title(form: str) -> str:
@@ -72,6 +73,11 @@ def time_left(due: datetime | None, now: datetime, calendar: Any, closed: bool =
     left = calendar.working_seconds_between(now, due)
     css = "soon" if left < spd else "ok"
     return {"text": f"Còn {working_span(left, spd)} làm việc", "css": css}
+
+
+def dossier_time_left(status: str, due: datetime | None, now: datetime, calendar: Any) -> dict[str, str]:
+    """A dossier's working time left: none once it is closed or resolved (the result awaits its return)."""
+    return time_left(due, now, calendar, closed=status in (*CLOSED_STATUSES, Status.RESOLVED))
 
 
 def duration_label(value: dict[str, Any] | str | None) -> str:

@@ -16,7 +16,7 @@ from engine import Forbidden, events, policy
 from engine import queries as q
 from engine.definitions import SUPPLEMENT_OUTCOME
 from engine.labels import role_label
-from engine.vocabulary import ACTIVE_TASK_STATES, CLOSED_STATUSES, Status, StepKind, TaskState
+from engine.vocabulary import ACTIVE_TASK_STATES, StepKind, TaskState
 
 from .. import present
 from ..auth import actor, login_required
@@ -48,15 +48,13 @@ def dossier(code: str) -> Any:
             continue
         if policy.may_take_step(me, SimpleNamespace(**task), services().division_name):
             actionable.append({"task": task, "step": steps.get(task["id"])})
-    status = detail["status"]
-    closed = status in CLOSED_STATUSES
     can = policy.allowed_actions(me, SimpleNamespace(**detail), [(t["agency_id"], t["division"]) for t in active],
                                  services().division_name,
                                  actionable_return=any(a["task"]["kind"] == StepKind.RETURN for a in actionable))
     context = events.Context(steps={s.id: s.name for s in procedure.steps},
                              checks={c.id: c.label for s in procedure.steps for c in s.checkpoints}, local=_iso_local)
     timeline = [_describe(e, context) for e in detail["events"]]
-    left = present.time_left(detail["due_at"], moment, services().calendar, closed=closed or status == Status.RESOLVED)
+    left = present.dossier_time_left(detail["status"], detail["due_at"], moment, services().calendar)
     for task in detail["tasks"]:
         task["left"] = present.time_left(task["due_at"], moment, services().calendar,
                                          closed=task["state"] != TaskState.OPEN)

@@ -10,7 +10,7 @@ from engine import queries as q
 from engine.labels import TASK_STATES
 from engine.lifecycle import STATUSES
 from engine.queries.inbox import CLAIMS
-from engine.vocabulary import CLOSED_STATUSES, Status, TaskState
+from engine.vocabulary import TaskState
 
 from .. import present
 from ..auth import actor, login_required
@@ -52,7 +52,6 @@ def dossiers() -> Any:
         result = q.dossiers(session, actor(), now=moment, status=status, procedure=request.args.get("procedure") or None,
                             q=request.args.get("q") or None, overdue=overdue, page=page, per_page=per_page)
     for item in result.items:
-        item["left"] = present.time_left(item["due_at"], moment, services().calendar,
-                                         closed=item["status"] in (*CLOSED_STATUSES, Status.RESOLVED))
+        item["left"] = present.dossier_time_left(item["status"], item["due_at"], moment, services().calendar)
     return render_template("dossiers.html", result=result, status=status, overdue=overdue,
                            query=request.args.get("q", ""), procedure=request.args.get("procedure", ""))

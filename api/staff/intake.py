@@ -79,8 +79,8 @@ def intake_post() -> Any:
         flash(exc.message, "error")
         with services().sessions() as session:
             listing = q.procedures(session, on=today(), per_page=q.MAX_PER_PAGE)
-            chosen = q.procedure(session, code, today()) if code else None
-        return _page(listing, chosen, "", form), exc.http_status
+            again = q.procedure(session, code, today()) if code else None
+        return _page(listing, again, "", form), exc.http_status
     with services().sessions() as session:
         detail = q.dossier_detail(session, actor(), dossier.id, timeline=False)
     slip = next((f for f in reversed(detail["forms"]) if f["form"] == form_kind), None)
