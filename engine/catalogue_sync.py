@@ -41,12 +41,12 @@ def sync_agencies(session: Session, catalog: Catalog) -> int:
     stored = {(d.agency_id, d.id): d for d in session.execute(select(DivisionRow)).scalars()}
     for agency in catalog.agencies.values():
         for division in agency.divisions:
-            row = stored.pop((agency.id, division.id), None) or DivisionRow(agency_id=agency.id, id=division.id)
-            row.name = division.name
-            session.add(row)
-    for row in stored.values():
-        if row.agency_id in catalog.agencies:  # an agency the catalogue no longer lists keeps its rows
-            session.delete(row)
+            kept = stored.pop((agency.id, division.id), None) or DivisionRow(agency_id=agency.id, id=division.id)
+            kept.name = division.name
+            session.add(kept)
+    for gone in stored.values():
+        if gone.agency_id in catalog.agencies:  # an agency the catalogue no longer lists keeps its rows
+            session.delete(gone)
     session.flush()
     return len(catalog.agencies)
 
@@ -54,7 +54,7 @@ def sync_agencies(session: Session, catalog: Catalog) -> int:
 def latest_versions(session: Session) -> dict[str, int]:
     """The highest version number stored for each procedure code."""
     query = select(ProcedureVersion.code, func.max(ProcedureVersion.version)).group_by(ProcedureVersion.code)
-    return dict(session.execute(query).all())  # type: ignore[arg-type]
+    return dict(session.execute(query).all())
 
 
 def add_version(

@@ -6,6 +6,8 @@ The machine is declared once, as data, and used as the table of legal moves:
 
 from __future__ import annotations
 
+from typing import Any
+
 from transitions import Machine
 
 from .errors import IllegalTransition
@@ -17,7 +19,7 @@ OPEN = OPEN_STATUSES
 CLOSED = CLOSED_STATUSES
 _BEFORE_RESULT = ["registered", "received", "processing", "awaiting_supplement", "awaiting_payment"]
 
-TRANSITIONS = [
+TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "receive", "source": ["registered", "awaiting_supplement"], "dest": "received"},
     {"trigger": "refuse_intake", "source": "registered", "dest": "not_received"},
     {"trigger": "start_processing", "source": "received", "dest": "processing"},

@@ -9,9 +9,10 @@ cấp thờ cúng"). :func:`catalogue_markdown` writes workflows/CATALOGUE.md.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -66,7 +67,7 @@ class ListedProcedure:
     legal_basis: list[str] | str
     published_by: str
     confirmed: bool
-    unconfirmed: list[str] = field(default_factory=list)
+    unconfirmed: list[str] = dataclasses.field(default_factory=list)  # in full: ``field`` is an attribute here
     abolished: bool = False
 
     def as_dict(self) -> dict[str, Any]:

@@ -31,13 +31,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import bindparam, case, insert, or_, select, update
+from sqlalchemy import CursorResult, bindparam, case, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import coalesce
 
-from .storage.models import OutboxDelivery, OutboxMessage
+from .storage.models import OutboxDelivery, OutboxMessage, table
+
+_MESSAGES = table(OutboxMessage)
+_DELIVERIES = table(OutboxDelivery)
 
 if TYPE_CHECKING:
     from .services import Services
@@ -181,12 +184,12 @@ def retry(services: Services, message_id: int) -> bool:
     """Re-queue a dead message with a fresh count of attempts; False if it is not dead."""
     with services.sessions() as session:
         result = session.execute(
-            update(OutboxMessage.__table__)
+            update(_MESSAGES)
             .where(_OUTBOX.id == message_id, _OUTBOX.state == DEAD)
             .values(state=PENDING, attempts=0, available_at=services.now(), locked_until=None, lease_token=None)
         )
         session.commit()
-    return result.rowcount == 1
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def deliveries(session: Session, message_id: int) -> list[OutboxDelivery]:
@@ -203,8 +206,8 @@ def backoff(attempts: int) -> timedelta:
 
 # ---------------------------------------------------------------------- statements
 
-_OUTBOX = OutboxMessage.__table__.c
-_DELIVERY = OutboxDelivery.__table__.c
+_OUTBOX = _MESSAGES.c
+_DELIVERY = _DELIVERIES.c
 _LEASE_FREE = or_(_OUTBOX.locked_until.is_(None), _OUTBOX.locked_until <= bindparam("now"))
 _DUE = (
     select(_OUTBOX.id, _OUTBOX.handler)
@@ -214,47 +217,47 @@ _DUE = (
 )
 # A worker died during the last allowed attempt: its lease has run out, nothing will retry it.
 _BURY_ABANDONED = (
-    update(OutboxMessage.__table__)
+    update(_MESSAGES)
     .where(_OUTBOX.state == PENDING, _OUTBOX.attempts >= bindparam("max"), _LEASE_FREE)
     .values(state=DEAD, locked_until=None, lease_token=None,
             last_error=coalesce(_OUTBOX.last_error, "the worker stopped during the last attempt (lease expired)"))
 )
 # Inline: claimed as done in the handler's own transaction (rolled back if it fails).
 _CLAIM_DONE = (
-    update(OutboxMessage.__table__)
+    update(_MESSAGES)
     .where(_OUTBOX.id == bindparam("message_id"), _OUTBOX.state == PENDING, _LEASE_FREE)
     .values(state=DONE, processed_at=bindparam("now"), attempts=_OUTBOX.attempts + 1, last_error=None)
     .returning(_OUTBOX.handler, _OUTBOX.payload, _OUTBOX.dossier_id, _OUTBOX.attempts)
 )
 # Worker-only: a lease, committed before the handler runs.
 _CLAIM_LEASE = (
-    update(OutboxMessage.__table__)
+    update(_MESSAGES)
     .where(_OUTBOX.id == bindparam("message_id"), _OUTBOX.state == PENDING, _LEASE_FREE,
            _OUTBOX.attempts < bindparam("max"))
     .values(attempts=_OUTBOX.attempts + 1, locked_until=bindparam("until"), lease_token=bindparam("token"))
     .returning(_OUTBOX.handler, _OUTBOX.payload, _OUTBOX.dossier_id, _OUTBOX.attempts)
 )
 _FINISH_LEASE = (
-    update(OutboxMessage.__table__)
+    update(_MESSAGES)
     .where(_OUTBOX.id == bindparam("message_id"), _OUTBOX.state == PENDING, _OUTBOX.lease_token == bindparam("token"))
     .values(state=DONE, processed_at=bindparam("now"), locked_until=None, lease_token=None, last_error=None)
 )
 _FAIL_LEASE = (
-    update(OutboxMessage.__table__)
+    update(_MESSAGES)
     .where(_OUTBOX.id == bindparam("message_id"), _OUTBOX.state == PENDING, _OUTBOX.lease_token == bindparam("token"))
     .values(state=case((_OUTBOX.attempts >= bindparam("max"), DEAD), else_=PENDING),
             last_error=bindparam("error"), available_at=bindparam("again"), locked_until=None, lease_token=None)
 )
 _ATTEMPTS = select(_OUTBOX.attempts).where(_OUTBOX.id == bindparam("message_id"), _OUTBOX.state == PENDING)
 _FAIL_INLINE = (
-    update(OutboxMessage.__table__)
+    update(_MESSAGES)
     .where(_OUTBOX.id == bindparam("message_id"), _OUTBOX.state == PENDING, _OUTBOX.attempts == bindparam("before"))
     .values(state=bindparam("state"), attempts=bindparam("attempts"), last_error=bindparam("error"),
             available_at=bindparam("again"))
 )
-_START_DELIVERY = insert(OutboxDelivery.__table__).returning(_DELIVERY.id)
+_START_DELIVERY = insert(_DELIVERIES).returning(_DELIVERY.id)
 _END_DELIVERY = (
-    update(OutboxDelivery.__table__)
+    update(_DELIVERIES)
     .where(_DELIVERY.id == bindparam("delivery_id"))
     .values(finished_at=bindparam("finished"), outcome=bindparam("outcome"), error=bindparam("error"),
             reference=bindparam("reference"))

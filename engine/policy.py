@@ -242,7 +242,7 @@ class StepScope:
             parts.append(or_(DivisionRow.id.is_(None), Task.division == bindparam("division")))
         elif self.divisions == "undivided":
             parts.append(DivisionRow.id.is_(None))
-        return and_(true(), *parts)
+        return and_(*parts) if parts else true()
 
     def params(self, actor: Actor) -> dict[str, Any]:
         out: dict[str, Any] = {}

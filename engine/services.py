@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, Table, bindparam, insert, or_, select
+from sqlalchemy import Row, bindparam, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,15 +19,22 @@ from .clock import SystemClock
 from .definitions import Procedure, compiled_spec, procedure_from_data
 from .errors import Conflict, NotFound
 from .route import WorkflowCache
-from .storage.models import AgencyRow, AuditEvent, DivisionRow, OutboxMessage, ProcedureVersion
+from .storage.models import (
+    AgencyRow,
+    AuditEvent,
+    DivisionRow,
+    OutboxMessage,
+    ProcedureVersion,
+    table,
+)
 from .storage.rows import RowWriter
 
 if TYPE_CHECKING:
     from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
 
-_AUDIT = cast(Table, AuditEvent.__table__)
-_OUTBOX = cast(Table, OutboxMessage.__table__)
+_AUDIT = table(AuditEvent)
+_OUTBOX = table(OutboxMessage)
 _INSERT_AUDIT = insert(_AUDIT)
 _INSERT_OUTBOX = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 
 from engine import (
     FORMS,
@@ -80,8 +80,9 @@ def form_number(regime: Regime, form: str) -> str:
     return entry["number"] + (" (chưa xác nhận)" if entry.get("open") else "")
 
 
-_DOSSIER = select(Dossier.__table__).where(Dossier.__table__.c.id == bindparam("dossier_id"))
-_INSERT_FORM = insert(IssuedForm.__table__)
+_DOSSIERS = cast(Table, Dossier.__table__)
+_DOSSIER = select(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("dossier_id"))
+_INSERT_FORM = insert(cast(Table, IssuedForm.__table__))
 
 
 def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[str, Any]) -> dict[str, Any]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..errors import InvalidCommand
 from ..events import DOSSIER_RECEIVED, DOSSIER_REFUSED_AT_INTAKE, DOSSIER_REGISTERED, EventKind
 from ..services import LoadedVersion
-from ..storage.models import Counter, Dossier
+from ..storage.models import Counter, Dossier, table
 from ..vocabulary import Channel, Status
 from .base import Command, handles
 from .kernel import Kernel, documents, nonempty
@@ -208,7 +208,7 @@ def next_serial(session: Session, scope: str) -> int:
     stmt = _SERIAL_UPSERT.get(dialect)
     if stmt is None:
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        counters = cast(Table, Counter.__table__)
+        counters = table(Counter)
         stmt = insert(counters).values(scope=bindparam("scope"), last=1)
         stmt = stmt.on_conflict_do_update(index_elements=[counters.c.scope], set_={"last": counters.c.last + 1}).returning(counters.c.last)
         _SERIAL_UPSERT[dialect] = stmt

@@ -266,7 +266,7 @@ def _apply_in_memory(timeline: Timeline, decision: Decision, root: Path) -> None
                 if not targets:
                     timeline.problems.append(decision.problem(op.path, f"không có thủ tục nào của '{op.from_agency}'{' thuộc lĩnh vực ' + ', '.join(op.fields) if op.fields else ''} để chuyển (chỉ chuyển hồ sơ đang giải quyết)", severity="warning"))
             for current in targets:
-                data = transferred_definition(current.definition, op.from_agency, op.to_agency)  # type: ignore[arg-type]
+                data = transferred_definition(current.definition, op.from_agency, op.to_agency)
                 _insert(timeline, Entry(current.code, data, on, decision, "transfer", from_agency=op.from_agency))
 
 

@@ -38,7 +38,7 @@ def run_transfers(services: Services, timeline: Timeline, decision: Decision, ac
                 query = query.where(Dossier.procedure_code.in_(codes))
             targets = list(session.execute(query.order_by(Dossier.id)).scalars())
         for code in targets:
-            commands.transfer_competence(actor, code, op.to_agency, basis, effective=effective)  # type: ignore[arg-type]
+            commands.transfer_competence(actor, code, op.to_agency, basis, effective=effective)
             moved.append(code)
     with services.unit_of_work() as session:
         row = session.get(DecisionRow, decision.id)

@@ -131,14 +131,14 @@ def compile_route(code: str, name: str, steps: tuple[Step, ...], variants: Seque
         inner = "".join(f"<bpmn:incoming>{f}</bpmn:incoming>" for f in incoming.get(node_id, []))
         inner += "".join(f"<bpmn:outgoing>{f}</bpmn:outgoing>" for f in outgoing.get(node_id, []))
         out.append(f"    <bpmn:{kind} id={quoteattr(node_id)} name={quoteattr(label)}>{inner}</bpmn:{kind}>")
-    for flow_id, source, target, condition in flows:
+    for flow_id, source, target, expression in flows:
         attrs = f"id={quoteattr(flow_id)} sourceRef={quoteattr(source)} targetRef={quoteattr(target)}"
-        if condition is None:
+        if expression is None:
             out.append(f"    <bpmn:sequenceFlow {attrs}/>")
         else:
             out.append(
                 f"    <bpmn:sequenceFlow {attrs}><bpmn:conditionExpression>"
-                f"{escape(condition)}</bpmn:conditionExpression></bpmn:sequenceFlow>"
+                f"{escape(expression)}</bpmn:conditionExpression></bpmn:sequenceFlow>"
             )
     out.append("  </bpmn:process>")
     out.append(f'  <bpmndi:BPMNDiagram id="diagram_{pid}">')

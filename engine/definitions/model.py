@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -117,7 +118,8 @@ class Procedure:
     bpmn_process: str | None
     source_file: str
     digest: str  # sha256 of the definition's canonical JSON; identifies the version
-    raw: dict[str, Any] = field(repr=False, compare=False, hash=False)
+    # dataclasses.field in full: the class has an attribute named ``field`` (the procedure's field).
+    raw: dict[str, Any] = dataclasses.field(repr=False, compare=False, hash=False)
 
     @property
     def step_by_id(self) -> dict[str, Step]:

@@ -10,12 +10,12 @@ import engine.storage.decisions  # noqa: F401  (decisions applied to the catalog
 from engine.storage.models import Base
 
 config = context.config
-engine = config.attributes.get("engine")
-if engine is None:
+bind = config.attributes.get("engine")  # not named ``engine``: that is the package imported above
+if bind is None:
     url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option("sqlalchemy.url")
-    engine = create_engine(url)
+    bind = create_engine(str(url))
 
-with engine.connect() as connection:
+with bind.connect() as connection:
     context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()

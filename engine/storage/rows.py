@@ -14,15 +14,15 @@ columns must be assigned a new value, never mutated in place.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from .models import Dossier, Task
+from .models import Dossier, Task, table
 
-DOSSIERS = cast(Table, Dossier.__table__)
-TASKS = cast(Table, Task.__table__)
+DOSSIERS = table(Dossier)
+TASKS = table(Task)
 DOSSIER_COLUMNS = tuple(c.key for c in DOSSIERS.c)
 TASK_COLUMNS = tuple(c.key for c in TASKS.c)
 # Large JSON columns a command on a task seldom needs; read on demand (see ``RowWriter.load_route_state``).

@@ -28,8 +28,8 @@ try:  # the C emitter and parser are many times faster
     from yaml import CSafeDumper as _Dumper
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
-    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeDumper as _Dumper
+    from yaml import SafeLoader as _Loader
 
 from ..defaults import PLACEHOLDER_DEADLINE, default_route
 from ..source import Located, Problem

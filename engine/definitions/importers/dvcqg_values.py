@@ -28,7 +28,7 @@ def clean(text: Any) -> str:
     return " ".join(str(text or "").split())
 
 
-def doc_name(text: str) -> str:
+def doc_name(text: str | None) -> str:
     return clean(text).lstrip("-+•*· ").strip()
 
 
@@ -85,7 +85,7 @@ def read_fees(by_channel: dict[str, list[dict[str, Any]]], unmapped: list[str]) 
     for channel, fees in by_channel.items():
         items = []
         for fee in fees:
-            kind = FEE_TYPES.get(fee.get("type"), fee.get("type") or "Phí")
+            kind = FEE_TYPES.get(str(fee.get("type")), fee.get("type") or "Phí")
             name = short(fee.get("description"), 300) or kind
             item: dict[str, Any] = {"name": name}
             value = to_number(fee.get("value"))
