@@ -6,6 +6,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -14,7 +15,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from .paths import WORKFLOWS
 
 
-def _create_app():  # type: ignore[no-untyped-def]
+def _create_app() -> Any:
     from . import create_app  # imported on demand: commands without an app stay light
 
     return create_app()

@@ -12,6 +12,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -28,7 +29,7 @@ def _parse_date(value: str | None, name: str = "--at") -> date | None:
     if value == "today":
         return date.today()
     try:
-        return date.fromisoformat(value)  # type: ignore[arg-type]
+        return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' không phải ngày dạng YYYY-MM-DD", param_hint=name) from None
 
@@ -165,7 +166,7 @@ def catalogue_command(at: str | None, as_json: bool, markdown: Path | None, from
     click.echo("(* đang cập nhật: thời hạn/quy trình chưa xác nhận từ nguồn)")
 
 
-def _resolve(spec: str, timeline_cache: list) -> tuple[str, dict]:  # type: ignore[type-arg]
+def _resolve(spec: str, timeline_cache: list[Any]) -> tuple[str, dict[str, Any]]:
     """A side of ``motcua diff``: a file, CODE@DATE, CODE@vN, or CODE (latest)."""
     from engine.decisions import replay
     from engine.definitions.source import SourceError, read_located

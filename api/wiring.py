@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from engine import Services, Settings, SystemClock, WorkingCalendar
+from engine.clock import Clock
 from engine.storage.db import database_url, make_engine, session_factory
 
 from .paths import WORKFLOWS
@@ -15,7 +16,7 @@ def truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def build_services(url: str | None = None, workflows: Path | None = None, clock: object | None = None) -> Services:
+def build_services(url: str | None = None, workflows: Path | None = None, clock: Clock | None = None) -> Services:
     """Services for DATABASE_URL (default: an SQLite file) and the workflows directory.
 
     The workflows directory (``workflows``, else ``MOTCUA_WORKFLOWS``, else the checkout's)

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Anything that tells the time: the system clock, or a fixed one in tests and simulations."""
+
+    def now(self) -> datetime: ...
 
 
 class SystemClock:

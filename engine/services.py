@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from .calendar import WorkingCalendar
-from .clock import SystemClock
+from .clock import Clock, SystemClock
 from .definitions import Procedure, compiled_spec, procedure_from_data
 from .errors import Conflict, NotFound
 from .route import WorkflowCache
@@ -74,7 +74,7 @@ class LoadedVersion:
 class Services:
     sessions: sessionmaker[Session]
     calendar: WorkingCalendar
-    clock: SystemClock = field(default_factory=SystemClock)
+    clock: Clock = field(default_factory=SystemClock)
     settings: Settings = field(default_factory=Settings)
     workflows: WorkflowCache = field(default_factory=WorkflowCache)
 

@@ -15,7 +15,7 @@ from ..text import fold
 from .paging import Page
 
 
-def _latest_versions(on: date | None) -> Select[Any]:
+def _latest_versions(on: date | None) -> Select:
     """Per code, the latest version in force on ``on`` (or the latest of all)."""
     inner = select(ProcedureVersion.code, func.max(ProcedureVersion.version).label("v"))
     if on is not None:

@@ -134,7 +134,7 @@ _SUMMARY_COLUMNS = ("id", "code", "status", "procedure_code", "procedure_version
 
 
 @lru_cache(maxsize=1)
-def _summary_statements() -> tuple[Select[Any], Select[Any]]:
+def _summary_statements() -> tuple[Select, Select]:
     dossier = select(*(getattr(Dossier, c) for c in _SUMMARY_COLUMNS)).where(Dossier.id == bindparam("dossier"))
     tasks = select(Task.id, Task.step_id, Task.name, Task.kind, Task.role, Task.agency_id, Task.division,
                    Task.state, Task.ready_at, Task.due_at, Task.claimed_by, Task.completed_by, Task.completed_at, Task.outcome, Task.checkpoints,

@@ -24,7 +24,7 @@ CLAIMS = ("mine", "unit", "all")  # claimed by me / unclaimed in my unit / both
 
 
 @lru_cache(maxsize=64)
-def _inbox_statement(steps: StepScope, scope: str, by_procedure: bool, by_status: bool) -> Select[Any]:
+def _inbox_statement(steps: StepScope, scope: str, by_procedure: bool, by_status: bool) -> Select:
     """The inbox query for one combination of filters, built once; values are bound parameters.
 
     The total comes from a window function (``count(*) over ()``) in the same statement.

@@ -34,7 +34,7 @@ def clamp(page: int | None, per_page: int | None, default: int = 20) -> tuple[in
     return page, per_page
 
 
-def paged(session: Session, stmt: Select[Any], page: int, per_page: int) -> tuple[list[Any], int]:
+def paged(session: Session, stmt: Select, page: int, per_page: int) -> tuple[list[Any], int]:
     """One page of ``stmt``'s rows and the count of all of them (two statements)."""
     total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
     rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
