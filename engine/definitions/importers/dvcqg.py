@@ -1,7 +1,7 @@
 """Import procedure-detail records of the national portal (Cổng Dịch vụ công quốc gia).
 
-The input is the JSON the portal's procedure-detail API returns (the format of
-``shared/data/dvcqg/details/*.json``). :func:`convert` maps what the schema can
+The input is the JSON the portal's procedure-detail API returns, one file per
+procedure (the 402 records the tests use are in ``tests/data/dvcqg_details.jsonl.gz``). :func:`convert` maps what the schema can
 say: identity, channels with their processing time and unit, fees, documents
 with original/copy counts, legal basis, results, the publishing decision, the
 online level (``isFullProcess``); the route is the field's default route,
