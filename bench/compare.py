@@ -77,7 +77,7 @@ def block(proc: subprocess.Popen[str], first: int, last: int) -> dict[str, float
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(f"{first} {last}\n")
     proc.stdin.flush()
-    return json.loads(proc.stdout.readline())  # type: ignore[no-any-return]
+    return json.loads(proc.stdout.readline())
 
 
 def main() -> None:

@@ -148,12 +148,12 @@ class Driver:
         if self.claim:
             commands.claim(actor, step.task_id)
         if step.kind == StepKind.RETURN:
-            return commands.return_result(actor, dossier.code)  # type: ignore[no-any-return]
+            return commands.return_result(actor, dossier.code)
         if outcome is None or checkpoints is None:
             chosen, confirmed = self.choose(dossier, step)
             outcome = chosen if outcome is None else outcome
             checkpoints = confirmed if checkpoints is None else checkpoints
-        return commands.complete(actor, step.task_id, outcome, checkpoints, **extra)  # type: ignore[no-any-return]
+        return commands.complete(actor, step.task_id, outcome, checkpoints, **extra)
 
     def run(self, dossier: Dossier, *, until: str | None = None, steps: int | None = None) -> Dossier:
         """Take the dossier's steps one after another, each as chosen; return the dossier as the last command left it.
