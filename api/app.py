@@ -5,13 +5,14 @@ Each audience is a blueprint that owns its hooks and its error handlers
 ``rest`` (``/api/v1``), ``health``. The app itself only ties them together.
 
 A URL that no view matches belongs to no blueprint, so Flask hands its 404 or
-405 to the app; :func:`_unrouted` gives it to the blueprint whose
-``url_prefix`` the path starts with (the longest), so ``/api/v1/...`` answers
-in JSON like the rest of the API. Anything else is a staff-site page.
+405 to the app; :func:`_unrouted` gives it to the blueprint that owns the
+path's first segment (:func:`_owner`), so ``/api/...`` answers in JSON like
+the rest of the API. Anything else is a staff-site page.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -71,12 +72,17 @@ def create_app(config: dict[str, Any] | None = None, services: Services | None =
 
 
 def _owner(app: Flask, path: str) -> str | None:
-    """The blueprint whose url_prefix ``path`` is under (the longest such prefix)."""
+    """The blueprint that owns ``path``: its url_prefix starts with the path's first segment (``/api/...``
+    belongs to ``/api/v1``); of several, the one sharing the longest prefix with the path."""
+    first = "/" + path.lstrip("/").split("/", 1)[0]
     best: tuple[int, str | None] = (0, None)
     for name, blueprint in app.blueprints.items():
         prefix = (blueprint.url_prefix or "").rstrip("/")
-        if prefix and (path == prefix or path.startswith(prefix + "/")) and len(prefix) > best[0]:
-            best = (len(prefix), name)
+        if not prefix or "/" + prefix.lstrip("/").split("/", 1)[0] != first:
+            continue
+        shared = len(os.path.commonprefix([prefix, path]))
+        if shared > best[0]:
+            best = (shared, name)
     return best[1]
 
 
