@@ -35,6 +35,7 @@ run: setup
 
 test: test-install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 bench: test-install
@@ -43,6 +44,7 @@ bench: test-install
 
 lint: test-install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 schema: install
 	$(BIN)/motcua schema

@@ -22,13 +22,12 @@ from tests.helpers import (  # the constants are also read from here by older im
     DIVISION,
     DIVISION_ROLES,
     PG_URL,
-    ROOT,
+    ROOT,  # noqa: F401  (read from here by older imports)
     TZ,  # noqa: F401
     WORKFLOWS,
     local,
 )
 
-SHARED = ROOT.parent / "shared"
 # Tables a test may write; emptied before each test (procedure versions and agencies stay).
 VOLATILE = ("issued_forms", "outbox", "audit_events", "tasks", "dossiers", "counters")
 
