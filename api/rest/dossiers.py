@@ -14,18 +14,19 @@ from ..auth import actor
 from ..context import commands, services
 from .base import DOSSIER_ERRORS, bp, detail, paging, status_arg
 from .openapi import operation
-from .schemas import PAGINATION
+from .schemas import KEYSET, PAGINATION
 
 _INTAKE_ERRORS = ("forbidden", "not_found", "invalid_command")
 
 
-@operation(bp, "GET", "/dossiers", summary="Danh sách hồ sơ (lọc, phân trang)", tag="dossiers", response="DossierPage",
+@operation(bp, "GET", "/dossiers", summary="Danh sách hồ sơ (lọc, phân trang theo con trỏ)", tag="dossiers", response="DossierPage",
            errors=("invalid_command",), query=[
                {"name": "status", "in": "query", "schema": {"enum": list(STATUSES)}},
                {"name": "procedure", "in": "query", "schema": {"type": "string"}, "description": "Mã thủ tục."},
-               {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Một phần mã hồ sơ."},
+               {"name": "q", "in": "query", "schema": {"type": "string"},
+                "description": "Một phần mã hồ sơ hoặc tên người nộp (part of the code or of the applicant's name)."},
                {"name": "overdue", "in": "query", "schema": {"type": "boolean"}},
-               *PAGINATION])
+               *PAGINATION, *KEYSET])
 def list_dossiers() -> Any:
     page, per_page = paging()
     overdue_raw = request.args.get("overdue")
@@ -33,7 +34,8 @@ def list_dossiers() -> Any:
     with services().sessions() as session:
         result = q.dossiers(session, actor(), now=services().now(), status=status_arg(),
                             procedure=request.args.get("procedure") or None, q=request.args.get("q") or None,
-                            overdue=overdue, page=page, per_page=per_page)
+                            overdue=overdue, page=page, per_page=per_page,
+                            after=request.args.get("after") or None, before=request.args.get("before") or None)
     return result.as_dict()
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from engine.commands import Receive
 from engine.definitions import ROLES
 from engine.lifecycle import STATUSES
+from engine.queries.paging import TOTAL_CAP
 from engine.vocabulary import Channel, TaskState
 
 from ..context import default
@@ -172,13 +173,25 @@ _ERROR = {
 }
 
 
-def _page(item: dict[str, Any]) -> dict[str, Any]:
-    return {
+def _page(item: dict[str, Any], keyset: bool = False) -> dict[str, Any]:
+    page: dict[str, Any] = {
         "type": "object",
         "required": ["items", "page", "per_page", "total", "pages"],
         "properties": {"items": {"type": "array", "items": item}, "page": {"type": "integer"},
-                       "per_page": {"type": "integer"}, "total": {"type": "integer"}, "pages": {"type": "integer"}},
+                       "per_page": {"type": "integer"}, "total": {"type": "integer"}, "pages": {"type": "integer"},
+                       "total_exact": {"type": "boolean", "description": "false: có nhiều hơn 'total' mục (đếm dừng ở 'total')."}},
     }
+    if keyset:
+        page["description"] = (
+            "Trang theo con trỏ (keyset): trang sau là `after=<next>`, trang trước là `before=<prev>` (null: không còn). "
+            f"Số trang (`page`) chỉ dùng được cho {TOTAL_CAP} mục đầu; tổng (`total`) đếm đến {TOTAL_CAP}, "
+            "quá đó thì `total_exact` là false. / Keyset pages: follow `next` with `after`, `prev` with `before`; "
+            f"`page` reaches the first {TOTAL_CAP} rows only; `total` is counted up to {TOTAL_CAP} (`total_exact` false beyond)."
+        )
+        page["required"] = [*page["required"], "total_exact", "next", "prev"]
+        cursor = {"type": ["string", "null"], "description": "Con trỏ trang (opaque cursor)."}
+        page["properties"] |= {"next": cursor, "prev": cursor}
+    return page
 
 
 _USER = {
@@ -252,7 +265,7 @@ RESPONSES: dict[str, dict[str, Any]] = {
     "Procedure": _PROCEDURE,
     "ProcedurePage": _page(_PROCEDURE),
     "Dossier": _DOSSIER,
-    "DossierPage": _page(_DOSSIER),
+    "DossierPage": _page(_DOSSIER, keyset=True),
     "Task": _TASK,
     "InboxPage": _page(_INBOX_ITEM),
     "EventPage": _page({"type": "object"}),
@@ -267,6 +280,12 @@ RESPONSES: dict[str, dict[str, Any]] = {
     },
 }
 
+KEYSET = [
+    {"name": "after", "in": "query", "schema": {"type": "string"},
+     "description": "Con trỏ: trang ngay sau trang có `next` này (cursor: the page after)."},
+    {"name": "before", "in": "query", "schema": {"type": "string"},
+     "description": "Con trỏ: trang ngay trước trang có `prev` này (cursor: the page before)."},
+]
 PAGINATION = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1},
      "description": "Trang (từ 1)."},

@@ -50,7 +50,8 @@ def dossiers() -> Any:
     moment = now()
     with services().sessions() as session:
         result = q.dossiers(session, actor(), now=moment, status=status, procedure=request.args.get("procedure") or None,
-                            q=request.args.get("q") or None, overdue=overdue, page=page, per_page=per_page)
+                            q=request.args.get("q") or None, overdue=overdue, page=page, per_page=per_page,
+                            after=request.args.get("after") or None, before=request.args.get("before") or None)
     for item in result.items:
         item["left"] = present.dossier_time_left(item["status"], item["due_at"], moment, services().calendar)
     return render_template("dossiers.html", result=result, status=status, overdue=overdue,

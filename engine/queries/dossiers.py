@@ -2,7 +2,7 @@
 command answers with, the issued forms, and the list.
 
 Who sees which dossier is the policy's (:func:`engine.policy.can_view` for one,
-:func:`engine.policy.visible_dossiers` for a list); each answer is a fixed number of statements.
+:func:`engine.policy.visible_branches` for a list); each answer is a fixed number of statements.
 """
 
 from __future__ import annotations
@@ -12,7 +12,18 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    union,
+)
 from sqlalchemy.orm import Session, aliased, undefer
 
 from .. import policy
@@ -30,7 +41,7 @@ from ..storage.models import (
     Task,
 )
 from ..vocabulary import ACTIVE_TASK_STATES, CLOSED_STATUSES, OPEN_STATUSES, Status
-from .paging import Page, paged
+from .paging import TOTAL_CAP, Cursor, Keyset, Page
 
 
 def find_dossier(session: Session, ref: str | int) -> Dossier:
@@ -178,30 +189,98 @@ def issued_form(session: Session, actor: Actor, form_id: int) -> tuple[IssuedFor
     return form, dossier
 
 
+def _applicant_name(dialect: str) -> ColumnElement[Any]:
+    """The applicant's name as text, written as the trigram index on PostgreSQL declares it (migration 0014)."""
+    if dialect == "postgresql":
+        return literal_column("(dossiers.applicant ->> 'name')", String)
+    return func.json_extract(Dossier.applicant, "$.name")
+
+
+def _like(text: str) -> str:
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filters(dialect: str, now: datetime, status: str | None, procedure: str | None, q: str | None,
+             overdue: bool | None) -> list[ColumnElement[bool]]:
+    out: list[ColumnElement[bool]] = []
+    if status:
+        out.append(Dossier.status == status)
+    if procedure:
+        out.append(Dossier.procedure_code == procedure)
+    if q and q.strip():
+        pattern = _like(q)
+        out.append(or_(Dossier.code.ilike(pattern, escape="\\"), _applicant_name(dialect).ilike(pattern, escape="\\")))
+    if overdue is True:
+        out.extend((Dossier.status.in_(OPEN_STATUSES), Dossier.due_at < now))
+    elif overdue is False:
+        out.append(or_(Dossier.due_at.is_(None), Dossier.due_at >= now,
+                       Dossier.status.in_(CLOSED_STATUSES + (Status.RESOLVED,))))
+    return out
+
+
 def dossiers(session: Session, actor: Actor, *, now: datetime, status: str | None = None, procedure: str | None = None,
-             q: str | None = None, overdue: bool | None = None, page: int = 1, per_page: int = 20) -> Page:
-    """Dossiers the actor may see (:func:`engine.policy.visible_dossiers`), newest first, with filters."""
+             q: str | None = None, overdue: bool | None = None, page: int = 1, per_page: int = 20,
+             after: str | None = None, before: str | None = None) -> Page:
+    """Dossiers the actor may see (:func:`engine.policy.visible_branches`), newest first, with filters.
+
+    ``q`` matches part of the code or of the applicant's name. Paged by key (``after`` / ``before``:
+    the ``next`` / ``prev`` cursors of a page) or, for the first pages, by number; the total is
+    counted up to :data:`~engine.queries.paging.TOTAL_CAP` (``total_exact`` false beyond).
+
+    Each branch of the visibility rule (the competent agency, the receiving agency, an open step at
+    the actor's agency) is its own index-ordered query of at most one page; their union is sorted
+    and cut, so no page reads more than a few pages' worth of rows whatever the table's size.
+    """
+    where = Keyset.of(page, per_page, after, before)
+    filters = _filters(session.get_bind().dialect.name, now, status, procedure, q, overdue)
+    branches = policy.visible_branches(actor)
+    newest_first = where.before is None
+    order = (Dossier.registered_at.desc(), Dossier.id.desc()) if newest_first else (Dossier.registered_at, Dossier.id)
+    take = where.offset + per_page + 1
+
+    def branch(clause: ColumnElement[bool]) -> Select:
+        stmt = select(Dossier.id, Dossier.registered_at).where(clause, *filters)
+        if where.after is not None:
+            stmt = stmt.where(tuple_(Dossier.registered_at, Dossier.id) < tuple_(where.after.at, where.after.id))
+        if where.before is not None:
+            stmt = stmt.where(tuple_(Dossier.registered_at, Dossier.id) > tuple_(where.before.at, where.before.id))
+        return stmt.order_by(*order).limit(take)
+
+    if len(branches) == 1:
+        visible = branch(branches[0]).subquery("visible")
+    else:
+        visible = union(*(select(branch(c).subquery()) for c in branches)).subquery("visible")
+    key = (visible.c.registered_at.desc(), visible.c.id.desc()) if newest_first else (visible.c.registered_at, visible.c.id)
     stmt = (
         select(Dossier, ProcedureVersion.name)
         .options(undefer(Dossier.applicant))
+        .join(visible, visible.c.id == Dossier.id)
         .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
-        .where(policy.visible_dossiers(actor))
+        .order_by(*key).limit(per_page + 1).offset(where.offset)
     )
-    if status:
-        stmt = stmt.where(Dossier.status == status)
-    if procedure:
-        stmt = stmt.where(Dossier.procedure_code == procedure)
-    if q:
-        stmt = stmt.where(Dossier.code.ilike(f"%{q.strip()}%"))
-    if overdue is True:
-        stmt = stmt.where(Dossier.status.in_(OPEN_STATUSES), Dossier.due_at < now)
-    elif overdue is False:
-        stmt = stmt.where(or_(Dossier.due_at.is_(None), Dossier.due_at >= now,
-                              Dossier.status.in_(CLOSED_STATUSES + (Status.RESOLVED,))))
-    stmt = stmt.order_by(Dossier.registered_at.desc(), Dossier.id.desc())
-    rows, total = paged(session, stmt, page, per_page)
+    rows = list(session.execute(stmt).all())
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if not newest_first:
+        rows.reverse()
+    has_next = more if newest_first else True
+    has_prev = (where.after is not None or where.offset > 0) if newest_first else more
+    total, exact = _capped_count(session, branches, filters)
     items = [_dossier_dict(d, name, None, None, with_documents=False) for d, name in rows]
-    return Page(items, page, per_page, total)
+    result = Page(items, page, per_page, total, total_exact=exact, keyset=True)
+    if rows:
+        result.next = Cursor(rows[-1][0].registered_at, rows[-1][0].id).encode() if has_next else None
+        result.prev = Cursor(rows[0][0].registered_at, rows[0][0].id).encode() if has_prev else None
+    return result
+
+
+def _capped_count(session: Session, branches: list[ColumnElement[bool]], filters: list[ColumnElement[bool]]) -> tuple[int, bool]:
+    """How many rows the list has, counted up to TOTAL_CAP: each branch stops at TOTAL_CAP + 1 rows."""
+    limited = [select(Dossier.id).where(clause, *filters).limit(TOTAL_CAP + 1) for clause in branches]
+    rows = limited[0].subquery() if len(limited) == 1 else union(*(select(b.subquery()) for b in limited)).subquery()
+    count = int(session.execute(select(func.count()).select_from(rows)).scalar_one())
+    return min(count, TOTAL_CAP), count <= TOTAL_CAP
 
 
 __all__ = ["can_view", "dossier_detail", "dossier_summary", "dossiers", "events", "find_dossier", "issued_form"]

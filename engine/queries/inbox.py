@@ -10,11 +10,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, func, or_, select
+from sqlalchemy import Select, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from ..labels import status_label
-from ..policy import Actor, StepScope, step_scope, task_division_join
+from ..policy import Actor, StepScope, active_task, step_scope, task_division_join
 from ..storage.accounts import User
 from ..storage.models import DivisionRow, Dossier, ProcedureVersion, Task
 from ..vocabulary import ACTIVE_TASK_STATES, TaskState
@@ -27,40 +27,54 @@ CLAIMS = ("mine", "unit", "all")  # claimed by me / unclaimed in my unit / both
 def _inbox_statement(steps: StepScope, scope: str, by_procedure: bool, by_status: bool) -> Select:
     """The inbox query for one combination of filters, built once; values are bound parameters.
 
-    The total comes from a window function (``count(*) over ()``) in the same statement.
+    Open steps come before waiting ones, each by due time (none last) then id. Each state is its own
+    branch read in the order of the partial index on active tasks (agency, role, state, due time, id:
+    migration 0014) and cut at the page's end (``window`` = offset + limit), so a page reads about as
+    many index entries as it shows, not all of the actor's steps sorted; the dossiers, procedures and
+    names are joined for the page's rows only. The total is an uncorrelated subquery (computed once).
     """
+    def filtered(stmt: Select) -> Select:
+        stmt = stmt.outerjoin(DivisionRow, task_division_join()).where(steps.clause())
+        if scope == "mine":
+            stmt = stmt.where(Task.claimed_by == bindparam("me"))
+        elif scope == "unit":
+            stmt = stmt.where(Task.claimed_by.is_(None))
+        else:
+            stmt = stmt.where(or_(Task.claimed_by.is_(None), Task.claimed_by == bindparam("me")))
+        if by_procedure or by_status:
+            stmt = stmt.join(Dossier, Dossier.id == Task.dossier_id)
+        if by_procedure:
+            stmt = stmt.where(Dossier.procedure_code == bindparam("procedure"))
+        if by_status:
+            stmt = stmt.where(Dossier.status == bindparam("status"))
+        return stmt
+
+    def branch(state: TaskState, rank: int) -> Select:
+        stmt = select(Task.id.label("task_id"), literal(rank).label("rank"), Task.due_at.label("due")).select_from(Task)
+        stmt = filtered(stmt).where(Task.state == literal(str(state), literal_execute=True))
+        return stmt.order_by(Task.due_at.asc().nulls_last(), Task.id).limit(bindparam("window"))
+
+    page = union_all(select(branch(TaskState.OPEN, 0).subquery()), select(branch(TaskState.WAITING, 1).subquery())).subquery("page")
+    total = filtered(select(func.count()).select_from(Task)).where(active_task()).scalar_subquery()
     claimer = aliased(User)
-    stmt = (
+    return (
         select(
             Task.id, Task.step_id, Task.name, Task.kind, Task.role, Task.agency_id, Task.division,
             DivisionRow.name.label("division_name"), Task.state, Task.ready_at,
             Task.due_at, Task.claimed_by, claimer.name.label("claimed_by_name"),
             Dossier.id.label("dossier_id"), Dossier.code, Dossier.status, Dossier.procedure_code,
             Dossier.applicant, Dossier.due_at.label("dossier_due_at"), Dossier.version.label("dossier_version"),
-            Dossier.channel, ProcedureVersion.name.label("procedure_name"), func.count().over().label("_total"),
+            Dossier.channel, ProcedureVersion.name.label("procedure_name"), total.label("_total"),
         )
+        .select_from(page)
+        .join(Task, Task.id == page.c.task_id)
         .join(Dossier, Dossier.id == Task.dossier_id)
         .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
         .outerjoin(DivisionRow, task_division_join())
         .outerjoin(claimer, claimer.id == Task.claimed_by)
-        .where(Task.state.in_(ACTIVE_TASK_STATES))
-        .where(steps.clause())
+        .order_by(page.c.rank, page.c.due.asc().nulls_last(), page.c.task_id)
+        .limit(bindparam("limit")).offset(bindparam("offset"))
     )
-    if scope == "mine":
-        stmt = stmt.where(Task.claimed_by == bindparam("me"))
-    elif scope == "unit":
-        stmt = stmt.where(Task.claimed_by.is_(None))
-    else:
-        stmt = stmt.where(or_(Task.claimed_by.is_(None), Task.claimed_by == bindparam("me")))
-    if by_procedure:
-        stmt = stmt.where(Dossier.procedure_code == bindparam("procedure"))
-    if by_status:
-        stmt = stmt.where(Dossier.status == bindparam("status"))
-    return stmt.order_by(
-        case((Task.state == TaskState.OPEN, 0), else_=1),
-        case((Task.due_at.is_(None), 1), else_=0),
-        Task.due_at, Task.id,
-    ).limit(bindparam("limit")).offset(bindparam("offset"))
 
 
 def inbox(session: Session, actor: Actor, *, scope: str = "all", procedure: str | None = None,
@@ -73,7 +87,8 @@ def inbox(session: Session, actor: Actor, *, scope: str = "all", procedure: str 
     steps = step_scope(actor)
     scope = scope if scope in CLAIMS else "all"
     stmt = _inbox_statement(steps, scope, bool(procedure), bool(status))
-    params: dict[str, Any] = {"limit": per_page, "offset": (page - 1) * per_page, **steps.params(actor)}
+    offset = (page - 1) * per_page
+    params: dict[str, Any] = {"limit": per_page, "offset": offset, "window": offset + per_page, **steps.params(actor)}
     if scope != "unit":
         params["me"] = actor.id
     if procedure:
@@ -83,9 +98,8 @@ def inbox(session: Session, actor: Actor, *, scope: str = "all", procedure: str 
     rows = session.execute(stmt, params).all()
     if rows:
         total = int(rows[0]._total)
-    elif page > 1:  # past the last page: count without the window
-        total = session.execute(select(func.count()).select_from(stmt.limit(None).offset(None).subquery()),
-                                {k: v for k, v in params.items() if k not in ("limit", "offset")}).scalar_one()
+    elif page > 1:  # past the last page: the total alone
+        total = session.execute(select(stmt.selected_columns._total), params).scalar_one()
     else:
         total = 0
     items = []

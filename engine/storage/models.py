@@ -1,8 +1,9 @@
 """Tables. Times are stored in UTC; JSON columns hold small documents only.
 
-The indexes are designed for the hot queries: the inbox (agency, role, state,
-due time; the division last, as the inbox filters it with an OR on NULL: steps
-of no division are everyone's), the next timer (open tasks and dossiers by due
+The indexes are designed for the hot queries: the inbox (active steps only, by
+agency, role, state, due time, id; division and claimer in the index so the
+filters on them read no rows), the dossier lists (registered_at, id, alone and
+after each agency column), the next timer (open tasks and dossiers by due
 time), a dossier by its code, and the audit chain by (chain, seq).
 """
 
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -119,6 +121,11 @@ class Dossier(Base):
         Index("ix_dossiers_status_due", "status", "due_at"),
         Index("ix_dossiers_agency_status", "agency_id", "status"),
         Index("ix_dossiers_received", "received_at"),
+        # The lists' sort key, alone and after each agency column of the visibility rule (migration 0014;
+        # PostgreSQL also has trigram indexes on the code and the applicant's name there).
+        Index("ix_dossiers_registered", "registered_at", "id"),
+        Index("ix_dossiers_agency_registered", "agency_id", "registered_at", "id"),
+        Index("ix_dossiers_receiving_registered", "receiving_agency_id", "registered_at", "id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)
@@ -152,15 +159,21 @@ class Dossier(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+_ACTIVE = "state IN ('open', 'waiting')"
+
+
 class Task(Base):
     """A step of a dossier's route that is (or was) ready for someone to act on."""
 
     __tablename__ = "tasks"
     __table_args__ = (
-        Index("ix_tasks_inbox", "agency_id", "role", "state", "due_at", "division"),
         Index("ix_tasks_dossier", "dossier_id", "state"),
         Index("ix_tasks_timer", "state", "due_at"),
         Index("ix_tasks_assignee", "claimed_by", "state"),
+        # Active steps only (migration 0014): the inbox in its order, and the open steps of an agency.
+        Index("ix_tasks_inbox_open", "agency_id", "role", "state", "due_at", "id", "division", "claimed_by",
+              postgresql_where=text(_ACTIVE), sqlite_where=text(_ACTIVE)),
+        Index("ix_tasks_open_agency", "agency_id", "dossier_id", postgresql_where=text(_ACTIVE), sqlite_where=text(_ACTIVE)),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))

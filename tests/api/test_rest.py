@@ -187,6 +187,14 @@ def test_list_dossiers_filters_and_pagination(client, token, clock):  # type: ig
                 headers=token("desk"))
     page = client.get("/api/v1/dossiers?per_page=2", headers=token("head")).json
     assert page["total"] == 4 and page["pages"] == 2 and len(page["items"]) == 2
+    assert page["total_exact"] is True and page["prev"] is None and page["next"]
+    # Keyset paging: the next page from the cursor, then back.
+    second = client.get(f"/api/v1/dossiers?per_page=2&after={page['next']}", headers=token("head")).json
+    assert len(second["items"]) == 2 and second["next"] is None and second["prev"]
+    assert not {i["code"] for i in second["items"]} & {i["code"] for i in page["items"]}
+    back = client.get(f"/api/v1/dossiers?per_page=2&before={second['prev']}", headers=token("head")).json
+    assert [i["code"] for i in back["items"]] == [i["code"] for i in page["items"]]
+    error(client.get("/api/v1/dossiers?after=xyz", headers=token("head")), 422, "invalid_command")
     received = client.get("/api/v1/dossiers?status=received", headers=token("head")).json
     assert sorted(i["code"] for i in received["items"]) == sorted(codes)
     assert client.get(f"/api/v1/dossiers?q={codes[0][-4:]}", headers=token("head")).json["total"] == 1

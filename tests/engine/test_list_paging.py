@@ -1,0 +1,131 @@
+"""The dossier list at scale: keyset pages (cursor after / before), the visibility rule as a union of
+index-friendly branches, totals capped and labelled, search by part of a code or of the applicant's name.
+
+The dossiers come through ``motcua import``'s bulk path; both databases.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from engine import Actor
+from engine import queries as q
+from engine.bulk import import_dossiers
+from engine.errors import InvalidCommand
+from tests.helpers import AGENCY, local
+
+OTHER = "cb-so-noi-vu"
+
+
+def _load(services, tmp_path: Path, count: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """``count`` returned dossiers of 1.001806 (Sở Y tế), one an hour, every third received at Sở Nội vụ's desk."""
+    start = local(2026, 1, 5, 8, 0)
+    rows = []
+    for i in range(count):
+        received = start + timedelta(hours=i)
+        rows.append({
+            "code": f"TEST-{i:04d}", "procedure": "1.001806", "applicant": {"name": "Phạm Thị Lan" if i % 10 == 0 else "Hoàng Văn Nam"},
+            "received": received.isoformat(), "status": "returned", "resolved": (received + timedelta(days=2)).isoformat(),
+            "returned": (received + timedelta(days=3)).isoformat(), **({"agency": OTHER} if i % 3 == 0 else {}),
+        })
+    path = tmp_path / "list.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert import_dossiers(services, path).ok
+    return [r["code"] for r in reversed(rows)]  # newest first
+
+
+def _walk(session, actor, now, per_page, **filters):  # type: ignore[no-untyped-def]
+    pages = [q.dossiers(session, actor, now=now, per_page=per_page, **filters)]
+    while pages[-1].next:
+        pages.append(q.dossiers(session, actor, now=now, per_page=per_page, after=pages[-1].next, **filters))
+    return pages
+
+
+def test_cursor_pages_walk_the_whole_list_newest_first_and_back(services, tmp_path):
+    newest_first = _load(services, tmp_path, 25)
+    admin = Actor("admin", "administrator")
+    with services.sessions() as session:
+        pages = _walk(session, admin, services.now(), 10)
+        assert [len(p.items) for p in pages] == [10, 10, 5]
+        assert [i["code"] for p in pages for i in p.items] == newest_first
+        assert pages[0].prev is None and pages[-1].next is None and all(p.total == 25 and p.total_exact for p in pages)
+        back = q.dossiers(session, admin, now=services.now(), per_page=10, before=pages[2].prev)
+        assert [i["code"] for i in back.items] == [i["code"] for i in pages[1].items] and back.prev and back.next
+        first = q.dossiers(session, admin, now=services.now(), per_page=10, before=back.prev)
+        assert [i["code"] for i in first.items] == newest_first[:10] and first.prev is None
+        # By number, for the first pages: the same rows.
+        assert [i["code"] for i in q.dossiers(session, admin, now=services.now(), per_page=10, page=2).items] == newest_first[10:20]
+        with pytest.raises(InvalidCommand, match="con trỏ"):
+            q.dossiers(session, admin, now=services.now(), per_page=10, page=101)
+        with pytest.raises(InvalidCommand, match="không hợp lệ"):
+            q.dossiers(session, admin, now=services.now(), after="abc")
+
+
+def test_staff_see_their_agency_s_dossiers_and_those_received_at_their_desk_once_each(services, tmp_path):
+    newest_first = _load(services, tmp_path, 12)
+    received_at_other = [c for c in newest_first if int(c[-4:]) % 3 == 0]
+    competent = Actor("d1", "director", AGENCY)
+    desk = Actor("nv1", "one_stop", OTHER)
+    stranger = Actor("x", "one_stop", "cb-ubnd-tinh")
+    with services.sessions() as session:
+        everything = _walk(session, competent, services.now(), 5)
+        assert [i["code"] for p in everything for i in p.items] == newest_first  # each once, though at two branches
+        assert everything[0].total == 12
+        assert [i["code"] for p in _walk(session, desk, services.now(), 2) for i in p.items] == received_at_other
+        assert q.dossiers(session, stranger, now=services.now()).total == 0
+
+
+def test_totals_are_capped_and_labelled(services, tmp_path, monkeypatch):
+    module = importlib.import_module("engine.queries.dossiers")  # the package's name ``dossiers`` is the function
+    _load(services, tmp_path, 12)
+    monkeypatch.setattr(module, "TOTAL_CAP", 5)
+    with services.sessions() as session:
+        page = q.dossiers(session, Actor("d1", "director", AGENCY), now=services.now(), per_page=3)
+    assert (page.total, page.total_exact) == (5, False)
+    assert page.as_dict()["total_exact"] is False
+
+
+def test_search_by_part_of_the_code_or_the_applicant_s_name(services, tmp_path):
+    _load(services, tmp_path, 25)
+    admin = Actor("admin", "administrator")
+    with services.sessions() as session:
+        def codes(text: str) -> list[str]:
+            return [i["code"] for p in _walk(session, admin, services.now(), 100, q=text) for i in p.items]
+
+        assert codes("0017") == ["TEST-0017"]
+        assert codes("thị lan") == ["TEST-0020", "TEST-0010", "TEST-0000"]
+        assert codes("TEST-001") == [f"TEST-{i:04d}" for i in range(19, 9, -1)]
+        assert codes("%") == [] and codes("_") == []  # wildcards are searched as themselves
+        overdue = q.dossiers(session, admin, now=services.now(), overdue=True)
+        assert overdue.total == 0
+
+
+def test_migration_0014_runs_on_a_populated_database_and_back(database, services, tmp_path):
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
+    from engine.storage.db import alembic_config, migrate
+
+    newest_first = _load(services, tmp_path, 6)
+    config = alembic_config(database)
+    before = ScriptDirectory.from_config(config).get_revision("0014").down_revision
+    names = {"ix_dossiers_registered", "ix_dossiers_agency_registered", "ix_dossiers_receiving_registered"}
+    try:
+        command.downgrade(config, str(before))
+        assert not names & {i["name"] for i in inspect(database).get_indexes("dossiers")}
+    finally:
+        migrate(database)  # back to head on the populated tables (the session's database)
+    indexes = {i["name"]: i for i in inspect(database).get_indexes("dossiers")}
+    assert names <= set(indexes)
+    assert indexes["ix_dossiers_agency_registered"]["column_names"] == ["agency_id", "registered_at", "id"]
+    assert "ix_tasks_inbox_open" in {i["name"] for i in inspect(database).get_indexes("tasks")}
+    if database.dialect.name == "postgresql":
+        assert {"ix_dossiers_code_trgm", "ix_dossiers_applicant_trgm"} <= set(indexes)
+    with services.sessions() as session:
+        assert [i["code"] for i in q.dossiers(session, Actor("admin", "administrator"), now=services.now()).items] == newest_first
