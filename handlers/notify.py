@@ -13,8 +13,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from engine import HandlerContext, OutboxMessage, handler
-from engine.storage.alerts import Notification
+from engine import HandlerContext, Notification, OutboxMessage, handler
 
 from .notices import render
 
