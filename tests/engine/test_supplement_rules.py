@@ -216,7 +216,7 @@ def test_supplement_in_time_is_not_closed(commands, services, staff, clock, driv
 
 def test_waiting_period_per_procedure_and_at_intake(commands, services, staff, clock, driver):
     clock.set(local(2026, 3, 2, 8, 0))
-    short = appraising(commands, staff, driver, "9.900003")  # supplement_wait: 5 working days
+    short = appraising(commands, staff, driver, "9.900011")  # supplement_wait: 5 working days
     clock.set(local(2026, 3, 3, 9, 0))
     short = ask(commands, services, staff, short)
     assert short.supplement_wait_until == local(2026, 3, 10, 9, 0)
