@@ -132,6 +132,11 @@ LATE_APOLOGY = _kind(
     lambda b, a, c: [f"Phải gửi chậm nhất {c.local(a.get('cutoff'))} (hạn trả {c.local(a.get('due_at'))})"],
     nonconformity=True,
 )
+DOSSIER_MIGRATED = _kind(
+    "dossier.migrated", "Chuyển hồ sơ từ hệ thống cũ",
+    _SNAPSHOT + " source line resolved_at returned_at result timeliness steps tasks",
+    lambda b, a, c: [f"Nguồn: {a.get('source', '')}, dòng {a.get('line', '')}; số bước đã làm: {len(a.get('steps') or [])}"],
+)
 DECISION_PUBLISHED = _kind("decision.published", "Công bố quyết định", "decision number effective changes")
 
 # One kind per move of the status machine; fields are what commands add to a move.
