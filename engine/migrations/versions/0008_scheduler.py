@@ -1,7 +1,7 @@
 """scheduler: deadline alarms, in-app notifications, calendar days announced in the web app
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 
 Steps already finished are marked armed (they need no alarm); the steps still
 open are armed by the scheduler's first sweep.
@@ -13,7 +13,7 @@ from alembic import op
 import engine.storage.models
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
