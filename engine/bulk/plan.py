@@ -30,7 +30,7 @@ from ..errors import InvalidCommand
 from ..events import DOSSIER_MIGRATED
 from ..policy import SYSTEM
 from ..services import LoadedVersion, Services
-from ..storage.models import AgencyRow, ProcedureVersion
+from ..storage.models import AgencyRow, ProcedureVersion, Task, table
 from ..storage.rows import new_row
 from ..timeliness import timeliness
 from ..vocabulary import Channel, Result, Status, StepKind, TaskState
@@ -39,8 +39,11 @@ from .source import Record, RowProblem, TakenStep, parse_steps, parse_time
 # Statuses an import can place a dossier in. Open ones other than these (awaiting a
 # supplement, a payment, a withdrawal) need the engine's own records of the request:
 # the export does not carry them, so such rows are refused with the reason.
-CLOSED = (Status.RETURNED, Status.STOPPED, Status.NOT_RECEIVED)
+CLOSED = (Status.RETURNED, Status.STOPPED, Status.NOT_RECEIVED, Status.CLOSED)
 RUNNING = (Status.RECEIVED, Status.PROCESSING, Status.RESOLVED)
+
+
+_ALARMS = "alarms_armed" in table(Task).c
 
 
 @dataclass
@@ -213,6 +216,8 @@ class Planner:
             task.update(state=TaskState.COMPLETED, outcome=outcome, completed_at=taken.at, completed_by=taken.by,
                         claimed_by=taken.by, claimed_at=None,
                         timeliness=timeliness(taken.at, task["due_at"], self.tz) if taken.at else None)
+            if _ALARMS:  # a step done long ago has no deadline alarm to arm (engine/sweeps)
+                task["alarms_armed"] = True
             rows.append(task)
             ready = taken.at or ready
         return rows

@@ -23,11 +23,14 @@ DOSSIERS, TASKS, AUDIT = table(Dossier), table(Task), table(AuditEvent)
 
 
 def _defaults(tbl: Table, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Each column's value when a row gives none: its scalar default, else NULL; a column with only a
+    server default is left out (the database fills it in) unless the rows give it."""
     out: dict[str, Any] = {}
     for column in tbl.c:
-        if column.key not in skip:
-            default = column.default
-            out[column.key] = getattr(default, "arg", None) if default is not None and default.is_scalar else None
+        default = column.default
+        if column.key in skip or (default is None and column.server_default is not None):
+            continue
+        out[column.key] = getattr(default, "arg", None) if default is not None and default.is_scalar else None
     return out
 
 
@@ -60,14 +63,14 @@ class Writer:
     def write(self, dossiers: Sequence[dict[str, Any]], tasks: Sequence[dict[str, Any]], events: Sequence[dict[str, Any]]) -> None:
         for tbl, rows in ((DOSSIERS, dossiers), (TASKS, tasks), (AUDIT, events)):
             if rows:
-                full = [self._columns[tbl.name] | row for row in rows]
+                names = list(self._columns[tbl.name]) + [k for k in rows[0] if k not in self._columns[tbl.name] and k in tbl.c]
+                full = [{k: v for k, v in (self._columns[tbl.name] | row).items() if k in names} for row in rows]
                 if self.postgres:
-                    self._copy(tbl, full)
+                    self._copy(tbl, names, full)
                 else:
-                    self.conn.execute(insert(tbl), [{k: r[k] for k in self._columns[tbl.name]} for r in full])
+                    self.conn.execute(insert(tbl), full)
 
-    def _copy(self, tbl: Table, rows: list[dict[str, Any]]) -> None:
-        names = list(self._columns[tbl.name])
+    def _copy(self, tbl: Table, names: list[str], rows: list[dict[str, Any]]) -> None:
         json_columns = {c.key for c in tbl.c if c.type.__class__.__name__ in ("JSON", "JSONB") or "JSON" in repr(c.type)}
         raw = self.conn.connection.driver_connection
         assert raw is not None
