@@ -79,23 +79,28 @@ class Client:
             self.headers["Authorization"] = f"Bearer {token}"
 
     def call(self, method: str, path: str, body: object | None = None) -> tuple[int, object, float]:
+        """One request, sent once: a broken connection is an error of its own (status 0), never retried.
+
+        Resending after a connection error could send a receipt twice, and it hid a worker that died
+        mid-request. The next call opens a new connection.
+        """
         data = json.dumps(body).encode() if body is not None else None
         if self.think:
             time.sleep(random.uniform(0.5, 1.5) * self.think)  # a person reading the page between two clicks
-        for attempt in (1, 2):
-            started = time.perf_counter()
-            try:
-                self.conn.request(method, path, body=data, headers=self.headers)
-                response = self.conn.getresponse()
-                raw = response.read()
-            except (ConnectionError, http.client.HTTPException):
-                self.conn.close()  # the server closed an idle keep-alive connection: reconnect once
-                if attempt == 2:
-                    raise
-                continue
-            elapsed = time.perf_counter() - started
-            return response.status, (json.loads(raw) if raw else None), elapsed
-        raise AssertionError("unreachable")
+        started = time.perf_counter()
+        try:
+            self.conn.request(method, path, body=data, headers=self.headers)
+            response = self.conn.getresponse()
+            raw = response.read()
+        except (ConnectionError, http.client.HTTPException, TimeoutError) as exc:
+            self.conn.close()
+            return 0, {"error": type(exc).__name__}, time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = {"error": "not JSON", "status": response.status}
+        return response.status, parsed, elapsed
 
 
 Work = Callable[[int, Client], list[tuple[int, float, object]]]
@@ -136,15 +141,21 @@ def run_phase(name: str, clients_n: int, processes: int, make_client: Callable[[
         proc.join()
     flat = [r for rs in results.values() for r in rs]
     latencies = sorted(e * 1000 for _, e, _ in flat)
-    errors = sum(1 for status, _, _ in flat if status >= 400)
+    errors = sum(1 for status, _, _ in flat if status >= 400 or status == 0)
+    broken = sum(1 for status, _, _ in flat if status == 0)
+    by_status: dict[int, int] = {}
+    for status, _, _ in flat:
+        if status >= 400 or status == 0:
+            by_status[status] = by_status.get(status, 0) + 1
 
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(round(p / 100 * len(latencies) + 0.5)) - 1)] if latencies else 0.0
 
-    row = {"requests": len(flat), "errors": errors, "rps": len(flat) / wall if wall else 0.0,
+    row = {"requests": len(flat), "errors": errors, "broken": broken, "rps": len(flat) / wall if wall else 0.0,
            "p50": statistics.median(latencies) if latencies else 0.0, "p95": pct(95), "p99": pct(99)}
     print(f"  {name:<9} {row['requests']:>6} req  {row['errors']:>4} err  {row['rps']:>8.1f} req/s  "
-          f"p50 {row['p50']:>7.1f} ms  p95 {row['p95']:>7.1f} ms  p99 {row['p99']:>7.1f} ms", flush=True)
+          f"p50 {row['p50']:>7.1f} ms  p95 {row['p95']:>7.1f} ms  p99 {row['p99']:>7.1f} ms"
+          + (f"  errors by status: {dict(sorted(by_status.items()))} (0: connection broken)" if by_status else ""), flush=True)
     return row, {i: [v for _, _, v in rs if v is not None] for i, rs in results.items()}
 
 
@@ -162,8 +173,9 @@ def _bench(db: str, url: str, clients_n: int, requests_n: int, workers: int, thr
     port = free_port()
     env = os.environ | {"DATABASE_URL": url, "MOTCUA_ALLOW_UNCONFIRMED": "1", "PYTHONPATH": str(ROOT)}
     gunicorn = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
-                "-b", f"127.0.0.1:{port}", "--log-level", "warning", "api:create_app()"]
-    server = subprocess.Popen(gunicorn, cwd=ROOT, env=env)
+                "--keep-alive", "30", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "api:create_app()"]
+    server_log = Path(tempfile.mkstemp(prefix="motcua-gunicorn-", suffix=".log")[1])
+    server = subprocess.Popen(gunicorn, cwd=ROOT, env=env, stderr=server_log.open("w"))
     pace = f", think time ~{think:g} s" if think else ", no think time (saturation)"
     print(f"\n{db}: gunicorn {workers} workers × {threads} threads, {clients_n} clients × {requests_n} requests{pace},"
           f" clients in {processes} processes",
@@ -216,6 +228,12 @@ def _bench(db: str, url: str, clients_n: int, requests_n: int, workers: int, thr
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log = server_log.read_text(errors="replace")
+        deaths = [line for line in log.splitlines() if "was sent" in line or "exited with code" in line or "WORKER TIMEOUT" in line]
+        if deaths:
+            print(f"  gunicorn workers died: {len(deaths)} (e.g. {deaths[0].strip()}); log: {server_log}", flush=True)
+        else:
+            server_log.unlink()
 
 
 def main() -> None:

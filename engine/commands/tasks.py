@@ -29,6 +29,8 @@ class ClaimTask(Command):
 class CompleteStep(Command):
     """Finish a step with an outcome; the route decides what is ready next.
 
+    An unclaimed step is claimed by the completion itself (one command, one transaction).
+
     ``request_supplement`` as outcome asks the applicant for the listed items and keeps
     the step open. ``expected_version`` lets a client that showed the dossier at version N
     refuse to act on a newer one.
@@ -94,7 +96,8 @@ def complete(cmd: CompleteStep, k: Kernel) -> Dossier:
         route.complete(workflow, task.step_id, outcome)
     task.state, task.outcome, task.checkpoints, task.note = TaskState.COMPLETED, outcome, sorted(confirmed), cmd.note or None
     task.completed_by, task.completed_at = k.actor.id, k.now
-    task.claimed_by = task.claimed_by or k.actor.id
+    if task.claimed_by is None:  # completing an unclaimed step claims it, in this same transaction
+        task.claimed_by, task.claimed_at = k.actor.id, k.now
     task.timeliness = timeliness(k.now, task.due_at, k.s.calendar.tz)
     if outcome in ("propose_approval", "propose_refusal"):
         dossier.proposal = "approval" if outcome == "propose_approval" else "refusal"

@@ -316,6 +316,24 @@ def test_claimed_by_someone_else(commands, services, staff):
         commands.claim(colleague, task.id)
 
 
+def test_completing_an_unclaimed_step_claims_it_in_the_same_command(commands, services, staff, clock):
+    from tests.helpers import audit_count
+
+    dossier = receive(commands, staff)
+    task = only_task(services, dossier.id, "intake")
+    events = audit_count(services)
+    clock.advance(minutes=5)
+    commands.complete(staff["one_stop"], task.id, "done", INTAKE_CHECKS)
+    with services.sessions() as session:
+        from engine.storage.models import Task
+
+        done = session.get(Task, task.id)
+        assert done is not None
+        assert (done.claimed_by, done.claimed_at, done.completed_at) == ("one_stop1", clock.now(), clock.now())
+        actions = [e.action for e in session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars()][events:]
+    assert "task.claimed" not in actions and actions[0] == "step.completed"
+
+
 def test_dossier_codes_daily_serial(commands, services, staff, clock):
     clock.set(local(2026, 3, 2, 8, 0))
     a = receive(commands, staff)
