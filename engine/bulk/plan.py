@@ -15,7 +15,7 @@ version when the catalogue has none that early: the event records which).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -137,7 +137,8 @@ class Planner:
         event = snapshot(obj) | {
             "source": f"{self.source}#{code}", "line": rec.line, "resolved_at": times["resolved"],
             "returned_at": times["returned"], "result": dossier["result"], "timeliness": dossier["timeliness"],
-            "steps": [[t.step, t.outcome, t.at] for t in steps],
+            # Compact, as written: "step:outcome@time" (the time in UTC, as the audit log writes times).
+            "steps": [f"{t.step}:{t.outcome or ''}" + (f"@{t.at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" if t.at else "") for t in steps],
             "tasks": [t["step_id"] for t in tasks if t["state"] == TaskState.OPEN],
         }
         if fallback:

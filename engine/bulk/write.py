@@ -62,31 +62,33 @@ class Writer:
 
     def write(self, dossiers: Sequence[dict[str, Any]], tasks: Sequence[dict[str, Any]], events: Sequence[dict[str, Any]]) -> None:
         for tbl, rows in ((DOSSIERS, dossiers), (TASKS, tasks), (AUDIT, events)):
-            if rows:
-                names = list(self._columns[tbl.name]) + [k for k in rows[0] if k not in self._columns[tbl.name] and k in tbl.c]
-                full = [{k: v for k, v in (self._columns[tbl.name] | row).items() if k in names} for row in rows]
-                if self.postgres:
-                    self._copy(tbl, names, full)
-                else:
-                    self.conn.execute(insert(tbl), full)
+            if not rows:
+                continue
+            defaults = self._columns[tbl.name]
+            names = list(defaults) + [k for k in rows[0] if k not in defaults and k in tbl.c]
+            if self.postgres:
+                self._copy(tbl, names, defaults, rows)
+            else:
+                self.conn.execute(insert(tbl), [{n: row.get(n, defaults.get(n)) for n in names} for row in rows])
 
-    def _copy(self, tbl: Table, names: list[str], rows: list[dict[str, Any]]) -> None:
-        json_columns = {c.key for c in tbl.c if c.type.__class__.__name__ in ("JSON", "JSONB") or "JSON" in repr(c.type)}
+    def _copy(self, tbl: Table, names: list[str], defaults: dict[str, Any], rows: Sequence[dict[str, Any]]) -> None:
+        json_columns = {c.key for c in tbl.c if "JSON" in repr(c.type)}
         raw = self.conn.connection.driver_connection
         assert raw is not None
         with raw.cursor() as cursor, cursor.copy(f"COPY {tbl.name} ({', '.join(names)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([_cell(row[n], n in json_columns) for n in names])
+            plain = [n for n in names if n not in json_columns]
+            if len(plain) == len(names):
+                for row in rows:
+                    copy.write_row([row.get(n, defaults.get(n)) for n in names])
+            else:
+                is_json = [n in json_columns for n in names]
+                for row in rows:
+                    copy.write_row([_json(row.get(n, defaults.get(n))) if j else row.get(n, defaults.get(n))
+                                    for n, j in zip(names, is_json, strict=True)])
 
 
-def _cell(value: Any, is_json: bool) -> Any:
-    if is_json:
-        return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
-    if isinstance(value, datetime):
-        return value.astimezone(UTC)
-    if hasattr(value, "value") and isinstance(value, str):  # StrEnum
-        return str(value)
-    return value
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
 
 
 def _json_default(value: Any) -> Any:
