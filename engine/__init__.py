@@ -22,7 +22,7 @@ _EXPORTS = {
     "enqueue": "outbox", "dead_letters": "outbox", "retry": "outbox",
     "OutboxMessage": "outbox", "OutboxDelivery": "outbox",
     "Dossier": "storage.models", "IssuedForm": "storage.models",
-    "FORMS": "definitions",
+    "FORMS": "definitions", "UNCONFIRMED": "labels",
 }
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "Forbidden", "HandlerContext", "IllegalTransition", "InvalidCommand", "NotFound", "Services",
     "Settings", "SystemClock", "WorkingCalendar", "dispatch_pending", "handler", "next_serial",
     "enqueue", "dead_letters", "retry", "OutboxMessage", "OutboxDelivery", "Dossier", "IssuedForm", "FORMS",
+    "UNCONFIRMED",
 ]
 
 
@@ -56,6 +57,7 @@ if TYPE_CHECKING:  # for type checkers and editors
         InvalidCommand,
         NotFound,
     )
+    from .labels import UNCONFIRMED
     from .outbox import (
         HandlerContext,
         OutboxDelivery,
