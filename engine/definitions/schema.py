@@ -33,7 +33,10 @@ SUPPLEMENT_OUTCOME = "request_supplement"
 END = "end"
 
 _SLUG = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}
-_STEP_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
+_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
+# A step id is an XML name (NCName), as BPMN modellers write task ids: Activity_0x1ab2c, sid-35027A00-…, _ec59e164-…
+NCNAME = "^[A-Za-z_\u00C0-\u02FF\u0370-\u1FFF\u200C-\uD7FF\uF900-\uFFFD][A-Za-z0-9_.\\-\u00B7\u00C0-\u02FF\u0300-\u1FFF\u200C-\uD7FF\uF900-\uFFFD]{0,199}$"
+_STEP_ID = {"type": "string", "pattern": NCNAME}
 _NONEMPTY = {"type": "string", "minLength": 1}
 _DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 
@@ -59,12 +62,12 @@ _DURATION = {
 
 _CHECKPOINT = {
     "oneOf": [
-        _STEP_ID,
+        _ID,
         {
             "type": "object",
             "required": ["id"],
             "properties": {
-                "id": _STEP_ID,
+                "id": _ID,
                 "label": {"type": "string"},
                 "required": {"type": "boolean", "default": True},
             },
@@ -142,7 +145,7 @@ PROCEDURE_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "required": ["id", "name"],
                 "properties": {
-                    "id": _STEP_ID,
+                    "id": _ID,
                     "name": _NONEMPTY,
                     "originals": {"type": "integer", "minimum": 0},
                     "copies": {"type": "integer", "minimum": 0},
@@ -214,7 +217,7 @@ PROCEDURE_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "required": ["id", "name", "deadline", "route"],
                 "properties": {
-                    "id": _STEP_ID,
+                    "id": _ID,
                     "name": _NONEMPTY,
                     "deadline": _DURATION,
                     "route": {"type": "array", "items": _STEP, "minItems": 1},
