@@ -150,10 +150,16 @@ PROCEDURE_SCHEMA: dict[str, Any] = {
                     "originals": {"type": "integer", "minimum": 0},
                     "copies": {"type": "integer", "minimum": 0},
                     "required": {"type": "boolean", "default": True},
+                    "show_only": {"type": "boolean", "default": False,
+                                  "description": "Giấy tờ chỉ xuất trình để đối chiếu, không nộp."},
                     "note": {"type": "string"},
                 },
                 "additionalProperties": False,
             },
+        },
+        "document_notes": {
+            "type": "array", "items": _NONEMPTY,
+            "description": "Các lưu ý về thành phần hồ sơ, như nguồn ghi (không phải giấy tờ).",
         },
         "fees": {
             "type": "array",
@@ -178,6 +184,22 @@ PROCEDURE_SCHEMA: dict[str, Any] = {
             "description": "Thời hạn theo từng hình thức nộp, khi nguồn ghi riêng từng kênh (thời hạn chung: deadline).",
             "properties": {"direct": _DURATION, "postal": _DURATION, "online": _DURATION},
             "additionalProperties": False,
+        },
+        "deadlines": {
+            "type": "array",
+            "description": "Mọi thời hạn nguồn ghi (theo kênh, theo trường hợp), khi có nhiều hơn một: "
+            "để đối chiếu; thời hạn áp dụng là deadline / channel_times / variants.",
+            "items": {
+                "type": "object",
+                "required": ["deadline"],
+                "properties": {
+                    "deadline": _DURATION,
+                    "channel": {"enum": ["direct", "postal", "online"]},
+                    "case": {"type": "string"},
+                    "note": {"type": "string"},
+                },
+                "additionalProperties": False,
+            },
         },
         "counting": {"enum": ["working_hours", "civil_code"], "description": "Mặc định: cấu hình chung."},
         "on_supplement": {"enum": ["restart", "pause"], "default": "restart"},
