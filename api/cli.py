@@ -320,3 +320,8 @@ def outbox_retry_command(message_ids: tuple[int, ...]) -> None:
 from .cli_catalogue import register  # noqa: E402  (publish, catalogue, diff, import dvcqg, listing: issue 3)
 
 register(cli)
+
+from .cli_catalogue import import_group  # noqa: E402
+from .cli_import import import_dossiers_command  # noqa: E402  (motcua import dossiers: issue 13)
+
+import_group.add_command(import_dossiers_command)
