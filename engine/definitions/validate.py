@@ -17,7 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from .bpmn_route import BpmnRoute, load_route
+from .bpmn_route import DONE, BpmnRoute, load_route
 from .model import WORKING_DAY_HOURS, Duration, Procedure, Step, Variant, build_steps
 from .schema import END, FORMS, PROCEDURE_SCHEMA, ROLES, SUPPLEMENT_OUTCOME
 from .source import Located, Problem, SourceError, read_located
@@ -249,6 +249,8 @@ def _bpmn_steps(located: Located, ctx: Context) -> tuple[BpmnRoute | None, list[
             continue
         listed = raw.get("outcomes")
         names = list(listed) if isinstance(listed, list | dict) else []
+        if task.outcomes == (DONE,):
+            continue  # no gateway after the task: its outcomes, as listed, all go the one way drawn
         for name in names:
             if name != SUPPLEMENT_OUTCOME and name not in task.outcomes:
                 problems.append(located.problem(
@@ -263,8 +265,10 @@ def _with_bpmn_outcomes(steps: tuple[Step, ...], raw_steps: list[dict[str, Any]]
     result = []
     for step, raw in zip(steps, raw_steps, strict=True):
         task = bpmn.tasks[step.id]
-        outcomes = dict.fromkeys(task.outcomes, END)
-        if SUPPLEMENT_OUTCOME in (raw.get("outcomes") or ()):
+        listed = list(raw.get("outcomes") or ())
+        undecided = task.outcomes == (DONE,) and [o for o in listed if o != SUPPLEMENT_OUTCOME]
+        outcomes = dict.fromkeys([o for o in listed if o != SUPPLEMENT_OUTCOME] if undecided else task.outcomes, END)
+        if SUPPLEMENT_OUTCOME in listed:
             outcomes[SUPPLEMENT_OUTCOME] = SUPPLEMENT_OUTCOME
         result.append(replace(step, outcomes=outcomes, name=raw.get("name", task.name)))
     return tuple(result)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,16 @@ from engine.definitions.bpmn_route import load_route
 from engine.simulate import Driver, planned
 from engine.storage.models import Task
 from engine.vocabulary import Status
-from tests.helpers import APPLICANT, ROOT, WORKFLOWS, load, local, open_tasks, run_cli
+from tests.helpers import (
+    APPLICANT,
+    ROOT,
+    WORKFLOWS,
+    forget_procedures,
+    load,
+    local,
+    open_tasks,
+    run_cli,
+)
 
 SAMPLES = ROOT / "tests" / "data" / "bpmn_samples"
 FILES = sorted(p.name for p in SAMPLES.glob("*.bpmn"))
@@ -88,7 +98,7 @@ def _definition(code: str, name: str) -> dict:
 
 
 @pytest.fixture
-def samples_tree(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+def samples_tree(tmp_path: Path, services) -> Iterator[tuple[Path, dict[str, str]]]:
     shutil.copy(WORKFLOWS / "agencies.yaml", tmp_path / "agencies.yaml")
     (tmp_path / "procedures" / "bao-tro-xa-hoi").mkdir(parents=True)
     shutil.copytree(SAMPLES, tmp_path / "bpmn")
@@ -98,7 +108,8 @@ def samples_tree(tmp_path: Path) -> tuple[Path, dict[str, str]]:
         codes[name] = code
         text = yaml.safe_dump(_definition(code, name), allow_unicode=True, sort_keys=False)
         (tmp_path / "procedures" / "bao-tro-xa-hoi" / f"{code}.yaml").write_text(text, encoding="utf-8")
-    return tmp_path, codes
+    yield tmp_path, codes
+    forget_procedures(services, "9.95")
 
 
 @pytest.mark.parametrize("name", RUNS)
