@@ -9,6 +9,7 @@ from engine import Services, Settings, SystemClock, WorkingCalendar
 from engine.clock import Clock
 from engine.definitions.xmlfile import limits_from_env
 from engine.storage.db import database_url, make_engine, session_factory
+from engine.sweeps.config import SweepSettings
 
 from .paths import WORKFLOWS
 
@@ -32,6 +33,8 @@ def build_services(url: str | None = None, workflows: Path | None = None, clock:
         workflows_dir=root,
         outbox_max_attempts=int(os.environ.get("MOTCUA_OUTBOX_MAX_ATTEMPTS") or Settings.outbox_max_attempts),
         bpmn_limits=limits_from_env(),
+        sweep=SweepSettings.from_env(),
+        notices_dir=Path(os.environ["MOTCUA_NOTICES"]) if os.environ.get("MOTCUA_NOTICES") else None,
     )
     engine = make_engine(url or database_url())
     return Services(session_factory(engine), calendar, clock or SystemClock(), settings)

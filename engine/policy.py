@@ -78,12 +78,14 @@ ACTIONS: dict[str, Rule] = {
                                                  Status.AWAITING_PAYMENT}), "hẹn lại ngày trả kết quả"),
     "refuse": Rule(APPRAISERS, frozenset({Status.PROCESSING, Status.AWAITING_SUPPLEMENT}), "từ chối giải quyết"),
     "return_result": Rule(DESK, _sources("return_result"), "trả kết quả"),
+    # Only the engine itself (the scheduler) or an administrator: when the waiting period has run out.
+    "close_unsupplemented": Rule(frozenset(), frozenset({Status.AWAITING_SUPPLEMENT}), "đóng hồ sơ quá hạn bổ sung"),
     "transfer_competence": Rule(frozenset({Role.ANALYST}),
                                 frozenset(lifecycle.STATUSES) - frozenset(CLOSED_STATUSES), "chuyển thẩm quyền"),
     # Not on a dossier: writing definitions (drafts, validation, publishing by a decision) in the analyst's workbench.
     "author": Rule(frozenset({Role.ANALYST}), label="soạn và công bố định nghĩa thủ tục"),
 }
-NOT_ON_A_PAGE = ("receive", "transfer_competence", "author")  # actions no dossier page offers
+NOT_ON_A_PAGE = ("receive", "transfer_competence", "close_unsupplemented", "author")  # actions no dossier page offers
 
 
 def require(actor: Actor, action: str) -> None:

@@ -1,7 +1,7 @@
 """definition_drafts: the analyst's drafts of procedure definitions (YAML text and drawn BPMN)
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0008
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import engine.storage.models
 
 revision = "0011"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
