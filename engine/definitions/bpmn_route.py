@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -266,6 +267,17 @@ def _spiff_error(exc: SpiffWorkflowException, root: etree._Element) -> BpmnError
     return BpmnError(f"BPMN không chạy được: {text}")
 
 
+_THREAD = threading.local()
+
+
+def _validator() -> BpmnValidator:
+    """SpiffWorkflow's BPMN schema validator, loaded once per thread (reading the XSD is most of a parse's time)."""
+    validator = getattr(_THREAD, "validator", None)
+    if validator is None:
+        validator = _THREAD.validator = BpmnValidator()
+    return validator
+
+
 def load_route(data: bytes | str, filename: str, process: str | None = None, limits: Limits = DEFAULT_LIMITS) -> BpmnRoute:
     """Check a hand-drawn BPMN file; ``spec`` is set when it has no error."""
     try:
@@ -286,7 +298,7 @@ def load_route(data: bytes | str, filename: str, process: str | None = None, lim
         route.problems.append(_error(chosen, "process không có bước nào của cán bộ (userTask, manualTask hoặc task)"))
     if route.errors:
         return route
-    parser = BpmnParser(validator=BpmnValidator())
+    parser = BpmnParser(validator=_validator())
     try:
         parser.add_bpmn_xml(etree.ElementTree(root), filename=filename)
         route.spec = parser.get_spec(route.process)

@@ -23,6 +23,7 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -106,15 +107,17 @@ def _parse(text: str, mode: str) -> ast.AST:
         raise ExpressionError(f"biểu thức không đúng cú pháp ({reason})") from None
 
 
+@lru_cache(maxsize=4096)
 def check_condition(text: str) -> ast.Expression:
-    """Parse a condition or value; ExpressionError when it is outside the language."""
+    """Parse a condition or value; ExpressionError when it is outside the language (parsed once per text)."""
     tree = _parse(text, "eval")
     assert isinstance(tree, ast.Expression)
     _check(tree)
     return tree
 
 
-def check_script(text: str) -> list[tuple[str, ast.Expression]]:
+@lru_cache(maxsize=1024)
+def check_script(text: str) -> tuple[tuple[str, ast.Expression], ...]:
     """A script task's assignments, ``name = expression`` each; ExpressionError otherwise."""
     tree = _parse(text, "exec")
     assert isinstance(tree, ast.Module)
@@ -128,7 +131,7 @@ def check_script(text: str) -> list[tuple[str, ast.Expression]]:
         expression = ast.Expression(statement.value)
         _check(expression)
         assignments.append((name, expression))
-    return assignments
+    return tuple(assignments)
 
 
 def timer_text(text: str) -> str:
@@ -147,6 +150,7 @@ def timer_text(text: str) -> str:
     return value
 
 
+@lru_cache(maxsize=4096)
 def is_timer_text(text: str) -> bool:
     try:
         timer_text(text)

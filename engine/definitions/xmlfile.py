@@ -12,6 +12,7 @@ entity expansion); nesting depth and the number of elements are bounded.
 from __future__ import annotations
 
 import codecs
+import io
 import os
 import re
 import unicodedata
@@ -94,12 +95,25 @@ def parse(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, etre
     first = _FIRST_ELEMENT.search(text)
     if re.search(r"<!(DOCTYPE|ENTITY)", text[: first.start() if first else len(text)]):
         raise XmlFileError("tệp có khai báo DOCTYPE/ENTITY: không được phép (thực thể ngoài, bom thực thể)")
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
-        remove_comments=False,
+    count, depth = 0, 0
+    root: etree._Element | None = None
+    events = etree.iterparse(
+        io.BytesIO(text.encode("utf-8")), events=("start", "end"), resolve_entities=False, no_network=True,
+        load_dtd=False, dtd_validation=False, huge_tree=False, remove_comments=False,
     )
-    try:
-        root = etree.fromstring(text.encode("utf-8"), parser=parser)
+    try:  # counted while parsing: an oversize file is refused at its limit, not after the whole parse
+        for event, element in events:
+            if event == "end":
+                depth -= 1
+                continue
+            if root is None:
+                root = element
+            count += 1
+            depth += 1
+            if count > limits.max_elements:
+                raise XmlFileError(f"tệp có quá nhiều phần tử (hơn {limits.max_elements:,})".replace(",", "."))
+            if depth > limits.max_depth:
+                raise XmlFileError(f"phần tử lồng nhau quá sâu (hơn {limits.max_depth} cấp)", element.sourceline or 1)
     except etree.XMLSyntaxError as exc:
         raise XmlFileError(f"không phải XML hợp lệ: {exc.msg}", exc.lineno or 1) from None
     if root is None:
@@ -107,18 +121,4 @@ def parse(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, etre
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise XmlFileError("tệp có khai báo DOCTYPE/ENTITY: không được phép (thực thể ngoài, bom thực thể)")
-    count, depth, deepest = 0, 0, 0
-    for event, element in etree.iterwalk(root, events=("start", "end")):
-        if event == "end":
-            depth -= 1
-            continue
-        count += 1
-        depth += 1
-        deepest = max(deepest, depth)
-        if isinstance(element, etree._Entity):
-            raise XmlFileError("tệp có tham chiếu thực thể (entity): không được phép", element.sourceline or 1)
-        if count > limits.max_elements:
-            raise XmlFileError(f"tệp có quá nhiều phần tử (hơn {limits.max_elements:,})".replace(",", "."))
-        if deepest > limits.max_depth:
-            raise XmlFileError(f"phần tử lồng nhau quá sâu (hơn {limits.max_depth} cấp)", element.sourceline or 1)
     return text, root
