@@ -3,11 +3,22 @@ decision, and a dossier is received and runs on it: all through the UI, in Debia
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 pytestmark = pytest.mark.browser
+
+# MOTCUA_DOCS_SHOTS=1: also write the screenshots docs/authoring.md shows (docs/img/).
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "img" if os.environ.get("MOTCUA_DOCS_SHOTS") else None
+
+
+def shot(page: Any, name: str) -> None:
+    if SHOTS is not None:
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / name), full_page=True)
 
 CODE = "9.970001"
 DEFINITION = f"""code: "{CODE}"
@@ -41,6 +52,7 @@ def test_analyst_draws_validates_publishes_and_a_dossier_runs(people: Any, serve
     analyst.fill("input[name=code]", CODE)
     analyst.fill("#text", DEFINITION)
     assert analyst.evaluate(DRAW) == 1
+    shot(analyst, "analyst-modeller.png")
     analyst.click("button[value=validate]")
     analyst.wait_for_selector("[data-testid=problems]")
     assert analyst.locator("[data-testid=valid]").count() == 1, analyst.inner_text("[data-testid=problems]")
@@ -55,12 +67,14 @@ def test_analyst_draws_validates_publishes_and_a_dossier_runs(people: Any, serve
     assert "không có lỗi" in analyst.inner_text(".flash")
     analyst.click("[data-testid=to-publish]")
     assert "phiên bản 1" in analyst.inner_text("[data-testid=dry-run]")
+    shot(analyst, "analyst-publish.png")
     analyst.fill("input[name=number]", "77/QĐ-UBND")
     analyst.fill("input[name=title]", "Công bố thủ tục vẽ bằng trình soạn sơ đồ")
     analyst.fill("input[name=issuer]", "Chủ tịch UBND tỉnh Cao Bằng")
     analyst.click("text=Công bố theo quyết định")
     analyst.wait_for_selector("[data-testid=versions]")
     assert "77/QĐ-UBND" in analyst.inner_text("[data-testid=versions]")
+    shot(analyst, "analyst-procedure.png")
     analyst.click("text=Quyết định công bố")
     assert "77/QĐ-UBND" in analyst.inner_text("[data-testid=decisions]")
 
