@@ -278,8 +278,12 @@ def dossiers(session: Session, actor: Actor, *, now: datetime, status: str | Non
 
 
 def _capped_count(session: Session, branches: list[ColumnElement[bool]], filters: list[ColumnElement[bool]]) -> tuple[int, bool]:
-    """How many rows the list has, counted up to TOTAL_CAP: each branch stops at TOTAL_CAP + 1 rows."""
-    limited = [select(Dossier.id).where(clause, *filters).limit(TOTAL_CAP + 1) for clause in branches]
+    """How many rows the list has, counted up to TOTAL_CAP: each branch stops at TOTAL_CAP + 1 rows.
+
+    Each branch reads its rows in the list's order, so the count walks the same index as the page
+    (an unordered LIMIT lets the planner pick a table scan that stops early, or does not)."""
+    limited = [select(Dossier.id).where(clause, *filters).order_by(Dossier.registered_at.desc(), Dossier.id.desc())
+               .limit(TOTAL_CAP + 1) for clause in branches]
     rows = limited[0].subquery() if len(limited) == 1 else union(*(select(b.subquery()) for b in limited)).subquery()
     count = int(session.execute(select(func.count()).select_from(rows)).scalar_one())
     return min(count, TOTAL_CAP), count <= TOTAL_CAP
