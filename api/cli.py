@@ -152,7 +152,7 @@ def export_bpmn_command(code: str, output: Path | None) -> None:
 @cli.command("due", with_appcontext=False)
 @click.argument("start")
 @click.argument("amount")
-@click.argument("unit", type=click.Choice(["working_days", "working_hours", "calendar_days"]))
+@click.argument("unit", type=click.Choice(["working_days", "working_hours", "hours", "calendar_days"]))
 @click.option("--counting", type=click.Choice(["working_hours", "civil_code"]), default=None,
               help="Cách tính thời hạn (mặc định: theo workflows/calendar.yaml) / Counting mode (default: calendar.yaml's).")
 def due_command(start: str, amount: str, unit: str, counting: str | None) -> None:

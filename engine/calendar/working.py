@@ -283,6 +283,8 @@ class WorkingCalendar:
           the close (17:00) of the N-th working day after the day of ``start``, and a
           fraction continues as working time from the next working day's opening
           (2.5 days from Tuesday → Friday 11:30).
+        * ``hours``: clock hours, day and night, holidays included ("trong vòng 12 giờ",
+          LEGAL.md §4): ``start`` + amount hours, rounded to the second, whatever the counting mode.
         * ``calendar_days`` (whole numbers only): ``start`` + N days at the same clock
           time (``civil_code``: the close of office hours that day). If that date is
           not a working day the due is the close of office hours of the next working
@@ -300,6 +302,9 @@ class WorkingCalendar:
 
         if unit == "working_hours":
             return self._walk(*self._split(local), self._us_of(value, 3600))
+
+        if unit == "hours":
+            return local + timedelta(microseconds=self._us_of(value, 3600))
 
         if unit == "working_days":
             us_total = self._us_of(value, self.seconds_per_day)

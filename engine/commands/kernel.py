@@ -226,7 +226,7 @@ class Kernel:
         """Move a due time by the time spent waiting for a supplement (policy ``pause``)."""
         if moment is None:
             return None
-        if unit == "calendar_days":
+        if unit in ("calendar_days", "hours"):  # elapsed time: the wait counts day and night
             return moment + (self.now - requested_at) if requested_at else moment
         return self.s.calendar.add_working_seconds(moment, waited) if waited else moment
 

@@ -126,9 +126,9 @@ def test_receive_errors(client, token, services):  # type: ignore[no-untyped-def
     forbidden = error(client.post("/api/v1/dossiers", json=body, headers=token("spec")), 403, "forbidden")
     assert "Chuyên viên" in forbidden["message"] or "specialist" in forbidden["message"]
     error(client.post("/api/v1/dossiers", json=body | {"procedure_code": "9.999999"}, headers=token("desk")), 404, "not_found")
-    services.settings.allow_unconfirmed = False  # 1.004946's deadline is unconfirmed ("đang cập nhật")
+    services.settings.allow_unconfirmed = False  # 9.900012's deadline is unconfirmed ("đang cập nhật")
     try:
-        unconfirmed = error(client.post("/api/v1/dossiers", json=body | {"procedure_code": "1.004946"},
+        unconfirmed = error(client.post("/api/v1/dossiers", json=body | {"procedure_code": "9.900012"},
                                         headers=token("desk")), 422, "invalid_command")
     finally:
         services.settings.allow_unconfirmed = True

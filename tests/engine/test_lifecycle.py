@@ -345,16 +345,33 @@ def test_dossier_codes_daily_serial(commands, services, staff, clock):
 def test_unconfirmed_needs_permission(commands, services, staff):
     services.settings.allow_unconfirmed = False
     with pytest.raises(InvalidCommand, match="chưa được xác nhận"):
-        commands.receive(staff["one_stop"], "1.004946", APPLICANT)  # its total deadline is not in the decision
+        commands.receive(staff["one_stop"], "9.900012", APPLICANT)  # its deadline is "đang cập nhật"
     services.settings.allow_unconfirmed = True
-    assert commands.receive(staff["one_stop"], "1.004946", APPLICANT).status == "received"
+    assert commands.receive(staff["one_stop"], "9.900012", APPLICANT).status == "received"
 
 
-def test_hours_procedure(commands, services, staff, clock):
+def test_clock_hours_procedure(commands, services, staff, clock):
+    """1.004946: "trong vòng 12 giờ từ khi nhận thông tin" is 12 clock hours, day and night (LEGAL.md §4)."""
     clock.set(local(2026, 3, 2, 9, 0))
     dossier = commands.receive(staff["one_stop"], "1.004946", APPLICANT)
-    # 12 working hours: Mon 09:00–11:30 (2.5 h) + 13:00–17:00 (4 h) + Tue 07:30–11:30 (4 h) + 13:00–14:30 (1.5 h)
-    assert dossier.due_at == local(2026, 3, 3, 14, 30)
+    assert dossier.due_at == local(2026, 3, 2, 21, 0)  # not Tue 14:30, as 12 working hours would give
+    first = only_task(services, dossier.id)
+    assert first.due_at == local(2026, 3, 2, 9, 30)  # its step: 0.5 clock hours
+    clock.set(local(2026, 2, 13, 20, 0))  # a Friday evening before Tết: the night and the holidays count
+    night = commands.receive(staff["one_stop"], "1.004946", APPLICANT)
+    assert night.due_at == local(2026, 2, 14, 8, 0)
+
+
+def test_clock_hours_unit_everywhere():
+    from engine.definitions import Duration
+    from engine.durations import duration_label
+    from tests.helpers import run_cli
+
+    assert duration_label({"hours": 12}) == "12 giờ" and Duration.from_mapping({"hours": 0.5}).label() == "0,5 giờ"
+    assert not Duration.from_mapping({"hours": 12}).is_working
+    result = run_cli("due", "2026-03-06T22:00+07:00", "4", "hours")  # Friday night into Saturday
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2026-03-07T02:00:00+07:00"
 
 
 def test_calendar_day_procedure(commands, services, staff, clock):
