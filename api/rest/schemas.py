@@ -32,6 +32,9 @@ _DATETIME = {"type": "string", "format": "date-time"}
 _VARIANT = {"type": "string", "minLength": 1, "maxLength": 60,
             "description": "Trường hợp của thủ tục (khi thủ tục có nhiều trường hợp, xem GET /procedures/{code})."}
 _NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+_COMPETENT = {"type": "string", "minLength": 1, "maxLength": 80,
+              "description": "Thủ tục cấp xã (cấp huyện trước 01/7/2025): mã cơ quan của xã, phường có thẩm quyền "
+                             "(workflows/units.yaml); mặc định: đơn vị của cán bộ tiếp nhận."}
 
 APPLICANT: dict[str, Any] = {
     "type": "object",
@@ -81,6 +84,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
         "description": "Tiếp nhận hồ sơ đầy đủ (Mẫu 01: giấy tiếp nhận và hẹn trả kết quả).",
         "required": ["procedure_code", "applicant"],
         "properties": {"procedure_code": _PROCEDURE_CODE, "variant": _VARIANT, "applicant": APPLICANT,
+                       "competent_agency": _COMPETENT,
                        "channel": _CHANNEL, "documents": _DOCUMENTS, "note": _SHORT},
         "additionalProperties": False,
     },
@@ -89,6 +93,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
         "description": "Từ chối tiếp nhận (Mẫu 03), kèm lý do.",
         "required": ["procedure_code", "applicant", "reasons"],
         "properties": {"procedure_code": _PROCEDURE_CODE, "variant": _VARIANT, "applicant": APPLICANT,
+                       "competent_agency": _COMPETENT,
                        "channel": _CHANNEL, "documents": _DOCUMENTS, "reasons": _LINES},
         "additionalProperties": False,
     },
@@ -97,6 +102,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
         "description": "Hồ sơ chưa đầy đủ khi tiếp nhận: yêu cầu bổ sung (Mẫu 02), liệt kê mọi thành phần còn thiếu.",
         "required": ["procedure_code", "applicant", "items"],
         "properties": {"procedure_code": _PROCEDURE_CODE, "variant": _VARIANT, "applicant": APPLICANT,
+                       "competent_agency": _COMPETENT,
                        "channel": _CHANNEL, "documents": _DOCUMENTS, "items": _LINES, "reason": _SHORT},
         "additionalProperties": False,
     },
