@@ -18,6 +18,8 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from jsonschema import Draft202012Validator
 
+from engine.queries import MAX_ID
+
 from ..auth import load_bearer_user
 from . import schemas
 from .errors import CODES, error_response
@@ -28,6 +30,7 @@ STR_PARAMS = {
     "ref": "ID số hoặc mã hồ sơ, ví dụ CB.SYT-260302-0001.",
     "code": "Mã (hồ sơ hoặc thủ tục).",
 }
+STR_EXAMPLES = {"ref": ["CB.SYT-260302-0001"], "code": ["1.001806", "CB.SYT-260302-0001"]}
 VALIDATORS = {name: Draft202012Validator(schema) for name, schema in schemas.REQUESTS.items()}
 
 
@@ -78,6 +81,8 @@ def operation(bp: Blueprint, method: str, path: str, *, summary: str, tag: str, 
                 if user is None:
                     return error_response("unauthorized")
                 g.user = user
+            if any(name in INT_PARAMS and not 0 < value <= MAX_ID for name, value in kwargs.items()):
+                return error_response("not_found")  # no row has such an id (and the database's integer would overflow)
             if body is not None:
                 data = request.get_json(silent=True)
                 if data is None and request.content_length in (None, 0) and not request.data:
@@ -121,8 +126,9 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
     for op in OPERATIONS:
         parameters = []
         for name in re.findall(r"\{(\w+)\}", op.path):
-            kind = "integer" if name in INT_PARAMS else "string"
-            parameters.append({"name": name, "in": "path", "required": True, "schema": {"type": kind},
+            kind = ({"type": "integer", "minimum": 1, "maximum": MAX_ID} if name in INT_PARAMS
+                    else {"type": "string", "examples": STR_EXAMPLES.get(name, [])})
+            parameters.append({"name": name, "in": "path", "required": True, "schema": kind,
                                "description": INT_PARAMS.get(name) or STR_PARAMS.get(name, name)})
         parameters.extend(op.query)
         entry: dict[str, Any] = {

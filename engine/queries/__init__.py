@@ -14,6 +14,7 @@ from __future__ import annotations
 from ..text import fold
 from .catalogue import fields, procedure, procedure_bpmn, procedures
 from .dossiers import (
+    MAX_ID,
     can_view,
     dossier_detail,
     dossier_summary,
@@ -21,13 +22,14 @@ from .dossiers import (
     events,
     find_dossier,
     issued_form,
+    numeric_id,
 )
 from .inbox import inbox, inbox_procedures
 from .paging import MAX_PER_PAGE, Page, clamp
 from .public import mask_identifier, mask_name, public_status
 
 __all__ = [
-    "MAX_PER_PAGE", "Page", "can_view", "clamp", "dossier_detail", "dossier_summary", "dossiers", "events", "fields", "find_dossier",
+    "MAX_ID", "MAX_PER_PAGE", "Page", "can_view", "clamp", "dossier_detail", "dossier_summary", "dossiers", "events", "fields", "find_dossier", "numeric_id",
     "fold", "inbox", "inbox_procedures", "issued_form", "mask_identifier", "mask_name", "procedure", "procedure_bpmn",
     "procedures", "public_status",
 ]
