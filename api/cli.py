@@ -248,6 +248,26 @@ def scheduler_command(outbox_seconds: float) -> None:
     build(services, WORKFLOWS, outbox_seconds).start()
 
 
+@cli.command("close-unsupplemented")
+@click.option("--limit", default=500, show_default=True, help="Số hồ sơ tối đa một lượt / At most this many per run.")
+@with_appcontext
+def close_unsupplemented_command(limit: int) -> None:
+    """Đóng hồ sơ quá hạn bổ sung / Close dossiers whose supplement did not arrive.
+
+    Một lượt: đóng mọi hồ sơ chờ bổ sung đã hết thời hạn bổ sung của thủ tục (mặc định 15 ngày
+    làm việc kể từ thông báo); đây là đóng hồ sơ, không phải từ chối.
+
+    One pass: close every dossier awaiting a supplement whose waiting period (the procedure's,
+    15 working days from the notice by default) has run out. A closure, not a refusal.
+    """
+    from engine.closing import close_due
+
+    closed = close_due(current_app.extensions["motcua"], limit)
+    for code in closed:
+        click.echo(f"đã đóng hồ sơ {code}")
+    click.echo(f"đã đóng {len(closed)} hồ sơ quá hạn bổ sung")
+
+
 @cli.group("outbox")
 def outbox_group() -> None:
     """Việc chạy sau khi ghi / Side effects after their commit."""
@@ -319,3 +339,8 @@ def outbox_retry_command(message_ids: tuple[int, ...]) -> None:
 from .cli_catalogue import register  # noqa: E402  (publish, catalogue, diff, import dvcqg, listing: issue 3)
 
 register(cli)
+
+from .cli_catalogue import import_group  # noqa: E402
+from .cli_import import import_dossiers_command  # noqa: E402  (motcua import dossiers: issue 13)
+
+import_group.add_command(import_dossiers_command)

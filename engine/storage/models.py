@@ -119,6 +119,8 @@ class Dossier(Base):
         Index("ix_dossiers_status_due", "status", "due_at"),
         Index("ix_dossiers_agency_status", "agency_id", "status"),
         Index("ix_dossiers_received", "received_at"),
+        # Dossiers due for closure for want of a supplement (engine.queries.closure.due_for_closure).
+        Index("ix_dossiers_supplement_wait", "status", "supplement_wait_until"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)
@@ -139,6 +141,11 @@ class Dossier(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     supplement_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     supplement_count: Mapped[int] = mapped_column(Integer, default=0)
+    # While awaiting a supplement: the end of the applicant's waiting period (then the dossier is closed).
+    supplement_wait_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Working seconds the dossier was already late when a supplement was requested: it stays late for good.
+    late_incurred: Mapped[int | None] = mapped_column(Integer)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # closed for want of the supplement
     extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
