@@ -25,6 +25,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -168,6 +170,7 @@ class Task(Base):
         Index("ix_tasks_dossier", "dossier_id", "state"),
         Index("ix_tasks_timer", "state", "due_at"),
         Index("ix_tasks_assignee", "claimed_by", "state"),
+        Index("ix_tasks_unarmed", "id", postgresql_where=text("NOT alarms_armed"), sqlite_where=text("NOT alarms_armed")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
@@ -191,6 +194,9 @@ class Task(Base):
     checkpoints: Mapped[list[str] | None] = mapped_column(Json)
     note: Mapped[str | None] = mapped_column(Text)
     timeliness: Mapped[str | None] = mapped_column(String(10))
+    # False until the scheduler's sweep has armed the step's deadline alarms (engine/sweeps); a partial
+    # index keeps the not-yet-armed steps, so the sweep finds new steps without reading the others.
+    alarms_armed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AuditEvent(Base):
