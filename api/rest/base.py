@@ -25,6 +25,17 @@ DOSSIER_ERRORS = ("forbidden", "not_found")
 ACTION_ERRORS = ("forbidden", "not_found", "conflict", "illegal_transition", "invalid_command")
 
 
+def unstorable(value: Any) -> bool:
+    """Text no database keeps as sent: a NUL (PostgreSQL refuses it) or a lone surrogate (not UTF-8)."""
+    if isinstance(value, str):
+        return "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(unstorable(k) or unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(unstorable(v) for v in value)
+    return False
+
+
 @bp.errorhandler(DomainError)
 def _domain_error(exc: DomainError) -> Any:
     return from_domain(exc)
@@ -86,4 +97,4 @@ def code_of(ref: str) -> str:
     return ref
 
 
-__all__ = ["ACTION_ERRORS", "DOSSIER_ERRORS", "bool_arg", "bp", "code_of", "detail", "int_arg", "paging", "status_arg"]
+__all__ = ["ACTION_ERRORS", "DOSSIER_ERRORS", "bool_arg", "bp", "code_of", "unstorable", "detail", "int_arg", "paging", "status_arg"]

@@ -22,6 +22,7 @@ from engine.queries import MAX_ID
 
 from ..auth import load_bearer_user
 from . import schemas
+from .base import unstorable
 from .errors import CODES, error_response
 
 VERSION = "1.0.0"
@@ -83,6 +84,10 @@ def operation(bp: Blueprint, method: str, path: str, *, summary: str, tag: str, 
                 g.user = user
             if any(name in INT_PARAMS and not 0 < value <= MAX_ID for name, value in kwargs.items()):
                 return error_response("not_found")  # no row has such an id (and the database's integer would overflow)
+            if unstorable(kwargs):
+                return error_response("not_found")  # no resource is named with a NUL or a broken character
+            if any(unstorable(request.args.get(p["name"])) for p in query or ()):
+                return error_response("invalid_command", "Tham số chứa ký tự không hợp lệ (NUL hoặc Unicode hỏng).")
             if body is not None:
                 data = request.get_json(silent=True)
                 if data is None and request.content_length in (None, 0) and not request.data:
@@ -90,6 +95,8 @@ def operation(bp: Blueprint, method: str, path: str, *, summary: str, tag: str, 
                 if not isinstance(data, dict):
                     return error_response("bad_request")
                 problems = _validation_errors(body, data)
+                if not problems and unstorable(data):
+                    problems = [{"path": "/", "message": "chuỗi chứa ký tự NUL hoặc Unicode hỏng (surrogate)"}]
                 if problems:
                     first = problems[0]
                     message = f"Dữ liệu không hợp lệ tại {first['path']}: {first['message']}"

@@ -49,3 +49,17 @@ def test_method_not_allowed_says_what_is(client: Any, token: Any) -> None:  # no
 def test_the_document_declares_id_ranges(client: Any) -> None:  # noqa: F811
     claim = client.get("/api/v1/openapi.json").json["paths"]["/tasks/{task_id}/claim"]["post"]
     assert claim["parameters"][0]["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+
+
+@pytest.mark.parametrize("path,status", [("/api/v1/procedures?agency=%00", 422), ("/api/v1/dossiers?q=a%00b", 422),
+                                         ("/api/v1/dossiers/%00", 404), ("/api/v1/public/dossiers/%00", 404),
+                                         ("/api/v1/procedures/%ED%A0%80", 404)])
+def test_nul_and_broken_text_in_urls_are_refused(client: Any, token: Any, path: str, status: int) -> None:  # noqa: F811
+    """PostgreSQL refuses NUL in text: the query used to reach it and answer 500."""
+    response = client.get(path, headers=token("desk"))
+    assert response.status_code == status, response.text
+
+
+def test_nul_in_a_body_is_a_validation_error(client: Any, token: Any) -> None:  # noqa: F811
+    body = {"procedure_code": "1.001806", "applicant": {"name": "Trần\x00Văn"}}
+    _error(client.post("/api/v1/dossiers", json=body, headers=token("desk")), 422, "validation_error")
