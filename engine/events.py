@@ -156,6 +156,7 @@ PASSWORD_RESET = _kind("account.password_reset", "Đặt lại mật khẩu (bu�
 PASSWORD_CHANGED = _kind("account.password_changed", "Người dùng đổi mật khẩu", "user")
 TOKEN_REVOKED = _kind("account.token_revoked", "Thu hồi mã truy cập API", "user token")
 DECISION_PUBLISHED = _kind("decision.published", "Công bố quyết định", "decision number effective changes")
+DEFINITION_DRAFTED = _kind("definition.drafted", "Lưu bản nháp định nghĩa thủ tục", "draft code errors")
 
 # One kind per move of the status machine; fields are what commands add to a move.
 _MOVE_FIELDS = "status items reason reasons result"

@@ -92,9 +92,13 @@ ACTIONS: dict[str, Rule] = {
     "close_unsupplemented": Rule(frozenset(), frozenset({Status.AWAITING_SUPPLEMENT}), "đóng hồ sơ quá hạn bổ sung"),
     "transfer_competence": Rule(frozenset({Role.ANALYST}),
                                 frozenset(lifecycle.STATUSES) - frozenset(CLOSED_STATUSES), "chuyển thẩm quyền"),
+    # Not on a dossier: writing definitions (drafts, validation, publishing by a decision) in the analyst's workbench.
+    "author": Rule(frozenset({Role.ANALYST}), label="soạn và công bố định nghĩa thủ tục"),
     # An administrator records that they act in another's place on one dossier, with a reason.
     "act_as": Rule(frozenset({Role.ADMINISTRATOR}), label="làm thay trên hồ sơ (quản trị viên)"),
 }
+# actions no dossier page offers as a button (act_as has its own form on the page, for administrators)
+NOT_ON_A_PAGE = ("receive", "transfer_competence", "close_unsupplemented", "author", "act_as")
 # What an administrator may do on the console (users, tokens, sessions): no one else.
 ADMINISTRATION = Rule(frozenset({Role.ADMINISTRATOR}), label="quản trị tài khoản")
 NOT_FOR_ADMINISTRATORS = frozenset({"receive"})  # no dossier yet, so no "act as" can cover it
@@ -233,7 +237,7 @@ def allowed_actions(actor: Actor, dossier: Any, open_steps: Iterable[Place], div
         may_touch = False
     out = {}
     for action, rule in ACTIONS.items():
-        if action in ("receive", "transfer_competence", "close_unsupplemented"):
+        if action in NOT_ON_A_PAGE:
             continue
         out[action] = may_touch and actor.role in rule.roles | PRIVILEGED and status_allows(action, dossier.status)
     out["extend"] = out["extend"] and dossier.extended_at is None

@@ -1,7 +1,7 @@
 """admin console: forced password change, administrators' recorded "act as" on a dossier
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0011
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import engine.storage.models
 
 revision = "0013"
-down_revision = "0008"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
