@@ -143,6 +143,18 @@ DOSSIER_MIGRATED = _kind(
     _SNAPSHOT + " source line resolved_at returned_at result timeliness steps tasks",
     lambda b, a, c: [f"Nguồn: {a.get('source', '')}, dòng {a.get('line', '')}; số bước đã làm: {len(a.get('steps') or [])}"],
 )
+# An administrator's "act as" on a dossier (its chain: shown on the dossier's timeline) and the console's
+# changes to accounts (the system chain).
+ACT_AS = _kind("admin.act_as", "Quản trị viên làm thay", "reason until",
+               lambda b, a, c: [f"Lý do: {a.get('reason', '')}", f"Được làm thay đến {c.local(a.get('until'))}"])
+_ACCOUNT = "user name role agency division"
+ACCOUNT_CREATED = _kind("account.created", "Tạo tài khoản", _ACCOUNT)
+ACCOUNT_UPDATED = _kind("account.updated", "Sửa tài khoản (vai trò, cơ quan, phòng)", _ACCOUNT)
+ACCOUNT_DEACTIVATED = _kind("account.deactivated", "Khóa tài khoản", "user tokens")
+ACCOUNT_REACTIVATED = _kind("account.reactivated", "Mở lại tài khoản", "user")
+PASSWORD_RESET = _kind("account.password_reset", "Đặt lại mật khẩu (buộc đổi khi đăng nhập)", "user tokens")
+PASSWORD_CHANGED = _kind("account.password_changed", "Người dùng đổi mật khẩu", "user")
+TOKEN_REVOKED = _kind("account.token_revoked", "Thu hồi mã truy cập API", "user token")
 DECISION_PUBLISHED = _kind("decision.published", "Công bố quyết định", "decision number effective changes")
 DEFINITION_DRAFTED = _kind("definition.drafted", "Lưu bản nháp định nghĩa thủ tục", "draft code errors")
 

@@ -29,7 +29,7 @@ from tests.helpers import (  # the constants are also read from here by older im
 )
 
 # Tables a test may write; emptied before each test (procedure versions and agencies stay).
-VOLATILE = ("issued_forms", "outbox", "audit_events", "tasks", "dossiers", "counters",
+VOLATILE = ("act_as_grants", "issued_forms", "outbox", "audit_events", "tasks", "dossiers", "counters",
             "deadline_alarms", "notifications", "calendar_days")
 
 
@@ -90,4 +90,5 @@ def staff() -> dict[str, Actor]:
               for role in roles}
     people["outsider"] = Actor("specialist_noivu", "specialist", "cb-so-noi-vu")
     people["admin"] = Actor("admin", "administrator", None)
+    people["analyst"] = Actor("analyst1", "analyst", None)
     return people

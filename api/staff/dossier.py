@@ -14,6 +14,7 @@ from flask import Response, render_template
 
 from engine import Forbidden, events, policy
 from engine import queries as q
+from engine.commands.acting import acting_until_of, with_grants
 from engine.definitions import SUPPLEMENT_OUTCOME
 from engine.labels import role_label
 from engine.vocabulary import ACTIVE_TASK_STATES, StepKind, TaskState
@@ -38,6 +39,8 @@ def dossier(code: str) -> Any:
     moment = now()
     with services().sessions() as session:
         detail = q.dossier_detail(session, me, code)
+        me = with_grants(session, me, moment)  # an administrator's "act as" on this dossier (engine.commands.acting)
+        acting_until = acting_until_of(session, me, detail["code"], moment)
         procedure = services().version(session, detail["procedure_version_id"]).procedure
     active = [t for t in detail["tasks"] if t["state"] in ACTIVE_TASK_STATES]
     steps = {t["id"]: _step_of(procedure, t["step_id"]) for t in active}
@@ -46,7 +49,7 @@ def dossier(code: str) -> Any:
     for task in detail["tasks"]:
         if task["state"] != TaskState.OPEN or task["claimed_by"] not in (None, me.id):
             continue
-        if policy.may_take_step(me, SimpleNamespace(**task), services().division_name):
+        if policy.may_take_step(me, SimpleNamespace(**task), services().division_name, detail["code"]):
             actionable.append({"task": task, "step": steps.get(task["id"])})
     can = policy.allowed_actions(me, SimpleNamespace(**detail), [(t["agency_id"], t["division"]) for t in active],
                                  services().division_name,
@@ -60,7 +63,8 @@ def dossier(code: str) -> Any:
     return render_template("dossier.html", d=detail, actionable=actionable, can=can, timeline=timeline, left=left,
                            current_steps=[t["step_id"] for t in active],
                            done_steps=[t["step_id"] for t in detail["tasks"] if t["state"] == TaskState.COMPLETED],
-                           supplement=SUPPLEMENT_OUTCOME, variant_name=variant_name, now=moment, tz=tz())
+                           supplement=SUPPLEMENT_OUTCOME, variant_name=variant_name, now=moment, tz=tz(),
+                           acting_until=acting_until)
 
 
 @bp.get("/dossiers/<code>/bpmn.xml")

@@ -19,7 +19,8 @@ from typing import Any
 from .. import policy
 from ..policy import Actor
 from ..services import Services
-from . import closure, competence, intake, supplement, tasks  # noqa: F401  (register the handlers)
+from . import acting, closure, competence, intake, supplement, tasks  # noqa: F401  (register the handlers)
+from .acting import ActAs, with_grants
 from .base import BY_NAME, HANDLERS, Command
 from .closure import CloseUnsupplemented, Extend, Refuse, ReturnResult, Withdraw
 from .competence import TransferCompetence
@@ -41,7 +42,8 @@ class Commands:
             policy.require(actor, command.action)
         handler = HANDLERS[type(command)]
         with self.s.unit_of_work() as session:
-            return handler(command, Kernel(self.s, session, actor, self.s.now()))
+            now = self.s.now()
+            return handler(command, Kernel(self.s, session, with_grants(session, actor, now), now))
 
     def __getattr__(self, name: str) -> Any:
         command = BY_NAME.get(name)
@@ -57,7 +59,7 @@ class Commands:
 
 
 __all__ = [
-    "Applicant", "ClaimTask", "CloseUnsupplemented", "Command", "Commands", "CompleteStep", "Extend", "Receive", "ReceiveSupplement",
+    "ActAs", "Applicant", "ClaimTask", "CloseUnsupplemented", "Command", "Commands", "CompleteStep", "Extend", "Receive", "ReceiveSupplement",
     "Refuse", "RefuseIntake", "RequestSupplement", "RequestSupplementAtIntake", "ReturnResult", "TransferCompetence",
     "Withdraw", "next_serial",
 ]

@@ -52,7 +52,7 @@ class CompleteStep(Command):
 @handles(ClaimTask, "claim")
 def claim(cmd: ClaimTask, k: Kernel) -> Task:
     task, dossier = k.task(cmd.task_id)
-    policy.check_step(k.actor, task, k.s.division_name)
+    policy.check_step(k.actor, task, k.s.division_name, dossier.code)
     if task.claimed_by == k.actor.id:
         return task
     if task.claimed_by is not None:
@@ -71,7 +71,7 @@ def complete(cmd: CompleteStep, k: Kernel) -> Dossier:
     task, dossier = k.task(cmd.task_id)
     if cmd.expected_version is not None and dossier.version != cmd.expected_version:
         raise Conflict(f"Hồ sơ {dossier.code} đã thay đổi kể từ khi bạn mở nó; hãy tải lại.")
-    policy.check_step(k.actor, task, k.s.division_name)
+    policy.check_step(k.actor, task, k.s.division_name, dossier.code)
     if task.claimed_by not in (None, k.actor.id):
         raise Conflict(f"Việc '{task.name}' của hồ sơ {dossier.code} do {task.claimed_by} đang xử lý.")
     loaded = k.s.version(k.session, dossier.procedure_version_id)

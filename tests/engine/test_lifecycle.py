@@ -268,7 +268,7 @@ def test_transfer_of_competence(commands, services, staff):
     before = load(services, dossier.code)
     with pytest.raises(Forbidden):
         commands.transfer_competence(staff["director"], dossier.code, "cb-so-noi-vu", "x")
-    dossier = commands.transfer_competence(staff["admin"], dossier.code, "cb-so-noi-vu", "Quyết định chuyển giao (thử nghiệm)")
+    dossier = commands.transfer_competence(staff["analyst"], dossier.code, "cb-so-noi-vu", "Quyết định chuyển giao (thử nghiệm)")
     assert dossier.agency_id == "cb-so-noi-vu"
     assert dossier.received_at == before.received_at and dossier.due_at == before.due_at
     task = only_task(services, dossier.id, "appraise")
