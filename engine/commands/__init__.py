@@ -20,7 +20,9 @@ from .. import policy
 from ..policy import Actor
 from ..services import Services
 from . import closure, competence, intake, supplement, tasks  # noqa: F401  (register the handlers)
+from .assignment import AssignStep
 from .base import BY_NAME, HANDLERS, Command
+from .calendar import AnnounceDay, WithdrawDay
 from .closure import CloseUnsupplemented, Extend, Refuse, ReturnResult, Withdraw
 from .competence import TransferCompetence
 from .intake import Applicant, Receive, RefuseIntake, RequestSupplementAtIntake, next_serial
@@ -57,7 +59,7 @@ class Commands:
 
 
 __all__ = [
-    "Applicant", "ClaimTask", "CloseUnsupplemented", "Command", "Commands", "CompleteStep", "Extend", "Receive", "ReceiveSupplement",
+    "AnnounceDay", "Applicant", "AssignStep", "ClaimTask", "CloseUnsupplemented", "Command", "Commands", "CompleteStep", "Extend", "Receive", "ReceiveSupplement",
     "Refuse", "RefuseIntake", "RequestSupplement", "RequestSupplementAtIntake", "ReturnResult", "TransferCompetence",
-    "Withdraw", "next_serial",
+    "Withdraw", "WithdrawDay", "next_serial",
 ]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -96,9 +96,11 @@ class SweepReport:
     sent: int = 0
     moved: int = 0
     voided: int = 0
+    closed: list[str] = field(default_factory=list)  # dossiers closed for want of supplement (engine.closing)
 
     def __str__(self) -> str:
-        return f"armed {self.armed} steps, sent {self.sent}, moved {self.moved}, voided {self.voided}"
+        return (f"armed {self.armed} steps, sent {self.sent}, moved {self.moved}, voided {self.voided}, "
+                f"closed {len(self.closed)}")
 
 
 def sweep(services: Services, now: datetime | None = None) -> SweepReport:
@@ -116,10 +118,9 @@ def sweep(services: Services, now: datetime | None = None) -> SweepReport:
 
 def refresh_calendar(services: Services) -> None:
     """The days announced in the web app, over calendar.yaml's (another process may have changed them)."""
-    from ..calendar_admin import announced
+    from ..calendar_admin import refresh
 
-    with services.sessions() as session:
-        services.calendar.layer_overrides(announced(session))
+    refresh(services)
 
 
 # ---------------------------------------------------------------------- arming
