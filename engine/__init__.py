@@ -23,7 +23,7 @@ _EXPORTS = {
     "OutboxMessage": "outbox", "OutboxDelivery": "outbox",
     "Dossier": "storage.models", "IssuedForm": "storage.models",
     "Notification": "storage.alerts",
-    "FORMS": "definitions",
+    "FORMS": "definitions", "UNCONFIRMED": "labels",
 }
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
     "Forbidden", "HandlerContext", "IllegalTransition", "InvalidCommand", "NotFound", "Services",
     "Settings", "SystemClock", "WorkingCalendar", "dispatch_pending", "handler", "next_serial",
     "enqueue", "dead_letters", "retry", "OutboxMessage", "OutboxDelivery", "Dossier", "IssuedForm", "FORMS",
-    "Notification",
+    "Notification", "UNCONFIRMED",
 ]
 
 
@@ -58,6 +58,7 @@ if TYPE_CHECKING:  # for type checkers and editors
         InvalidCommand,
         NotFound,
     )
+    from .labels import UNCONFIRMED
     from .outbox import (
         HandlerContext,
         OutboxDelivery,

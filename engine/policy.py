@@ -74,8 +74,9 @@ ACTIONS: dict[str, Rule] = {
     "request_supplement": Rule(DESK | APPRAISERS, _sources("request_supplement"), "yêu cầu bổ sung hồ sơ"),
     "receive_supplement": Rule(DESK, frozenset({Status.AWAITING_SUPPLEMENT}), "nhận hồ sơ bổ sung"),
     "withdraw": Rule(DESK, _sources("request_withdrawal"), "rút hồ sơ"),
-    "extend": Rule(DESK | APPRAISERS, frozenset({Status.RECEIVED, Status.PROCESSING, Status.AWAITING_SUPPLEMENT,
-                                                 Status.AWAITING_PAYMENT}), "hẹn lại ngày trả kết quả"),
+    # Until the result is returned; never while the applicant is being waited for (no clock runs then).
+    "extend": Rule(DESK | APPRAISERS, frozenset({Status.RECEIVED, Status.PROCESSING, Status.AWAITING_PAYMENT,
+                                                 Status.RESOLVED}), "hẹn lại ngày trả kết quả"),
     "refuse": Rule(APPRAISERS, frozenset({Status.PROCESSING, Status.AWAITING_SUPPLEMENT}), "từ chối giải quyết"),
     "return_result": Rule(DESK, _sources("return_result"), "trả kết quả"),
     # Only the engine itself (the scheduler) or an administrator: when the waiting period has run out.

@@ -53,7 +53,8 @@ def complete(task_id: int) -> Any:
     command = CompleteStep(task_id, outcome, tuple(form.getlist("checkpoints")),
                            supplement_items=tuple(lines(form.get("supplement_items"))),
                            expected_version=form.get("expected_version", type=int),
-                           assignee=form.get("assignee") or None, **given(form, "note"))
+                           assignee=form.get("assignee") or None,
+                           **given(form, "note", "supplement_exception"))
     try:
         commands().handle(actor(), command)
     except DomainError as exc:
