@@ -31,7 +31,8 @@ def counts(services):  # type: ignore[no-untyped-def]
         sent = session.execute(select(func.count()).where(DeadlineAlarm.state == "sent",
                                                           DeadlineAlarm.dossier_id != 0)).scalar_one()
         notices = session.execute(select(Notification.user_id, Notification.dedup)).all()
-        messages = session.execute(select(func.count()).where(OutboxMessage.handler == "notify.staff")).scalar_one()
+        payloads = session.execute(select(OutboxMessage.payload).where(OutboxMessage.handler == "notify.staff")).scalars()
+        messages = sum(len(p["notices"]) for p in payloads)  # the warnings queued, one message per batch
     return sent, notices, messages
 
 
