@@ -77,6 +77,10 @@ def _status(before: dict[str, Any], after: dict[str, Any], ctx: Context) -> list
     out = [f"{status_label(before.get('status', ''))} → {status_label(after.get('status', ''))}", *_reasons(after)]
     if after.get("result"):
         out.append(RESULTS.get(after["result"], after["result"]))
+    if after.get("direct"):
+        out.append("Lãnh đạo cơ quan quyết định từ chối trực tiếp (không qua các bước của quy trình)")
+    if after.get("signer"):
+        out.append(f"Người ký: {after['signer'].get('name') or after['signer'].get('id')}")
     if after.get("exception"):
         out.append("Ngoại lệ: yêu cầu bổ sung thêm lần nữa (ghi nhận không phù hợp)")
     if after.get("late_since"):
@@ -162,6 +166,7 @@ _MOVE_FIELDS = "status items reason reasons result"
 _MOVE_EXTRA = {
     "request_supplement": " exception late_by late_since",
     "close_unsupplemented": " notice_at wait_until wait",
+    "resolve": " direct signer",  # a refusal: decided directly by the head of the agency; who signs it
 }
 _MOVES = {
     "receive": "Chuyển trạng thái: tiếp nhận",

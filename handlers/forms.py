@@ -36,6 +36,7 @@ SUFFIX = {
     "receipt": "PTN",
     "supplement_request": "PBS",
     "refusal": "PTC",
+    "refusal_decision": "TCGQ",
     "apology": "PXL",
     "stop_notice": "TBD",
     "closure_notice": "TBĐHS",
@@ -162,8 +163,16 @@ def supplement_request(ctx: HandlerContext, message: OutboxMessage) -> None:
 
 @handler("refusal_notice", inline=True)
 def refusal_notice(ctx: HandlerContext, message: OutboxMessage) -> None:
-    """Phiếu từ chối (at intake or after appraisal), with reasons."""
-    issue(ctx, message, "refusal", {"reasons": message.payload["reasons"], "stage": message.payload.get("stage")})
+    """A refusal with reasons. At intake: the desk's Mẫu 03. After appraisal: the competent agency's own
+    written answer (a result document, no one-stop form number), signed by the leader who decided."""
+    payload = message.payload
+    if payload.get("stage") == "intake":
+        issue(ctx, message, "refusal", {"reasons": payload["reasons"], "stage": "intake"})
+        return
+    issue(ctx, message, "refusal_decision", {
+        "reasons": payload["reasons"], "stage": "appraisal", "signer": payload.get("signer") or {},
+        "direct": bool(payload.get("direct")),
+    })
 
 
 @handler("apology", inline=True)

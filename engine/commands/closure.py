@@ -19,7 +19,9 @@ from .kernel import Kernel, nonempty
 
 @dataclass(frozen=True)
 class Refuse(Command):
-    """Refuse after appraisal: the result is a refusal with written reasons, returned by the desk."""
+    """The head of the agency refuses directly after appraisal (audited as such): the result is a written
+    refusal with reasons, signed by them, returned by the desk. The normal path is the route: a specialist
+    proposes refusal and the route's leader step decides (``CompleteStep``)."""
 
     action = "refuse"
     code: str
@@ -77,14 +79,22 @@ def refuse(cmd: Refuse, k: Kernel) -> Dossier:
     dossier, loaded = k.load(cmd.code, "refuse")
     k.cancel_tasks(dossier)
     dossier.result = Result.REFUSED
-    k.move(dossier, "resolve", extra={"result": Result.REFUSED, "reasons": reasons})
+    signer: dict[str, str | None] = {"id": k.actor.id, "name": k.actor.name, "role": k.actor.role}
+    k.move(dossier, "resolve", extra={"result": Result.REFUSED, "reasons": reasons, "direct": True, "signer": signer})
     dossier.resolved_at = k.now
     dossier.route_state = None
     return_step = next((s for s in k.variant(loaded, dossier).steps if s.kind == StepKind.RETURN), None)
     if return_step is not None:
         k.rows.add_task(k.task_row(dossier, loaded, return_step, False))
-    k.outbox(dossier, "refusal_notice", {"dossier_id": dossier.id, "reasons": reasons, "stage": "appraisal"})
+    written_refusal(k, dossier, reasons, signer, direct=True)
     return dossier
+
+
+def written_refusal(k: Kernel, dossier: Dossier, reasons: list[str], signer: dict[str, str | None], direct: bool) -> None:
+    """Queue the written refusal: a result document of the competent agency, with reasons, signed by its leader
+    (not the desk's Mẫu 03 'từ chối tiếp nhận')."""
+    k.outbox(dossier, "refusal_notice", {"dossier_id": dossier.id, "reasons": reasons, "stage": "appraisal",
+                                         "signer": signer, "direct": direct})
 
 
 @handles(Withdraw, "withdraw")
@@ -180,4 +190,4 @@ def finish_return(k: Kernel, dossier: Dossier) -> None:
     dossier.route_state = None
 
 
-__all__ = ["CloseUnsupplemented", "Extend", "Refuse", "ReturnResult", "Withdraw", "finish_return"]
+__all__ = ["CloseUnsupplemented", "Extend", "Refuse", "ReturnResult", "Withdraw", "finish_return", "written_refusal"]

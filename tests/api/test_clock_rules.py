@@ -152,3 +152,34 @@ def test_receipt_of_an_unconfirmed_deadline_gives_no_date(client, services):  # 
     assert due == "đang cập nhật" and "chưa được xác nhận" in slip
     assert "3. Thời gian giải quyết hồ sơ theo quy định: đang cập nhật" in slip
     assert not re.search(r"5\. Thời gian trả kết quả giải quyết hồ sơ: <b[^>]*>\d", slip)
+
+
+def test_refusal_is_proposed_by_the_specialist_and_decided_by_the_leaders(client, services):  # type: ignore[no-untyped-def]
+    dossier = appraising(services)
+    csrf = web_login(client, "spec")
+    page = client.get(f"/dossiers/{dossier.code}").text
+    assert "/refusal" not in page  # no shortcut: the specialist cannot end the dossier alone
+    task = appraise_task(client, dossier.code)
+    data = {"csrf_token": csrf, "dossier": dossier.code, "outcome": "propose_refusal", "checkpoints": ["conditions_checked"]}
+    no_reason = client.post(f"/tasks/{task}/complete", data=data, follow_redirects=True)
+    assert "phải nêu rõ lý do" in no_reason.text
+    client.post(f"/tasks/{task}/complete", data=data | {"note": "Cơ sở sử dụng dưới 30% lao động là người khuyết tật"})
+    driver = Driver(Commands(services), ROLES)
+    dossier = driver.run(dossier, until="return")  # review (agree), approve (sign), register
+    assert dossier.status == "resolved" and dossier.result == "refused"
+    page = client.get(f"/dossiers/{dossier.code}").text
+    slip = client.get(form_link(page, "refusal_decision")).text
+    assert "VĂN BẢN TRẢ LỜI TỪ CHỐI GIẢI QUYẾT HỒ SƠ" in slip and "BỘ PHẬN TIẾP NHẬN" not in slip
+    assert "Mẫu 03" not in slip and "Cơ sở sử dụng dưới 30% lao động là người khuyết tật" in slip
+    signer = re.search(r'data-testid="slip-signer">(.*?)</td>', slip, re.S).group(1)
+    assert "LÃNH ĐẠO CƠ QUAN" in signer and "Phạm Quốc Dũng" in signer  # the director who signed on the route
+
+
+def test_director_refuses_directly_through_rest(client, token, services):  # type: ignore[no-untyped-def]
+    dossier = appraising(services)
+    url = f"/api/v1/dossiers/{dossier.code}/refusal"
+    for who in ("spec", "head"):
+        error(client.post(url, json={"reasons": ["Không đủ điều kiện"]}, headers=token(who)), 403, "forbidden")
+    refused = client.post(url, json={"reasons": ["Không đủ điều kiện"]}, headers=token("dir"))
+    assert refused.status_code == 200 and refused.json["result"] == "refused"
+    assert refused.json["forms"][-1]["form"] == "refusal_decision"
