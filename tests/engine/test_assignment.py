@@ -11,7 +11,6 @@ from engine import queries as q
 from engine.queries.workload import workload
 from engine.simulate import Driver
 from engine.storage.models import AuditEvent
-from tests.engine.test_sweeps import add_people
 from tests.helpers import AGENCY, APPLICANT, DIVISION, only_task
 
 
@@ -21,8 +20,7 @@ def at_assignment(commands, staff):  # type: ignore[no-untyped-def]
     return dossier
 
 
-def test_head_picks_the_specialist_at_assignment(services, commands, staff):
-    add_people(services)
+def test_head_picks_the_specialist_at_assignment(services, commands, staff, people):
     head = staff["division_head"]
     busy = at_assignment(commands, staff)
     task = only_task(services, busy.id, "assign")
@@ -42,8 +40,7 @@ def test_head_picks_the_specialist_at_assignment(services, commands, staff):
                           ["conditions_checked"])
 
 
-def test_reassignment_is_audited_and_checked(services, commands, staff):
-    add_people(services)
+def test_reassignment_is_audited_and_checked(services, commands, staff, people):
     dossier = at_assignment(commands, staff)
     commands.complete(staff["division_head"], only_task(services, dossier.id, "assign").id, None, (),
                       assignee="specialist1")
@@ -65,8 +62,7 @@ def test_reassignment_is_audited_and_checked(services, commands, staff):
         commands.assign_step(staff["division_head"], appraise.id, "nobody")
 
 
-def test_assignee_at_a_step_that_leads_nowhere_else_is_refused(services, commands, staff):
-    add_people(services)
+def test_assignee_at_a_step_that_leads_nowhere_else_is_refused(services, commands, staff, people):
     dossier = commands.receive(staff["one_stop"], "1.001806", APPLICANT)
     intake = only_task(services, dossier.id, "intake")
     with pytest.raises(InvalidCommand, match="Không phân công được"):
@@ -74,8 +70,7 @@ def test_assignee_at_a_step_that_leads_nowhere_else_is_refused(services, command
     assert only_task(services, dossier.id, "intake").state == "open"  # nothing was written
 
 
-def test_inbox_mine_and_my_division(services, commands, staff):
-    add_people(services)
+def test_inbox_mine_and_my_division(services, commands, staff, people):
     first, second = at_assignment(commands, staff), at_assignment(commands, staff)
     head = staff["division_head"]
     commands.complete(head, only_task(services, first.id, "assign").id, None, (), assignee="specialist1")

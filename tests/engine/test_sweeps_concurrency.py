@@ -16,7 +16,6 @@ from engine.storage.alerts import DeadlineAlarm, Notification
 from engine.storage.models import OutboxMessage
 from engine.sweeps import deadlines
 from engine.sweeps.deadlines import sweep
-from tests.engine.test_sweeps import add_people
 from tests.helpers import APPLICANT, ROOT, local
 
 
@@ -36,10 +35,9 @@ def counts(services):  # type: ignore[no-untyped-def]
     return sent, notices, messages
 
 
-def test_two_scheduler_processes_send_each_warning_once(database, services, commands, staff):
+def test_two_scheduler_processes_send_each_warning_once(database, services, commands, staff, people):
     if database.dialect.name != "postgresql":
         pytest.skip("SQLite runs one scheduler process")
-    add_people(services)
     dossiers_at_appraisal(commands, staff, 30)  # in March 2026: every warning is due by now (the real clock)
     env = os.environ | {"DATABASE_URL": database.url.render_as_string(hide_password=False),
                         "MOTCUA_NOTICES": str(ROOT / "no-such-folder")}
@@ -58,8 +56,7 @@ def test_two_scheduler_processes_send_each_warning_once(database, services, comm
         assert session.execute(select(func.count()).where(DeadlineAlarm.state == "pending")).scalar_one() == 0
 
 
-def test_a_crash_mid_sweep_loses_and_repeats_nothing(services, commands, staff, clock, monkeypatch):
-    add_people(services)
+def test_a_crash_mid_sweep_loses_and_repeats_nothing(services, commands, staff, clock, monkeypatch, people):
     dossiers_at_appraisal(commands, staff, 3)
     clock.set(local(2026, 3, 2, 8, 1))
     sweep(services)  # armed
