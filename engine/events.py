@@ -159,6 +159,7 @@ DUE_RECOMPUTED = _kind(
                      f"{c.local(a.get('due_at'))}"]
     + [f"Bước {c.step(t.get('step'))}: hạn mới {c.local(t.get('due_at'))}" for t in a.get("tasks", [])])
 DECISION_PUBLISHED = _kind("decision.published", "Công bố quyết định", "decision number effective changes")
+DEFINITION_DRAFTED = _kind("definition.drafted", "Lưu bản nháp định nghĩa thủ tục", "draft code errors")
 
 # One kind per move of the status machine; fields are what commands add to a move.
 _MOVE_FIELDS = "status items reason reasons result"
