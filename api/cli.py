@@ -254,7 +254,8 @@ def scheduler_command(outbox_seconds: float, once: bool, digest: bool) -> None:
         from engine import dispatch_pending
 
         done = dispatch_pending(services)
-        click.echo(f"quét thời hạn: gửi {report.sent} cảnh báo, dời {report.moved}, bỏ {report.voided}; "
+        click.echo(f"quét thời hạn: gửi {report.sent} cảnh báo, dời {report.moved}, bỏ {report.voided}, "
+                   f"đóng {len(report.closed)} hồ sơ không bổ sung; "
                    f"tổng hợp: {people} người; outbox: {done} việc")
         return
     run_daily(services, WORKFLOWS)  # catch up on start

@@ -109,6 +109,8 @@ def _tasks_ready(before: dict[str, Any], after: dict[str, Any], ctx: Context) ->
 
 # ---------------------------------------------------------------------- the kinds
 
+CALENDAR_KINDS = {"day_off": "ngày nghỉ", "working_day": "ngày làm việc (làm bù)", "withdrawn": "gỡ điều chỉnh"}
+
 _SNAPSHOT = "code status procedure variant procedure_version agency channel received_at due_at documents"
 DOSSIER_RECEIVED = _kind("dossier.received", "Tiếp nhận hồ sơ", _SNAPSHOT + " note",
                          lambda b, a, c: ["Hạn trả kết quả: " + c.local(a.get("due_at"))])
@@ -124,6 +126,10 @@ TASK_CLAIMED = _kind("task.claimed", "Nhận xử lý", "task step claimed_by",
                      lambda b, a, c: [f"Bước: {c.step(a.get('step'))}"])
 STEP_COMPLETED = _kind("step.completed", "Hoàn thành bước", "task step outcome checkpoints timeliness note",
                        _step_completed)
+TASK_ASSIGNED = _kind("task.assigned", "Phân công xử lý", "task step assignee previous note",
+                      lambda b, a, c: [f"Bước: {c.step(a.get('step'))}; giao cho: {a.get('assignee')}"
+                                       + (f" (trước đó: {a['previous']})" if a.get("previous") else "")
+                                       + (f"; ghi chú: {a['note']}" if a.get("note") else "")])
 TASKS_READY = _kind("tasks.ready", "Chuyển bước tiếp theo", "tasks", _tasks_ready)
 SUPPLEMENT_RECEIVED = _kind("supplement.received", "Nhận hồ sơ bổ sung",
                             "due_at statutory_due_at policy documents note",
@@ -155,6 +161,15 @@ ACCOUNT_REACTIVATED = _kind("account.reactivated", "Mở lại tài khoản", "u
 PASSWORD_RESET = _kind("account.password_reset", "Đặt lại mật khẩu (buộc đổi khi đăng nhập)", "user tokens")
 PASSWORD_CHANGED = _kind("account.password_changed", "Người dùng đổi mật khẩu", "user")
 TOKEN_REVOKED = _kind("account.token_revoked", "Thu hồi mã truy cập API", "user token")
+CALENDAR_CHANGED = _kind(
+    "calendar.changed", "Điều chỉnh lịch làm việc", "entry day kind name document reason dossiers",
+    lambda b, a, c: [f"{a.get('day')}: {CALENDAR_KINDS.get(str(a.get('kind')), a.get('kind'))} — {a.get('name')} "
+                     f"({a.get('document')}); {a.get('dossiers', 0)} hồ sơ được tính lại thời hạn"])
+DUE_RECOMPUTED = _kind(
+    "dossier.due_recomputed", "Tính lại thời hạn do điều chỉnh lịch làm việc", "due_at statutory_due_at tasks day document",
+    lambda b, a, c: [f"Ngày {a.get('day')} ({a.get('document')}): hạn trả kết quả {c.local(b.get('due_at'))} → "
+                     f"{c.local(a.get('due_at'))}"]
+    + [f"Bước {c.step(t.get('step'))}: hạn mới {c.local(t.get('due_at'))}" for t in a.get("tasks", [])])
 DECISION_PUBLISHED = _kind("decision.published", "Công bố quyết định", "decision number effective changes")
 DEFINITION_DRAFTED = _kind("definition.drafted", "Lưu bản nháp định nghĩa thủ tục", "draft code errors")
 

@@ -90,6 +90,7 @@ ACTIONS: dict[str, Rule] = {
     "return_result": Rule(DESK, _sources("return_result"), "trả kết quả"),
     # Only the engine itself (the scheduler) or an administrator: when the waiting period has run out.
     "close_unsupplemented": Rule(frozenset(), frozenset({Status.AWAITING_SUPPLEMENT}), "đóng hồ sơ quá hạn bổ sung"),
+    "calendar": Rule(frozenset(), label="điều chỉnh lịch làm việc"),  # administrators only (PRIVILEGED)
     "transfer_competence": Rule(frozenset({Role.ANALYST}),
                                 frozenset(lifecycle.STATUSES) - frozenset(CLOSED_STATUSES), "chuyển thẩm quyền"),
     # Not on a dossier: writing definitions (drafts, validation, publishing by a decision) in the analyst's workbench.
@@ -98,7 +99,7 @@ ACTIONS: dict[str, Rule] = {
     "act_as": Rule(frozenset({Role.ADMINISTRATOR}), label="làm thay trên hồ sơ (quản trị viên)"),
 }
 # actions no dossier page offers as a button (act_as has its own form on the page, for administrators)
-NOT_ON_A_PAGE = ("receive", "transfer_competence", "close_unsupplemented", "author", "act_as")
+NOT_ON_A_PAGE = ("receive", "transfer_competence", "close_unsupplemented", "author", "act_as", "calendar")
 # What an administrator may do on the console (users, tokens, sessions): no one else.
 ADMINISTRATION = Rule(frozenset({Role.ADMINISTRATOR}), label="quản trị tài khoản")
 NOT_FOR_ADMINISTRATORS = frozenset({"receive"})  # no dossier yet, so no "act as" can cover it
@@ -163,6 +164,21 @@ def check_step(actor: Actor, task: StepLike, division_name: DivisionName, dossie
                 f"bạn không thuộc {division}.",
                 division=task.division,
             )
+
+
+def check_assign(actor: Actor, task: StepLike, division_name: DivisionName) -> None:
+    """Raise Forbidden unless ``actor`` may give this step to someone (phân công): the head of the
+    step's division (any head of the agency when the step has no declared division) or the
+    agency's director."""
+    if actor.role in PRIVILEGED:
+        return
+    if actor.agency != task.agency_id or actor.role not in (Role.DIVISION_HEAD, Role.DIRECTOR):
+        raise Forbidden(f"Chỉ lãnh đạo phòng hoặc lãnh đạo cơ quan '{task.agency_id}' được phân công việc '{task.name}'.")
+    if actor.role == Role.DIVISION_HEAD and task.division is not None and actor.unit != task.division:
+        division = division_name(task.agency_id, task.division)
+        if division is not None:
+            raise Forbidden(f"Việc '{task.name}' thuộc {division}: chỉ lãnh đạo phòng này được phân công.",
+                            division=task.division)
 
 
 def may_take_step(actor: Actor, task: StepLike, division_name: DivisionName, dossier_code: str | None = None) -> bool:
@@ -313,6 +329,6 @@ def task_division_join() -> ColumnElement[bool]:
 
 __all__ = [
     "ACTIONS", "ADMINISTRATION", "APPRAISERS", "DESK", "PRIVILEGED", "READ_ONLY", "SEE_ALL", "SYSTEM", "Actor", "Rule", "StepScope",
-    "TaskState", "allowed_actions", "can_view", "check_dossier", "check_step", "may_take_step", "require",
+    "TaskState", "allowed_actions", "can_view", "check_assign", "check_dossier", "check_step", "may_take_step", "require",
     "require_administrator", "status_allows", "step_scope", "task_division_join", "visible_dossiers",
 ]

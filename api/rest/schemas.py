@@ -47,6 +47,7 @@ APPLICANT: dict[str, Any] = {
         "id_number": {"type": "string", "maxLength": 40, "description": "Số định danh cá nhân / CCCD."},
         "phone": {"type": "string", "maxLength": 40},
         "email": {"type": "string", "maxLength": 200},
+        "zalo": {"type": "string", "maxLength": 40, "description": "Số Zalo nhận thông báo."},
         "address": {"type": "string", "maxLength": 500},
         "organisation": {"type": "string", "maxLength": 300},
     },

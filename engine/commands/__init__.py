@@ -21,7 +21,9 @@ from ..policy import Actor
 from ..services import Services
 from . import acting, closure, competence, intake, supplement, tasks  # noqa: F401  (register the handlers)
 from .acting import ActAs, with_grants
+from .assignment import AssignStep
 from .base import BY_NAME, HANDLERS, Command
+from .calendar import AnnounceDay, WithdrawDay
 from .closure import CloseUnsupplemented, Extend, Refuse, ReturnResult, Withdraw
 from .competence import TransferCompetence
 from .intake import Applicant, Receive, RefuseIntake, RequestSupplementAtIntake, next_serial
@@ -59,7 +61,7 @@ class Commands:
 
 
 __all__ = [
-    "ActAs", "Applicant", "ClaimTask", "CloseUnsupplemented", "Command", "Commands", "CompleteStep", "Extend", "Receive", "ReceiveSupplement",
+    "ActAs", "AnnounceDay", "Applicant", "AssignStep", "ClaimTask", "CloseUnsupplemented", "Command", "Commands", "CompleteStep", "Extend", "Receive", "ReceiveSupplement",
     "Refuse", "RefuseIntake", "RequestSupplement", "RequestSupplementAtIntake", "ReturnResult", "TransferCompetence",
-    "Withdraw", "next_serial",
+    "Withdraw", "WithdrawDay", "next_serial",
 ]

@@ -32,6 +32,7 @@ class Applicant:
     phone: str = ""
     address: str = ""
     email: str = ""
+    zalo: str = ""  # a Zalo number, when the applicant wants notices there (handlers/applicant.py)
     organisation: str = ""
 
     @classmethod

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from .. import lifecycle, outbox, policy, route
+from .. import lifecycle, notifications, outbox, policy, route
 from ..audit import record
 from ..definitions import Duration, Step, Variant
 from ..errors import Conflict, InvalidCommand, NotFound
@@ -99,6 +99,10 @@ class Kernel:
 
     def record(self, dossier: Dossier | None, kind: Any, before: dict[str, Any], after: dict[str, Any]) -> None:
         record(self.session, dossier, self.actor, kind, before, after, self.now)
+        if dossier is not None and notifications.enabled():
+            notice = notifications.applicant_notice(str(kind), after)
+            if notice is not None:  # the applicant is told by the channels they gave (handlers/applicant.py)
+                self.outbox(dossier, "notify.applicant", notice | {"dossier_id": dossier.id})
 
     def move(self, dossier: Dossier, move: str, extra: dict[str, Any] | None = None) -> None:
         """A move of the status machine, recorded as its own event."""
