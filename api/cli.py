@@ -319,3 +319,7 @@ def outbox_retry_command(message_ids: tuple[int, ...]) -> None:
 from .cli_catalogue import register  # noqa: E402  (publish, catalogue, diff, import dvcqg, listing: issue 3)
 
 register(cli)
+
+from .cli_reports import register as register_reports  # noqa: E402  (report ii06a: issue 9)
+
+register_reports(cli)
