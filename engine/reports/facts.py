@@ -118,6 +118,8 @@ def apply(w: Writer, dossier: DossierLike, name: str, before: dict[str, Any], af
         w.open_span(dossier, "working", at)
     elif name == "dossier.registered":
         w.insert(dossier, at)
+    elif name == "dossier.migrated":  # `motcua import dossiers` (engine/bulk): history from another system
+        _migrated(w, dossier, after)
     elif name == "dossier.refused_at_intake":
         w.insert(dossier, at, ended_at=at, ended_month=w.month(at), agency_ended=dossier.agency_id, outcome=NOT_RECEIVED)
     elif name == "supplement.received":
@@ -135,6 +137,26 @@ def apply(w: Writer, dossier: DossierLike, name: str, before: dict[str, Any], af
             w.open_span(dossier, STATE_OF[dossier.status], at)
     elif name.startswith("status."):
         _status(w, dossier, str(before.get("status", "")), str(after.get("status", "")), after, at)
+
+
+def _migrated(w: Writer, dossier: DossierLike, after: dict[str, Any]) -> None:
+    """An imported dossier: received when the export says; ended when its result was ready, if it was."""
+    received = dossier.received_at
+    resolved = _moment(after.get("resolved_at")) or (_moment(after.get("returned_at")) if after.get("result") else None)
+    if resolved is None or received is None:
+        w.insert(dossier, received or dossier.registered_at)
+        if received is not None and dossier.status in STATE_OF:
+            w.open_span(dossier, STATE_OF[dossier.status], received)
+        return
+    klass = after.get("timeliness") or classify_dossier(
+        SimpleNamespace(extended_at=None, resolved_at=resolved, returned_at=None, statutory_due_at=dossier.statutory_due_at),
+        resolved, w.tz)
+    w.insert(dossier, received, ended_at=resolved, ended_month=w.month(resolved), agency_ended=dossier.agency_id,
+             outcome=str(after.get("result") or "approved"), timeliness=str(klass) if klass else None,
+             returned_at=_moment(after.get("returned_at")))
+    w.conn.execute(_INSERT_SPAN, {"dossier_id": dossier.id, "seq": dossier.audit_seq, "agency_id": dossier.agency_id,
+                                  "state": "working", "due_at": dossier.statutory_due_at, "started_at": received,
+                                  "ended_at": resolved})
 
 
 def _status(w: Writer, dossier: DossierLike, old: str, new: str, after: dict[str, Any], at: datetime) -> None:
@@ -195,7 +217,8 @@ def rebuild(conn: Connection, tz: tzinfo, events: Iterable[Any] | None = None) -
                 id=event.dossier_id, status=snap.get("status", ""), agency_id=snap.get("agency", ""),
                 receiving_agency_id=snap.get("agency", ""), channel=snap.get("channel", ""),
                 procedure_code=snap.get("procedure", ""), procedure_version_id=snap.get("procedure_version", 0),
-                registered_at=event.at, received_at=_moment(snap.get("received_at")),
+                registered_at=(_moment(snap.get("received_at")) if event.action == "dossier.migrated" else None) or event.at,
+                received_at=_moment(snap.get("received_at")),
                 statutory_due_at=_moment(snap.get("due_at")), extended_at=None, resolved_at=None, returned_at=None,
                 audit_seq=event.seq,
             )
