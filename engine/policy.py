@@ -51,6 +51,7 @@ SEE_ALL = PRIVILEGED | {Role.ANALYST}
 READ_ONLY = frozenset({Role.QUALITY_OFFICER, Role.ANALYST})  # read, never act on a dossier's steps
 DESK = frozenset({Role.ONE_STOP})
 APPRAISERS = frozenset({Role.SPECIALIST, Role.DIVISION_HEAD, Role.DIRECTOR})
+LEADERS = frozenset({Role.DIVISION_HEAD, Role.DIRECTOR})
 
 
 def _sources(move: str) -> frozenset[str]:
@@ -80,7 +81,20 @@ ACTIONS: dict[str, Rule] = {
     "return_result": Rule(DESK, _sources("return_result"), "trả kết quả"),
     "transfer_competence": Rule(frozenset({Role.ANALYST}),
                                 frozenset(lifecycle.STATUSES) - frozenset(CLOSED_STATUSES), "chuyển thẩm quyền"),
+    # Statistics (engine/reports): leaders, quality and control officers; the desk keeps its tracking ledger.
+    "view_reports": Rule(LEADERS | READ_ONLY, label="xem báo cáo thống kê"),
+    "view_ledger": Rule(LEADERS | READ_ONLY | DESK, label="xem sổ theo dõi hồ sơ"),
 }
+
+
+def report_scope(actor: Actor, agency: str | None) -> str | None:
+    """The agency a report of ``actor`` may cover: any (None = all) for administrators and analysts,
+    else only the actor's own agency (asking for another is refused)."""
+    if actor.role in SEE_ALL:
+        return agency or None
+    if agency and agency != actor.agency:
+        raise Forbidden(f"Bạn chỉ xem được số liệu của cơ quan mình ({actor.agency or 'không thuộc cơ quan nào'}).")
+    return actor.agency
 
 
 def require(actor: Actor, action: str) -> None:
