@@ -27,6 +27,7 @@ from engine import (
     handler,
     next_serial,
 )
+from engine.reports import books
 
 DEFAULT_WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows"  # when settings name no folder
 
@@ -37,6 +38,9 @@ SUFFIX = {
     "refusal": "PTC",
     "apology": "PXL",
     "stop_notice": "TBD",
+    "result": "KQ",
+    "transfer_note": "CV",
+    "control_slip": "PKS",
 }
 
 
@@ -98,6 +102,8 @@ def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[st
     tz = ctx.services.calendar.tz
     basis: datetime = dossier.received_at or dossier.registered_at
     regime = regime_on(basis.astimezone(tz).date(), forms_file(ctx.services))
+    if form == "receipt":  # its line in the desk's tracking ledger: "Vào Sổ theo dõi hồ sơ, Quyển số … Số thứ tự …"
+        extra = books.ledger_numbers(session, dossier.receiving_agency_id, basis.astimezone(tz).date()) | extra
     year = ctx.now.astimezone(tz).year
     serial = next_serial(session, f"form:{form}:{dossier.receiving_agency_id}:{year}")
     content = {
@@ -159,3 +165,32 @@ def apology(ctx: HandlerContext, message: OutboxMessage) -> None:
 def stop_notice(ctx: HandlerContext, message: OutboxMessage) -> None:
     """Thông báo dừng giải quyết hồ sơ (withdrawal)."""
     issue(ctx, message, "stop_notice", {"reason": message.payload["reason"]})
+
+
+def _issued_before(ctx: HandlerContext, dossier_id: int, form: str) -> bool:
+    forms = cast(Table, IssuedForm.__table__)
+    found = ctx.session.connection().execute(
+        select(forms.c.id).where(forms.c.dossier_id == dossier_id, forms.c.form == form).limit(1)
+    ).first()
+    return found is not None
+
+
+@handler("step_form", inline=True)
+def step_form(ctx: HandlerContext, message: OutboxMessage) -> None:
+    """A form a step lists in ``forms:`` (kết quả giải quyết, văn bản chuyển hồ sơ), issued once per dossier."""
+    form = message.payload["form"]
+    if not _issued_before(ctx, message.payload["dossier_id"], form):
+        issue(ctx, message, form, {"step": message.payload.get("step"), "step_name": message.payload.get("step_name")})
+
+
+@handler("control_slip", inline=True)
+def control_slip(ctx: HandlerContext, message: OutboxMessage) -> None:
+    """Phiếu kiểm soát quá trình giải quyết hồ sơ, attached to the record when the dossier closes."""
+    dossier_id = message.payload["dossier_id"]
+    if _issued_before(ctx, dossier_id, "control_slip"):
+        return
+    dossier = ctx.session.get(Dossier, dossier_id)
+    if dossier is None:
+        raise LookupError(f"dossier {dossier_id} does not exist")
+    slip = books.control_slip(ctx.session, dossier, ctx.services.calendar.tz, books.user_names(ctx.session))
+    issue(ctx, message, "control_slip", books.slip_content(slip))

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
+from ..text import fold
 from ..timeliness import classify_dossier
 from ..vocabulary import Status, Timeliness
+from .issuing import after_event
 from .tables import FACTS, SPANS
 
 if TYPE_CHECKING:
@@ -47,6 +49,7 @@ _UPDATE_FACT = update(FACTS).where(FACTS.c.dossier_id == bindparam("d"))
 
 class DossierLike(Protocol):
     id: int
+    code: str
     status: str
     agency_id: str
     receiving_agency_id: str
@@ -87,8 +90,11 @@ class Writer:
     def insert(self, dossier: DossierLike, at: datetime, **values: Any) -> None:
         field, level = self.field_level(dossier.procedure_version_id)
         received = dossier.received_at
+        person = getattr(dossier, "applicant", None) or {}
         self.conn.execute(_INSERT_FACT, {
-            "dossier_id": dossier.id, "procedure_code": dossier.procedure_code,
+            "dossier_id": dossier.id, "code": dossier.code, "applicant_fold": fold(person.get("name"))[:300],
+            "id_number": str(person.get("id_number") or "")[:40], "phone": str(person.get("phone") or "")[:20],
+            "procedure_code": dossier.procedure_code,
             "procedure_version_id": dossier.procedure_version_id, "field": field, "level": level,
             "channel": dossier.channel, "receiving_agency": dossier.receiving_agency_id,
             "registered_at": dossier.registered_at or at, "received_at": received,
@@ -108,7 +114,9 @@ def observe(k: Kernel, dossier: Any, kind: Any, before: dict[str, Any], after: d
         procedure = services.version(session, version_id).procedure
         return procedure.field, procedure.level
 
-    apply(Writer(k.rows.conn, services.calendar.tz, field_level), dossier, str(kind), before, after, k.now)
+    name = str(kind)
+    apply(Writer(k.rows.conn, services.calendar.tz, field_level), dossier, name, before, after, k.now)
+    after_event(k, dossier, name, after)  # forms a step lists, the control slip at closing
 
 
 def apply(w: Writer, dossier: DossierLike, name: str, before: dict[str, Any], after: dict[str, Any], at: datetime) -> None:
@@ -194,9 +202,11 @@ def rebuild(conn: Connection, tz: tzinfo, events: Iterable[Any] | None = None) -
     The dossier's state at each event is rebuilt from the events themselves (their snapshots and
     changes), so the result is what the commands would have written had the facts existed.
     """
-    from ..storage.models import AuditEvent, ProcedureVersion, table
+    from ..storage.models import AuditEvent, Dossier, ProcedureVersion, table
 
-    audit, versions = table(AuditEvent), table(ProcedureVersion)
+    audit, versions, dossiers = table(AuditEvent), table(ProcedureVersion), table(Dossier)
+    people = {row.id: (row.code, row.applicant) for row in
+              conn.execute(select(dossiers.c.id, dossiers.c.code, dossiers.c.applicant))}
     field_level = {row.id: (row.field, str((row.definition or {}).get("level", ""))) for row in
                    conn.execute(select(versions.c.id, versions.c.field, versions.c.definition))}
     conn.execute(delete(SPANS))
@@ -213,8 +223,9 @@ def rebuild(conn: Connection, tz: tzinfo, events: Iterable[Any] | None = None) -
         after = event.after or {}
         if state is None:
             snap = after
+            code, applicant = people.get(event.dossier_id, (snap.get("code", ""), {}))
             state = states[event.dossier_id] = SimpleNamespace(
-                id=event.dossier_id, status=snap.get("status", ""), agency_id=snap.get("agency", ""),
+                id=event.dossier_id, code=code, applicant=applicant or {}, status=snap.get("status", ""), agency_id=snap.get("agency", ""),
                 receiving_agency_id=snap.get("agency", ""), channel=snap.get("channel", ""),
                 procedure_code=snap.get("procedure", ""), procedure_version_id=snap.get("procedure_version", 0),
                 registered_at=(_moment(snap.get("received_at")) if event.action == "dossier.migrated" else None) or event.at,

@@ -28,8 +28,16 @@ class ReportDossier(Base):
         Index("ix_report_dossiers_ended", "ended_at", "agency_ended"),
         Index("ix_report_dossiers_registered", "registered_at"),
         Index("ix_report_dossiers_apology", "apology_at"),
+        Index("ix_report_dossiers_code", "code"),
+        Index("ix_report_dossiers_id_number", "id_number"),
+        Index("ix_report_dossiers_phone", "phone"),
     )
     dossier_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(60))
+    # What staff search by (engine/reports/search.py): the applicant's name folded (engine.text.fold), ID number, phone.
+    applicant_fold: Mapped[str] = mapped_column(String(300))
+    id_number: Mapped[str] = mapped_column(String(40))
+    phone: Mapped[str] = mapped_column(String(20))
     procedure_code: Mapped[str] = mapped_column(String(20))
     procedure_version_id: Mapped[int] = mapped_column(Integer)
     field: Mapped[str] = mapped_column(String(80))

@@ -27,6 +27,10 @@ def upgrade() -> None:
     op.create_table(
         "report_dossiers",
         sa.Column("dossier_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=60), nullable=False),
+        sa.Column("applicant_fold", sa.String(length=300), nullable=False),
+        sa.Column("id_number", sa.String(length=40), nullable=False),
+        sa.Column("phone", sa.String(length=20), nullable=False),
         sa.Column("procedure_code", sa.String(length=20), nullable=False),
         sa.Column("procedure_version_id", sa.Integer(), nullable=False),
         sa.Column("field", sa.String(length=80), nullable=False),
@@ -51,6 +55,9 @@ def upgrade() -> None:
     op.create_index("ix_report_dossiers_ended", "report_dossiers", ["ended_at", "agency_ended"])
     op.create_index("ix_report_dossiers_registered", "report_dossiers", ["registered_at"])
     op.create_index("ix_report_dossiers_apology", "report_dossiers", ["apology_at"])
+    op.create_index("ix_report_dossiers_code", "report_dossiers", ["code"])
+    op.create_index("ix_report_dossiers_id_number", "report_dossiers", ["id_number"])
+    op.create_index("ix_report_dossiers_phone", "report_dossiers", ["phone"])
     op.create_table(
         "report_spans",
         sa.Column("dossier_id", sa.Integer(), nullable=False),
