@@ -22,6 +22,7 @@ _EXPORTS = {
     "enqueue": "outbox", "dead_letters": "outbox", "retry": "outbox",
     "OutboxMessage": "outbox", "OutboxDelivery": "outbox",
     "Dossier": "storage.models", "IssuedForm": "storage.models",
+    "Notification": "storage.alerts",
     "FORMS": "definitions",
 }
 
@@ -30,6 +31,7 @@ __all__ = [
     "Forbidden", "HandlerContext", "IllegalTransition", "InvalidCommand", "NotFound", "Services",
     "Settings", "SystemClock", "WorkingCalendar", "dispatch_pending", "handler", "next_serial",
     "enqueue", "dead_letters", "retry", "OutboxMessage", "OutboxDelivery", "Dossier", "IssuedForm", "FORMS",
+    "Notification",
 ]
 
 
@@ -68,4 +70,5 @@ if TYPE_CHECKING:  # for type checkers and editors
     )
     from .policy import SYSTEM, Actor
     from .services import Services, Settings
+    from .storage.alerts import Notification
     from .storage.models import Dossier, IssuedForm

@@ -3,6 +3,6 @@
 Importing this package registers every handler with the engine's outbox.
 """
 
-from . import forms  # noqa: F401  (registers the statutory-form handlers)
+from . import forms, notify  # noqa: F401  (registers the statutory-form and notification handlers)
 
-__all__ = ["forms"]
+__all__ = ["forms", "notify"]
