@@ -108,7 +108,7 @@ def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[st
     tz = ctx.services.calendar.tz
     basis: datetime = dossier.received_at or dossier.registered_at
     regime = regime_on(basis.astimezone(tz).date(), forms_file(ctx.services))
-    if form == "receipt":  # its line in the desk's tracking ledger: "Vào Sổ theo dõi hồ sơ, Quyển số … Số thứ tự …"
+    if form == "receipt" and not _issued_before(ctx, dossier.id, "receipt"):  # its line in the desk's tracking ledger: "Vào Sổ theo dõi hồ sơ, Quyển số … Số thứ tự …"
         extra = books.ledger_numbers(session, dossier.receiving_agency_id, basis.astimezone(tz).date()) | extra
     year = ctx.now.astimezone(tz).year
     serial = next_serial(session, f"form:{form}:{dossier.receiving_agency_id}:{year}")

@@ -67,8 +67,11 @@ def ledger(conn: Connection, agency: str, period: Period, tz: tzinfo, procedure_
         .where(d.receiving_agency_id == agency, d.received_at >= start, d.received_at < end)
         .order_by(f.id)
     )
-    rows = []
+    rows, seen = [], set()
     for r in conn.execute(query):
+        if r.code in seen:  # a new appointment after a supplement re-issues the receipt: one line per dossier
+            continue
+        seen.add(r.code)
         person = r.applicant or {}
         content = r.content or {}
         rows.append(LedgerRow(

@@ -183,7 +183,8 @@ def _status(w: Writer, dossier: DossierLike, old: str, new: str, after: dict[str
     if new == Status.RESOLVED:
         outcome = str(after.get("result") or "approved")
         view = SimpleNamespace(extended_at=dossier.extended_at, resolved_at=at, returned_at=None,
-                               statutory_due_at=dossier.statutory_due_at)
+                               statutory_due_at=dossier.statutory_due_at,
+                               late_incurred=getattr(dossier, "late_incurred", None))
         klass = classify_dossier(view, at, w.tz) if received else None
     else:
         outcome = WITHDRAWN if new == Status.STOPPED else new
@@ -231,6 +232,7 @@ def rebuild(conn: Connection, tz: tzinfo, events: Iterable[Any] | None = None) -
                 registered_at=(_moment(snap.get("received_at")) if event.action == "dossier.migrated" else None) or event.at,
                 received_at=_moment(snap.get("received_at")),
                 statutory_due_at=_moment(snap.get("due_at")), extended_at=None, resolved_at=None, returned_at=None,
+                late_incurred=None,
                 audit_seq=event.seq,
             )
         _replay_change(state, event.action, after, event.at)
@@ -243,6 +245,8 @@ def _replay_change(state: SimpleNamespace, action: str, after: dict[str, Any], a
     """What the event's command changed on the dossier before recording it."""
     if "status" in after and action.startswith("status."):
         state.status = after["status"]
+    if action == "status.request_supplement" and after.get("late_by"):  # lateness kept across the supplement
+        state.late_incurred = (state.late_incurred or 0) + int(after["late_by"])
     if action == "supplement.received":
         if state.received_at is None:
             state.received_at = at

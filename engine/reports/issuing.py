@@ -3,7 +3,7 @@
 Forms that have a command of their own (receipt, supplement request, refusal, apology, stop notice)
 are issued by that command; the others a step lists (``result``, ``transfer_note``) are queued here
 when the step is completed with an outcome that goes forward. The process control slip is attached
-to the dossier's record when it closes (result returned, or stopped). The handlers are in
+to the dossier's record when it closes (result returned, stopped, or closed for want of a supplement). The handlers are in
 ``handlers/forms.py`` (each issues a form once per dossier).
 """
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 SELF_ISSUED = frozenset({"receipt", "supplement_request", "refusal", "apology", "stop_notice"})
 BACKWARD = frozenset({"send_back", "reject", "request_supplement"})
-CLOSING = frozenset({"status.return_result", "status.stop"})
+CLOSING = frozenset({"status.return_result", "status.stop", "status.close_unsupplemented"})
 
 
 def after_event(k: Kernel, dossier: Any, name: str, after: dict[str, Any]) -> None:

@@ -71,6 +71,8 @@ def stories(conn: Connection, tz: tzinfo) -> dict[int, Story]:
                 s.received_at, s.agency_at_receipt = at, agency[d]
         elif action.startswith("status."):
             status[d] = after["status"]
+            if after.get("late_by"):  # a supplement asked for after the due time: the lateness stays
+                extended.add(d)
         else:
             continue
         if s.received_at is None or s.ended is not None:
