@@ -24,10 +24,11 @@ from engine import (
     IssuedForm,
     OutboxMessage,
     Services,
+    control_slip_content,
     handler,
+    ledger_numbers,
     next_serial,
 )
-from engine.reports import books
 
 DEFAULT_WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows"  # when settings name no folder
 
@@ -109,7 +110,7 @@ def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[st
     basis: datetime = dossier.received_at or dossier.registered_at
     regime = regime_on(basis.astimezone(tz).date(), forms_file(ctx.services))
     if form == "receipt" and not _issued_before(ctx, dossier.id, "receipt"):  # its line in the desk's tracking ledger: "Vào Sổ theo dõi hồ sơ, Quyển số … Số thứ tự …"
-        extra = books.ledger_numbers(session, dossier.receiving_agency_id, basis.astimezone(tz).date()) | extra
+        extra = ledger_numbers(session, dossier.receiving_agency_id, basis.astimezone(tz).date()) | extra
     year = ctx.now.astimezone(tz).year
     serial = next_serial(session, f"form:{form}:{dossier.receiving_agency_id}:{year}")
     content = {
@@ -215,5 +216,4 @@ def control_slip(ctx: HandlerContext, message: OutboxMessage) -> None:
     dossier = ctx.session.get(Dossier, dossier_id)
     if dossier is None:
         raise LookupError(f"dossier {dossier_id} does not exist")
-    slip = books.control_slip(ctx.session, dossier, ctx.services.calendar.tz, books.user_names(ctx.session))
-    issue(ctx, message, "control_slip", books.slip_content(slip))
+    issue(ctx, message, "control_slip", control_slip_content(ctx.session, dossier, ctx.services.calendar.tz))

@@ -155,11 +155,17 @@ def slip_content(slip: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def control_slip_content(session: Session, dossier: Dossier, tz: tzinfo) -> dict[str, Any]:
+    """The slip of ``dossier`` as filed on its record (handlers/forms.py)."""
+    return slip_content(control_slip(session, dossier, tz, user_names(session)))
+
+
 def user_names(session: Session) -> dict[str, str]:
     from ..storage.accounts import User
 
     return dict(session.execute(select(User.id, User.name)).all())
 
 
-__all__ = ["LEDGER_FORMS", "SLIP_FORMS", "Handover", "LedgerRow", "control_slip", "ledger", "ledger_numbers",
+__all__ = ["LEDGER_FORMS", "SLIP_FORMS", "Handover", "LedgerRow", "control_slip", "control_slip_content", "ledger",
+           "ledger_numbers",
            "slip_content", "user_names"]

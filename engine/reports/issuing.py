@@ -28,7 +28,7 @@ def after_event(k: Kernel, dossier: Any, name: str, after: dict[str, Any]) -> No
         for form in step.forms:
             if form not in SELF_ISSUED:
                 k.outbox(dossier, "step_form", {"dossier_id": dossier.id, "form": form, "step": step.id, "step_name": step.name})
-    elif name in CLOSING:
+    elif name in CLOSING and dossier.received_at is not None:  # a dossier never received had no process to control
         k.outbox(dossier, "control_slip", {"dossier_id": dossier.id})
 
 
