@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..commands.kernel import Kernel
 
-SELF_ISSUED = frozenset({"receipt", "supplement_request", "refusal", "apology", "stop_notice"})
+SELF_ISSUED = frozenset({"receipt", "supplement_request", "refusal", "refusal_decision", "apology", "stop_notice",
+                         "closure_notice"})
 BACKWARD = frozenset({"send_back", "reject", "request_supplement"})
 CLOSING = frozenset({"status.return_result", "status.stop", "status.close_unsupplemented"})
 
