@@ -144,6 +144,7 @@ DOSSIER_MIGRATED = _kind(
     lambda b, a, c: [f"Nguồn: {a.get('source', '')}, dòng {a.get('line', '')}; số bước đã làm: {len(a.get('steps') or [])}"],
 )
 DECISION_PUBLISHED = _kind("decision.published", "Công bố quyết định", "decision number effective changes")
+DEFINITION_DRAFTED = _kind("definition.drafted", "Lưu bản nháp định nghĩa thủ tục", "draft code errors")
 
 # One kind per move of the status machine; fields are what commands add to a move.
 _MOVE_FIELDS = "status items reason reasons result"

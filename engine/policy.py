@@ -90,7 +90,10 @@ ACTIONS: dict[str, Rule] = {
     # Statistics (engine/reports): leaders, quality and control officers; the desk keeps its tracking ledger.
     "view_reports": Rule(LEADERS | READ_ONLY, label="xem báo cáo thống kê"),
     "view_ledger": Rule(LEADERS | READ_ONLY | DESK, label="xem sổ theo dõi hồ sơ"),
+    # Not on a dossier: writing definitions (drafts, validation, publishing by a decision) in the analyst's workbench.
+    "author": Rule(frozenset({Role.ANALYST}), label="soạn và công bố định nghĩa thủ tục"),
 }
+NOT_ON_A_PAGE = ("receive", "transfer_competence", "close_unsupplemented", "author", "view_reports", "view_ledger")  # actions no dossier page offers
 
 
 def report_scope(actor: Actor, agency: str | None) -> str | None:
@@ -214,7 +217,7 @@ def allowed_actions(actor: Actor, dossier: Any, open_steps: Iterable[Place], div
         may_touch = False
     out = {}
     for action, rule in ACTIONS.items():
-        if action in ("receive", "transfer_competence", "close_unsupplemented"):
+        if action in NOT_ON_A_PAGE:
             continue
         out[action] = may_touch and actor.role in rule.roles | PRIVILEGED and status_allows(action, dossier.status)
     out["extend"] = out["extend"] and dossier.extended_at is None

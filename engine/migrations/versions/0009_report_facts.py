@@ -1,7 +1,7 @@
 """reports: the facts the commands keep for statistics (report_dossiers, report_spans)
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0011
 
 Creates the two tables and fills them by replaying the audit log of the dossiers
 already stored (``engine.reports.facts.rebuild``), so a populated database reports
@@ -16,7 +16,7 @@ from alembic import op
 import engine.storage.models
 
 revision = "0009"
-down_revision = "0008"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
