@@ -359,3 +359,7 @@ from .cli_catalogue import import_group  # noqa: E402
 from .cli_import import import_dossiers_command  # noqa: E402  (motcua import dossiers: issue 13)
 
 import_group.add_command(import_dossiers_command)
+
+from .cli_reports import register as register_reports  # noqa: E402  (report ii06a: issue 9)
+
+register_reports(cli)

@@ -57,6 +57,7 @@ SEE_ALL = PRIVILEGED | {Role.ANALYST}
 READ_ONLY = frozenset({Role.QUALITY_OFFICER, Role.ANALYST})  # read, never act on a dossier's steps
 DESK = frozenset({Role.ONE_STOP})
 APPRAISERS = frozenset({Role.SPECIALIST, Role.DIVISION_HEAD, Role.DIRECTOR})
+LEADERS = frozenset({Role.DIVISION_HEAD, Role.DIRECTOR})
 
 
 def _sources(move: str) -> frozenset[str]:
@@ -93,13 +94,16 @@ ACTIONS: dict[str, Rule] = {
     "calendar": Rule(frozenset(), label="điều chỉnh lịch làm việc"),  # administrators only (PRIVILEGED)
     "transfer_competence": Rule(frozenset({Role.ANALYST}),
                                 frozenset(lifecycle.STATUSES) - frozenset(CLOSED_STATUSES), "chuyển thẩm quyền"),
+    # Statistics (engine/reports): leaders, quality and control officers; the desk keeps its tracking ledger.
+    "view_reports": Rule(LEADERS | READ_ONLY, label="xem báo cáo thống kê"),
+    "view_ledger": Rule(LEADERS | READ_ONLY | DESK, label="xem sổ theo dõi hồ sơ"),
     # Not on a dossier: writing definitions (drafts, validation, publishing by a decision) in the analyst's workbench.
     "author": Rule(frozenset({Role.ANALYST}), label="soạn và công bố định nghĩa thủ tục"),
     # An administrator records that they act in another's place on one dossier, with a reason.
     "act_as": Rule(frozenset({Role.ADMINISTRATOR}), label="làm thay trên hồ sơ (quản trị viên)"),
 }
 # actions no dossier page offers as a button (act_as has its own form on the page, for administrators)
-NOT_ON_A_PAGE = ("receive", "transfer_competence", "close_unsupplemented", "author", "act_as", "calendar")
+NOT_ON_A_PAGE = ("receive", "transfer_competence", "close_unsupplemented", "author", "act_as", "calendar", "view_reports", "view_ledger")
 # What an administrator may do on the console (users, tokens, sessions): no one else.
 ADMINISTRATION = Rule(frozenset({Role.ADMINISTRATOR}), label="quản trị tài khoản")
 NOT_FOR_ADMINISTRATORS = frozenset({"receive"})  # no dossier yet, so no "act as" can cover it
@@ -119,6 +123,16 @@ def _acting_as(actor: Actor, code: str | None) -> None:
             "'làm thay' kèm lý do trên trang hồ sơ: việc làm thay được ghi vào nhật ký và hiện trên hồ sơ.",
             dossier=code or "",
         )
+
+
+def report_scope(actor: Actor, agency: str | None) -> str | None:
+    """The agency a report of ``actor`` may cover: any (None = all) for administrators and analysts,
+    else only the actor's own agency (asking for another is refused)."""
+    if actor.role in SEE_ALL:
+        return agency or None
+    if agency and agency != actor.agency:
+        raise Forbidden(f"Bạn chỉ xem được số liệu của cơ quan mình ({actor.agency or 'không thuộc cơ quan nào'}).")
+    return actor.agency
 
 
 def require(actor: Actor, action: str) -> None:

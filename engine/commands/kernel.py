@@ -21,6 +21,7 @@ from ..definitions import Duration, Step, Variant
 from ..errors import Conflict, InvalidCommand, NotFound
 from ..events import TASKS_READY, status_event
 from ..policy import Actor
+from ..reports.facts import observe as observe_facts
 from ..services import LoadedVersion, Services
 from ..storage.models import Dossier, Task
 from ..storage.rows import DOSSIERS, LIGHT_DOSSIER_COLUMNS, TASK_COLUMNS, TASKS, RowWriter, new_row
@@ -99,6 +100,7 @@ class Kernel:
 
     def record(self, dossier: Dossier | None, kind: Any, before: dict[str, Any], after: dict[str, Any]) -> None:
         record(self.session, dossier, self.actor, kind, before, after, self.now)
+        observe_facts(self, dossier, kind, before, after)  # the reporting facts, same transaction
         if dossier is not None and notifications.enabled():
             notice = notifications.applicant_notice(str(kind), after)
             if notice is not None:  # the applicant is told by the channels they gave (handlers/applicant.py)

@@ -470,8 +470,10 @@ def test_forms_follow_the_regime_in_force_at_receipt(commands, services, staff, 
     dossier = receive(commands, staff, "9.900005")
     clock.set(local(2025, 7, 2, 9, 0))
     commands.withdraw(staff["one_stop"], dossier.code, "Người nộp rút hồ sơ")
-    receipt, stop = forms(services, dossier.id)
+    issued = {f.form: f for f in forms(services, dossier.id)}  # the control slip is filed when the dossier stops
+    receipt, stop, slip = issued["receipt"], issued["stop_notice"], issued["control_slip"]
     assert (receipt.regime, receipt.form_number) == ("nd61-2018", "Mẫu 01")
+    assert (slip.form, slip.regime, slip.form_number) == ("control_slip", "nd61-2018", "Mẫu 05")
     assert stop.regime == "nd61-2018" and stop.form_number == "(không có mẫu quy định)"  # no stop notice form then
     clock.set(local(2025, 7, 1, 8, 0))
     later = receive(commands, staff, "9.900005")
