@@ -29,7 +29,7 @@ from tests.helpers import (  # the constants are also read from here by older im
 )
 
 # Tables a test may write; emptied before each test (procedure versions and agencies stay).
-VOLATILE = ("issued_forms", "outbox", "audit_events", "tasks", "dossiers", "counters")
+VOLATILE = ("issued_forms", "outbox", "audit_tree", "audit_events", "tasks", "dossiers", "counters")
 
 
 def _variant(catalog, code: str, new_code: str, **changes):  # type: ignore[no-untyped-def]
