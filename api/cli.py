@@ -309,3 +309,8 @@ register(cli)
 from .cli_audit import register as register_audit  # noqa: E402  (audit verify, publish, proofs: issue 10)
 
 register_audit(cli)
+
+from .cli_catalogue import import_group  # noqa: E402
+from .cli_import import import_dossiers_command  # noqa: E402  (motcua import dossiers: issue 13)
+
+import_group.add_command(import_dossiers_command)

@@ -238,11 +238,11 @@ def diff_command(a: str, b: str) -> None:
 
 @click.group("import")
 def import_group() -> None:
-    """Nhập dữ liệu thủ tục / Import procedure data.
+    """Nhập dữ liệu từ hệ thống khác / Import data from other systems.
 
-    Chuyển dữ liệu thủ tục từ hệ thống khác thành định nghĩa.
+    Thủ tục (dvcqg) thành định nghĩa; hồ sơ (dossiers) vào cơ sở dữ liệu.
 
-    Convert procedure data from other systems into definitions.
+    Procedures (dvcqg) into definitions; dossiers (dossiers) into the database.
     """
 
 

@@ -112,6 +112,11 @@ TASKS_READY = _kind("tasks.ready", "Chuyển bước tiếp theo", "tasks", _tas
 SUPPLEMENT_RECEIVED = _kind("supplement.received", "Nhận hồ sơ bổ sung",
                             "due_at statutory_due_at policy documents note",
                             lambda b, a, c: ["Hạn trả mới: " + c.local(a.get("due_at"))])
+DOSSIER_MIGRATED = _kind(
+    "dossier.migrated", "Chuyển hồ sơ từ hệ thống cũ",
+    _SNAPSHOT + " source line resolved_at returned_at result timeliness steps tasks",
+    lambda b, a, c: [f"Nguồn: {a.get('source', '')}, dòng {a.get('line', '')}; số bước đã làm: {len(a.get('steps') or [])}"],
+)
 DECISION_PUBLISHED = _kind("decision.published", "Công bố quyết định", "decision number effective changes")
 
 # One kind per move of the status machine; fields are what commands add to a move.

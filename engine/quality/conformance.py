@@ -210,7 +210,7 @@ def assess(dossier: Any, procedure: Procedure, events: Sequence[Event], forms: d
     except KeyError:
         variant = procedure.variants[0]
     steps = {s.id: s for s in variant.steps}
-    started = any(e.action == "dossier.received" or e.action == "status.receive" for e in events)
+    started = any(e.action in ("dossier.received", "status.receive", "dossier.migrated") for e in events)
     net = Net(variant.steps) if started else None
     step_agency: dict[str, str] = {}
     supplements: list[Event] = []
@@ -225,7 +225,12 @@ def assess(dossier: Any, procedure: Procedure, events: Sequence[Event], forms: d
         a = e.after
         if a.get("nonconformity"):
             out.append(Deviation("recorded_nonconformity", a.get("step"), (e.id,), str(a.get("nonconformity"))))
-        if e.action == "tasks.ready":
+        if e.action == "dossier.migrated":  # another system's history: its steps, without who did them
+            for step_id, outcome, _at in a.get("steps") or []:
+                report.trace.append(step_id)
+                if net is not None and step_id in steps and not net.fire(step_id, outcome):
+                    out.append(Deviation("route_order", step_id, (e.id,), "bước chưa đến lượt theo quy trình (thiếu token)"))
+        elif e.action == "tasks.ready":
             for t in a.get("tasks", []):
                 step_agency[t.get("step")] = t.get("agency")
         elif e.action == "step.completed":

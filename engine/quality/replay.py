@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ..audit import SYSTEM_CHAIN, digest, jsonable
 from ..storage.models import AuditEvent, Dossier
 
-_FIRST = ("dossier.received", "dossier.registered", "dossier.refused_at_intake")
+_FIRST = ("dossier.received", "dossier.registered", "dossier.refused_at_intake", "dossier.migrated")
 # Row column -> key in the first event's snapshot.
 _SNAPSHOT = {
     "code": "code", "status": "status", "procedure_code": "procedure", "variant": "variant",
@@ -76,7 +76,7 @@ def replay(events: Iterable[tuple[int, datetime, str, dict[str, Any]]]) -> dict[
             state["documents"] = list(after.get("documents", []))
             state["supplement_count"] = 0
             for column in ("result", "resolved_at", "returned_at", "extended_at"):
-                state[column] = None
+                state[column] = after.get(column)  # a dossier migrated from another system arrives with its history
             if "applicant_digest" in after:
                 state["applicant"] = after["applicant_digest"]
             continue

@@ -48,7 +48,22 @@ def make_engine(url: str | None = None, **kwargs: object) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # No pre-ping: it cost a round trip per checkout (several per request). A connection the server
+    # dropped fails its next statement instead; SQLAlchemy then invalidates the whole pool, so after a
+    # database restart one request per process gets an error (a 500 the client may retry) and the rest
+    # reconnect. Connections are also recycled after half an hour.
+    kwargs.setdefault("pool_recycle", 1800)
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _settings(dbapi_connection: Any, _record: Any) -> None:
+        # JIT compilation switches on for large estimated costs (a list over a million dossiers) and
+        # adds 100+ ms to statements that run in a few: the app's queries are short, keep it off.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()
+
+    return engine
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
