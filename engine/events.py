@@ -119,6 +119,24 @@ DOSSIER_MIGRATED = _kind(
 )
 DECISION_PUBLISHED = _kind("decision.published", "Công bố quyết định", "decision number effective changes")
 
+# The quality officer's records (issue 10): on the system chain, each names its record.
+_NC_FIELDS = "record state title source dossiers step deviation_kind severity cause correction corrective_action owner due_date verification effective reason"
+NONCONFORMITY_MOVES = {
+    "open": "Ghi nhận điểm không phù hợp",
+    "analyse": "Phân tích nguyên nhân, khắc phục tức thời",
+    "plan": "Lập hành động khắc phục",
+    "implement": "Đã thực hiện hành động khắc phục",
+    "verify_effective": "Xác nhận hành động khắc phục hiệu quả; đóng",
+    "verify_ineffective": "Hành động khắc phục chưa hiệu quả; lập lại",
+    "reject": "Không phải điểm không phù hợp",
+}
+for _move, _label in NONCONFORMITY_MOVES.items():
+    _kind(f"nonconformity.{_move}", _label, _NC_FIELDS)
+AUDIT_PLANNED = _kind("internal_audit.planned", "Lập kế hoạch đánh giá nội bộ", "audit title period_from period_to procedures per_procedure auditor")
+AUDIT_SAMPLED = _kind("internal_audit.sampled", "Chọn mẫu hồ sơ đánh giá nội bộ", "audit seed dossiers")
+AUDIT_FINDING = _kind("internal_audit.finding", "Ghi nhận kết quả đánh giá hồ sơ", "audit sample code finding nonconformity")
+TARGET_SET = _kind("quality.target_set", "Đặt mục tiêu chất lượng", "metric procedure_code division target")
+
 # One kind per move of the status machine; fields are what commands add to a move.
 _MOVE_FIELDS = "status items reason reasons result"
 _MOVES = {

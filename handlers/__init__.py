@@ -3,6 +3,9 @@
 Importing this package registers every handler with the engine's outbox.
 """
 
-from . import forms  # noqa: F401  (registers the statutory-form handlers)
+from . import (
+    forms,  # noqa: F401  (registers the statutory-form handlers)
+    quality,  # noqa: F401  (the conformance check of a closed dossier: issue 10)
+)
 
-__all__ = ["forms"]
+__all__ = ["forms", "quality"]

@@ -103,6 +103,7 @@ class Report:
     deviations: list[Deviation] = field(default_factory=list)
     tokens: Tokens = field(default_factory=Tokens)
     trace: list[str] = field(default_factory=list)  # the steps completed, in order (what the export calls activities)
+    closed_at: datetime | None = None
 
     @property
     def conforming(self) -> bool:
@@ -234,7 +235,7 @@ def assess(dossier: Any, procedure: Procedure, events: Sequence[Event], forms: d
             for t in a.get("tasks", []):
                 step_agency[t.get("step")] = t.get("agency")
         elif e.action == "step.completed":
-            step_id, outcome = a.get("step"), a.get("outcome")
+            step_id, outcome = str(a.get("step")), str(a.get("outcome"))
             step = steps.get(step_id)
             if step is None:
                 out.append(Deviation("route_order", step_id, (e.id,), f"bước '{step_id}' không có trong quy trình của phiên bản"))
@@ -300,6 +301,8 @@ def assess(dossier: Any, procedure: Procedure, events: Sequence[Event], forms: d
             out.append(Deviation("closed_without_result", None, (refusal.id,), "từ chối mà chưa lập thông báo từ chối"))
         if stop_event is not None and not forms.get("stop_notice"):
             out.append(Deviation("closed_without_result", None, (stop_event.id,), "dừng xử lý mà chưa lập thông báo"))
+    if closed and close_event is not None:
+        report.closed_at = close_event.at
     if net is not None and closed:
         net.close()
         if dossier.status == Status.RETURNED and net.tokens.remaining and close_event is not None:
