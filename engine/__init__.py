@@ -23,6 +23,7 @@ _EXPORTS = {
     "OutboxMessage": "outbox", "OutboxDelivery": "outbox",
     "Dossier": "storage.models", "IssuedForm": "storage.models",
     "FORMS": "definitions",
+    "run_conformance": "quality.checks",
 }
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Forbidden", "HandlerContext", "IllegalTransition", "InvalidCommand", "NotFound", "Services",
     "Settings", "SystemClock", "WorkingCalendar", "dispatch_pending", "handler", "next_serial",
     "enqueue", "dead_letters", "retry", "OutboxMessage", "OutboxDelivery", "Dossier", "IssuedForm", "FORMS",
+    "run_conformance",
 ]
 
 
@@ -67,5 +69,6 @@ if TYPE_CHECKING:  # for type checkers and editors
         retry,
     )
     from .policy import SYSTEM, Actor
+    from .quality.checks import run_conformance
     from .services import Services, Settings
     from .storage.models import Dossier, IssuedForm

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.outbox import HandlerContext, handler
-from engine.quality.checks import HANDLER, run
-from engine.storage.models import Dossier
+from engine import Dossier, HandlerContext, handler, run_conformance
 
 
-@handler(HANDLER)
+@handler("conformance")
 def conformance(ctx: HandlerContext, message: Any) -> None:
     dossier = ctx.session.get(Dossier, message.payload["dossier_id"])
     if dossier is not None:
-        run(ctx.services, ctx.session, dossier, "close", ctx.now)
+        run_conformance(ctx.services, ctx.session, dossier, "close", ctx.now)

@@ -9,6 +9,7 @@ from flask import render_template, request
 from engine import queries as q
 from engine.labels import TASK_STATES
 from engine.lifecycle import STATUSES
+from engine.quality.nonconformity import overdue
 from engine.queries.inbox import CLAIMS
 from engine.vocabulary import TaskState
 
@@ -31,13 +32,15 @@ def inbox() -> Any:
     with services().sessions() as session:
         result = q.inbox(session, actor(), scope=scope, procedure=procedure, status=status, page=page, per_page=per_page)
         choices = q.inbox_procedures(session, actor())
+        corrective = overdue(session, actor().id, moment.astimezone(services().calendar.tz).date())  # issue 10
+        session.expunge_all()
     for item in result.items:
         item["left"] = present.time_left(item["due_at"], moment, services().calendar)
         if item["state"] == TaskState.WAITING:
             item["left"] = {"text": TASK_STATES[TaskState.WAITING], "css": "none"}
         item["dossier_left"] = present.time_left(item["dossier_due_at"], moment, services().calendar)
     return render_template("inbox.html", result=result, scope=scope, status=status, procedure=procedure,
-                           choices=choices, now=moment)
+                           choices=choices, now=moment, corrective=corrective)
 
 
 @bp.get("/dossiers")

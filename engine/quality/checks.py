@@ -69,4 +69,6 @@ def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
         yield items[i:i + size]
 
 
-__all__ = ["HANDLER", "run", "run_closed", "run_code"]
+run_conformance = run  # the engine's public name for handlers/ (engine/__init__.py)
+
+__all__ = ["HANDLER", "run", "run_closed", "run_code", "run_conformance"]
