@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, request
@@ -58,6 +59,8 @@ def create_app(config: dict[str, Any] | None = None, services: Services | None =
         from .wiring import build_services
 
         services = build_services(app.config.get("DATABASE_URL"))
+    if services.settings.notices_dir is None:  # the administrator's notice templates (handlers/notices.py)
+        services.settings.notices_dir = Path(app.instance_path) / "notices"
     app.extensions["motcua"] = services
     app.extensions["motcua.commands"] = Commands(services)
     app.json = JSONProvider(app)

@@ -215,23 +215,56 @@ def schema_command(check: bool) -> None:
 
 @cli.command("scheduler")
 @click.option("--outbox-seconds", default=5.0, show_default=True, help="Giây giữa các lượt chạy outbox / Seconds between outbox runs.")
+@click.option("--once", is_flag=True, help="Chạy một lượt rồi dừng / One sweep (and the outbox), then stop.")
+@click.option("--digest", is_flag=True, help="Với --once: gửi cả bản tổng hợp hằng ngày / With --once: the daily digest too.")
 @with_appcontext
-def scheduler_command(outbox_seconds: float) -> None:
+def scheduler_command(outbox_seconds: float, once: bool, digest: bool) -> None:
     """Chạy việc định kỳ / Run scheduled work.
 
-    Outbox, và mỗi ngày các quyết định chuyển thẩm quyền đến ngày hiệu lực.
+    Outbox; quét thời hạn (cảnh báo sắp đến hạn, quá hạn, báo lãnh đạo); bản tổng hợp hằng ngày;
+    mỗi ngày các quyết định chuyển thẩm quyền đến ngày hiệu lực.
 
-    The outbox worker, and each day the transfers of competence that take effect.
+    The outbox worker; the deadline sweep (near-due warnings, overdue escalations); the daily
+    digest; each day the transfers of competence that take effect.
     """
     import logging
 
-    from engine.scheduler import build, run_daily
+    from engine.scheduler import build, run_daily, run_digest, run_sweep
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     services = current_app.extensions["motcua"]
+    if once:
+        report = run_sweep(services)
+        people = run_digest(services) if digest else 0
+        from engine import dispatch_pending
+
+        done = dispatch_pending(services)
+        click.echo(f"quét thời hạn: gửi {report.sent} cảnh báo, dời {report.moved}, bỏ {report.voided}; "
+                   f"tổng hợp: {people} người; outbox: {done} việc")
+        return
     run_daily(services, WORKFLOWS)  # catch up on start
     click.echo("motcua scheduler: đang chạy (Ctrl+C để dừng)")
     build(services, WORKFLOWS, outbox_seconds).start()
+
+
+@cli.command("close-unsupplemented")
+@click.option("--limit", default=500, show_default=True, help="Số hồ sơ tối đa một lượt / At most this many per run.")
+@with_appcontext
+def close_unsupplemented_command(limit: int) -> None:
+    """Đóng hồ sơ quá hạn bổ sung / Close dossiers whose supplement did not arrive.
+
+    Một lượt: đóng mọi hồ sơ chờ bổ sung đã hết thời hạn bổ sung của thủ tục (mặc định 15 ngày
+    làm việc kể từ thông báo); đây là đóng hồ sơ, không phải từ chối.
+
+    One pass: close every dossier awaiting a supplement whose waiting period (the procedure's,
+    15 working days from the notice by default) has run out. A closure, not a refusal.
+    """
+    from engine.closing import close_due
+
+    closed = close_due(current_app.extensions["motcua"], limit)
+    for code in closed:
+        click.echo(f"đã đóng hồ sơ {code}")
+    click.echo(f"đã đóng {len(closed)} hồ sơ quá hạn bổ sung")
 
 
 @cli.group("outbox")

@@ -8,6 +8,7 @@ from pathlib import Path
 from engine import Services, Settings, SystemClock, WorkingCalendar
 from engine.clock import Clock
 from engine.storage.db import database_url, make_engine, session_factory
+from engine.sweeps.config import SweepSettings
 
 from .paths import WORKFLOWS
 
@@ -30,6 +31,8 @@ def build_services(url: str | None = None, workflows: Path | None = None, clock:
         allow_unconfirmed=truthy(os.environ.get("MOTCUA_ALLOW_UNCONFIRMED")),
         workflows_dir=root,
         outbox_max_attempts=int(os.environ.get("MOTCUA_OUTBOX_MAX_ATTEMPTS") or Settings.outbox_max_attempts),
+        sweep=SweepSettings.from_env(),
+        notices_dir=Path(os.environ["MOTCUA_NOTICES"]) if os.environ.get("MOTCUA_NOTICES") else None,
     )
     engine = make_engine(url or database_url())
     return Services(session_factory(engine), calendar, clock or SystemClock(), settings)

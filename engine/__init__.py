@@ -22,6 +22,7 @@ _EXPORTS = {
     "enqueue": "outbox", "dead_letters": "outbox", "retry": "outbox",
     "OutboxMessage": "outbox", "OutboxDelivery": "outbox",
     "Dossier": "storage.models", "IssuedForm": "storage.models",
+    "Notification": "storage.alerts",
     "FORMS": "definitions",
     "run_conformance": "quality.checks",
 }
@@ -32,6 +33,7 @@ __all__ = [
     "Settings", "SystemClock", "WorkingCalendar", "dispatch_pending", "handler", "next_serial",
     "enqueue", "dead_letters", "retry", "OutboxMessage", "OutboxDelivery", "Dossier", "IssuedForm", "FORMS",
     "run_conformance",
+    "Notification",
 ]
 
 
@@ -71,4 +73,5 @@ if TYPE_CHECKING:  # for type checkers and editors
     from .policy import SYSTEM, Actor
     from .quality.checks import run_conformance
     from .services import Services, Settings
+    from .storage.alerts import Notification
     from .storage.models import Dossier, IssuedForm

@@ -4,6 +4,9 @@
 timeline renders them through :func:`describe`, and what reads the log later
 (reports' facts, the conformance replay) finds here what each kind carries.
 A status move is one kind per move of the status machine (``status.<move>``).
+A kind marked ``nonconformity`` records a departure from the approved process
+(ISO 9001 8.7) that the rules allow only as a recorded exception: the quality
+work lists the events of these kinds (:data:`NONCONFORMITIES`).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ class EventKind:
     label: str
     fields: frozenset[str]  # keys of ``after`` (``before`` holds the prior values of some of them)
     describe: Describe = _nothing
+    nonconformity: bool = False  # a departure from the process, allowed only as a recorded exception
 
     def __str__(self) -> str:
         return self.name
@@ -50,8 +54,8 @@ class EventKind:
 EVENTS: dict[str, EventKind] = {}
 
 
-def _kind(name: str, label: str, fields: str, describe: Describe = _nothing) -> EventKind:
-    kind = EventKind(name, label, frozenset(fields.split()), describe)
+def _kind(name: str, label: str, fields: str, describe: Describe = _nothing, nonconformity: bool = False) -> EventKind:
+    kind = EventKind(name, label, frozenset(fields.split()), describe, nonconformity)
     EVENTS[name] = kind
     return kind
 
@@ -73,6 +77,13 @@ def _status(before: dict[str, Any], after: dict[str, Any], ctx: Context) -> list
     out = [f"{status_label(before.get('status', ''))} → {status_label(after.get('status', ''))}", *_reasons(after)]
     if after.get("result"):
         out.append(RESULTS.get(after["result"], after["result"]))
+    if after.get("exception"):
+        out.append("Ngoại lệ: yêu cầu bổ sung thêm lần nữa (ghi nhận không phù hợp)")
+    if after.get("late_since"):
+        out.append(f"Yêu cầu khi hồ sơ đã quá hạn (từ {ctx.local(after['late_since'])}): hồ sơ vẫn tính là trễ hạn")
+    if after.get("wait_until"):
+        out.append(f"Thông báo bổ sung lúc {ctx.local(after.get('notice_at'))}; hết thời hạn bổ sung "
+                   f"{ctx.local(after['wait_until'])} ({after.get('wait', '')})")
     return out
 
 
@@ -112,6 +123,15 @@ TASKS_READY = _kind("tasks.ready", "Chuyển bước tiếp theo", "tasks", _tas
 SUPPLEMENT_RECEIVED = _kind("supplement.received", "Nhận hồ sơ bổ sung",
                             "due_at statutory_due_at policy documents note",
                             lambda b, a, c: ["Hạn trả mới: " + c.local(a.get("due_at"))])
+SUPPLEMENT_EXCEPTION = _kind(
+    "nonconformity.second_supplement", "Yêu cầu bổ sung thêm lần nữa (ngoại lệ, không phù hợp)", "count reason",
+    lambda b, a, c: [f"Lần yêu cầu bổ sung thứ {a.get('count')}; lý do ngoại lệ: {a.get('reason', '')}"], nonconformity=True,
+)
+LATE_APOLOGY = _kind(
+    "nonconformity.late_apology", "Xin lỗi, hẹn lại muộn (không phù hợp)", "due_at cutoff",
+    lambda b, a, c: [f"Phải gửi chậm nhất {c.local(a.get('cutoff'))} (hạn trả {c.local(a.get('due_at'))})"],
+    nonconformity=True,
+)
 DOSSIER_MIGRATED = _kind(
     "dossier.migrated", "Chuyển hồ sơ từ hệ thống cũ",
     _SNAPSHOT + " source line resolved_at returned_at result timeliness steps tasks",
@@ -139,6 +159,11 @@ TARGET_SET = _kind("quality.target_set", "Đặt mục tiêu chất lượng", "
 
 # One kind per move of the status machine; fields are what commands add to a move.
 _MOVE_FIELDS = "status items reason reasons result"
+# Fields a move carries besides those: a supplement's exception and the lateness it found; a closure's period.
+_MOVE_EXTRA = {
+    "request_supplement": " exception late_by late_since",
+    "close_unsupplemented": " notice_at wait_until wait",
+}
 _MOVES = {
     "receive": "Chuyển trạng thái: tiếp nhận",
     "refuse_intake": "Từ chối tiếp nhận",
@@ -151,8 +176,11 @@ _MOVES = {
     "stop": "Dừng xử lý",
     "resolve": "Hoàn thành xử lý",
     "return_result": "Trả kết quả",
+    "close_unsupplemented": "Đóng hồ sơ: không bổ sung trong thời hạn",
 }
-STATUS_MOVES = {move: _kind(f"status.{move}", label, _MOVE_FIELDS, _status) for move, label in _MOVES.items()}
+STATUS_MOVES = {move: _kind(f"status.{move}", label, _MOVE_FIELDS + _MOVE_EXTRA.get(move, ""), _status)
+                for move, label in _MOVES.items()}
+NONCONFORMITIES = frozenset(name for name, kind in EVENTS.items() if kind.nonconformity)
 
 
 def status_event(move: str) -> EventKind:
@@ -174,4 +202,4 @@ def describe(name: str, before: dict[str, Any] | None, after: dict[str, Any] | N
     return kind.describe(before or {}, after or {}, ctx) if kind else []
 
 
-__all__ = ["EVENTS", "Context", "EventKind", "describe", "kind_of", "label", "status_event"]
+__all__ = ["EVENTS", "NONCONFORMITIES", "Context", "EventKind", "describe", "kind_of", "label", "status_event"]

@@ -23,6 +23,8 @@ STATUSES: dict[str, tuple[int, str]] = {
     Status.STOPPED: (8, "Dừng xử lý"),
     Status.RESOLVED: (9, "Đã xử lý xong"),
     Status.RETURNED: (10, "Đã trả kết quả"),
+    # The portal's list (LEGAL.md §6) has no status of its own for a closure; the nearest is 8 (stopped) [Open].
+    Status.CLOSED: (8, "Đóng hồ sơ (không bổ sung trong thời hạn)"),
 }
 
 ROLES: dict[str, str] = {

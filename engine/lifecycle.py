@@ -31,6 +31,8 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "stop", "source": "withdrawal_requested", "dest": "stopped"},
     {"trigger": "resolve", "source": ["received", "processing", "awaiting_supplement"], "dest": "resolved"},
     {"trigger": "return_result", "source": "resolved", "dest": "returned"},
+    # The supplement did not arrive within the procedure's waiting period (LEGAL.md §4): closed, not refused.
+    {"trigger": "close_unsupplemented", "source": "awaiting_supplement", "dest": "closed"},
 ]
 
 MACHINE = Machine(model=None, states=[str(s) for s in STATUSES], transitions=TRANSITIONS, initial=None, auto_transitions=False)
@@ -47,6 +49,7 @@ _MOVES_VI = {
     "stop": "dừng xử lý",
     "resolve": "hoàn thành xử lý",
     "return_result": "trả kết quả",
+    "close_unsupplemented": "đóng hồ sơ do không bổ sung trong thời hạn",
     "complete_step": "hoàn thành bước",
     "refuse": "từ chối giải quyết",
     "extend": "hẹn lại ngày trả kết quả",

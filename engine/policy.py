@@ -78,6 +78,8 @@ ACTIONS: dict[str, Rule] = {
                                                  Status.AWAITING_PAYMENT}), "hẹn lại ngày trả kết quả"),
     "refuse": Rule(APPRAISERS, frozenset({Status.PROCESSING, Status.AWAITING_SUPPLEMENT}), "từ chối giải quyết"),
     "return_result": Rule(DESK, _sources("return_result"), "trả kết quả"),
+    # Only the engine itself (the scheduler) or an administrator: when the waiting period has run out.
+    "close_unsupplemented": Rule(frozenset(), frozenset({Status.AWAITING_SUPPLEMENT}), "đóng hồ sơ quá hạn bổ sung"),
     "transfer_competence": Rule(frozenset({Role.ANALYST}),
                                 frozenset(lifecycle.STATUSES) - frozenset(CLOSED_STATUSES), "chuyển thẩm quyền"),
 }
@@ -209,7 +211,7 @@ def allowed_actions(actor: Actor, dossier: Any, open_steps: Iterable[Place], div
         may_touch = False
     out = {}
     for action, rule in ACTIONS.items():
-        if action in ("receive", "transfer_competence"):
+        if action in ("receive", "transfer_competence", "close_unsupplemented"):
             continue
         out[action] = may_touch and actor.role in rule.roles | PRIVILEGED and status_allows(action, dossier.status)
     out["extend"] = out["extend"] and dossier.extended_at is None

@@ -1,8 +1,11 @@
-"""Scheduled work: the outbox worker and transfers of competence whose date has come.
+"""Scheduled work: the outbox worker, the deadline sweep, the daily digest, transfers of competence.
 
 Any number of scheduler processes may run against one PostgreSQL: the outbox
-is safe to share (each message is claimed by a conditional update), and the
-daily job runs under a PostgreSQL advisory lock so only one process does it.
+is safe to share (each message is claimed by a conditional update), the sweep
+claims its rows with ``FOR UPDATE SKIP LOCKED`` and sends each warning once (a
+unique key per dossier, step and kind), the digest is recorded once a day, and
+the daily transfers run under a PostgreSQL advisory lock so only one process
+does them. SQLite: run one scheduler process.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from sqlalchemy import text
 from .audit import SYSTEM
 from .outbox import dispatch_pending
 from .services import Services
+from .sweeps.deadlines import SweepReport, sweep
+from .sweeps.digest import send_digests
 
 log = logging.getLogger(__name__)
 DAILY_LOCK = 0x6D6F7463  # "motc": the advisory-lock key of the daily job
@@ -52,10 +57,30 @@ def run_daily(services: Services, workflows: Path) -> dict[str, list[str]]:
     return moved
 
 
+def run_sweep(services: Services) -> SweepReport:
+    """One deadline sweep (warnings, escalations), then the outbox for what it queued."""
+    report = sweep(services)
+    if report.sent or report.armed:
+        log.info("sweep: %s", report)
+    return report
+
+
+def run_digest(services: Services) -> int:
+    sent = send_digests(services)
+    log.info("digest: %d people", sent)
+    return sent
+
+
 def build(services: Services, workflows: Path, outbox_seconds: float = 5.0) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=str(services.calendar.tz))
+    cfg = services.settings.sweep
     scheduler.add_job(dispatch_pending, "interval", seconds=outbox_seconds, args=[services],
                       id="outbox", max_instances=1, coalesce=True)
+    scheduler.add_job(run_sweep, "interval", seconds=cfg.sweep_seconds, args=[services],
+                      id="sweep", max_instances=1, coalesce=True)
+    hour, minute = cfg.digest_hour_minute
+    scheduler.add_job(run_digest, "cron", hour=hour, minute=minute, args=[services],
+                      id="digest", max_instances=1, coalesce=True)
     scheduler.add_job(run_daily, "cron", hour=0, minute=5, args=[services, workflows],
                       id="daily", max_instances=1, coalesce=True)
     return scheduler

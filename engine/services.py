@@ -28,6 +28,7 @@ from .storage.models import (
     table,
 )
 from .storage.rows import RowWriter
+from .sweeps.config import SweepSettings
 
 if TYPE_CHECKING:
     from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
@@ -59,6 +60,8 @@ class Settings:
     dispatch_outbox: bool = True  # run inline side effects (forms) right after each commit (a worker also can)
     workflows_dir: Path | None = None  # the workflows folder (MOTCUA_WORKFLOWS); None: the checkout's
     outbox_max_attempts: int = 8  # a side effect failing this many times is dead-lettered
+    sweep: SweepSettings = field(default_factory=SweepSettings)  # the scheduler's warnings (engine/sweeps)
+    notices_dir: Path | None = None  # administrator's notice templates over the packaged ones (MOTCUA_NOTICES)
 
 
 @dataclass

@@ -2,7 +2,9 @@
 
 A moment is early when it falls on a calendar day before the due day, on time
 up to the due moment, late after it. A dossier is classified against its
-statutory due time; an apology (a new appointment) counts it late.
+statutory due time; an apology (a new appointment) counts it late, and so does
+lateness incurred before a supplement request (``late_incurred``): a late
+dossier never becomes early or on time by a supplement that restarts its clock.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ def timeliness(done_at: datetime, due_at: datetime | None, tz: tzinfo) -> Timeli
 
 
 def classify_dossier(dossier: Any, now: datetime, tz: tzinfo) -> Timeliness | None:
-    """A finished dossier's class: against its statutory due time, late if it was ever extended."""
-    if dossier.extended_at is not None:
+    """A finished dossier's class: against its statutory due time, late if it was ever extended or already late."""
+    if dossier.extended_at is not None or getattr(dossier, "late_incurred", None):
         return Timeliness.LATE
     return timeliness(dossier.resolved_at or dossier.returned_at or now, dossier.statutory_due_at, tz)
 

@@ -23,6 +23,8 @@ class Status(StrEnum):
     STOPPED = "stopped"
     RESOLVED = "resolved"
     RETURNED = "returned"
+    # Closed for want of the supplement within the waiting period (LEGAL.md §4 "đóng hồ sơ"): not a refusal.
+    CLOSED = "closed"
 
 
 # A dossier still in the agency's hands, and one that is finished for good.
@@ -30,7 +32,7 @@ OPEN_STATUSES = (
     Status.REGISTERED, Status.RECEIVED, Status.PROCESSING, Status.AWAITING_SUPPLEMENT,
     Status.AWAITING_PAYMENT, Status.WITHDRAWAL_REQUESTED,
 )
-CLOSED_STATUSES = (Status.NOT_RECEIVED, Status.STOPPED, Status.RETURNED)
+CLOSED_STATUSES = (Status.NOT_RECEIVED, Status.STOPPED, Status.RETURNED, Status.CLOSED)
 # Statuses in which work on the route goes on (a step may be completed).
 WORKING_STATUSES = (Status.RECEIVED, Status.PROCESSING, Status.RESOLVED)
 

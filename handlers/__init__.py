@@ -3,9 +3,10 @@
 Importing this package registers every handler with the engine's outbox.
 """
 
-from . import (
-    forms,  # noqa: F401  (registers the statutory-form handlers)
+from . import (  # noqa: F401  (registers the statutory-form and notification handlers)
+    forms,
+    notify,
     quality,  # noqa: F401  (the conformance check of a closed dossier: issue 10)
 )
 
-__all__ = ["forms", "quality"]
+__all__ = ["forms", "notify", "quality"]

@@ -37,6 +37,7 @@ SUFFIX = {
     "refusal": "PTC",
     "apology": "PXL",
     "stop_notice": "TBD",
+    "closure_notice": "TBĐHS",
 }
 
 
@@ -78,6 +79,11 @@ def form_number(regime: Regime, form: str) -> str:
     if entry is None:
         return "(không có mẫu quy định)"
     return entry["number"] + (" (chưa xác nhận)" if entry.get("open") else "")
+
+
+def local_iso(ctx: HandlerContext, value: str | None) -> str | None:
+    """A moment from a payload (ISO), as the slips print moments: in the calendar's zone."""
+    return datetime.fromisoformat(value).astimezone(ctx.services.calendar.tz).isoformat() if value else None
 
 
 _DOSSIERS = cast(Table, Dossier.__table__)
@@ -133,14 +139,21 @@ def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[st
 
 @handler("receipt", inline=True)
 def receipt(ctx: HandlerContext, message: OutboxMessage) -> None:
-    """Giấy tiếp nhận hồ sơ và hẹn trả kết quả."""
-    issue(ctx, message, "receipt", {})
+    """Giấy tiếp nhận hồ sơ và hẹn trả kết quả; after a supplement restarts the clock, a new one (``renewal``)
+    with the previous appointment and the new return time."""
+    payload = message.payload
+    extra = {"renewal": True, "previous_due_at": local_iso(ctx, payload.get("previous_due_at"))} if payload.get("renewal") else {}
+    issue(ctx, message, "receipt", extra)
 
 
 @handler("supplement_request", inline=True)
 def supplement_request(ctx: HandlerContext, message: OutboxMessage) -> None:
     """Phiếu yêu cầu bổ sung: every missing item in one notice."""
-    issue(ctx, message, "supplement_request", {"items": message.payload["items"], "reason": message.payload.get("reason", "")})
+    payload = message.payload
+    issue(ctx, message, "supplement_request", {
+        "items": payload["items"], "reason": payload.get("reason", ""),
+        "wait_until": local_iso(ctx, payload.get("wait_until")), "wait": payload.get("wait"),
+    })
 
 
 @handler("refusal_notice", inline=True)
@@ -153,6 +166,16 @@ def refusal_notice(ctx: HandlerContext, message: OutboxMessage) -> None:
 def apology(ctx: HandlerContext, message: OutboxMessage) -> None:
     """Phiếu xin lỗi và hẹn lại ngày trả kết quả."""
     issue(ctx, message, "apology", {"reason": message.payload["reason"], "new_due_at": message.payload["new_due_at"]})
+
+
+@handler("closure_notice", inline=True)
+def closure_notice(ctx: HandlerContext, message: OutboxMessage) -> None:
+    """Thông báo đóng hồ sơ: the supplement did not arrive within the waiting period (not a refusal)."""
+    payload = message.payload
+    issue(ctx, message, "closure_notice", {
+        "notice_at": local_iso(ctx, payload.get("notice_at")), "wait_until": local_iso(ctx, payload["wait_until"]),
+        "wait": payload.get("wait"),
+    })
 
 
 @handler("stop_notice", inline=True)

@@ -29,7 +29,9 @@ from tests.helpers import (  # the constants are also read from here by older im
 )
 
 # Tables a test may write; emptied before each test (procedure versions and agencies stay).
-VOLATILE = ("issued_forms", "outbox", "audit_tree", "audit_events", "tasks", "dossiers", "counters")
+VOLATILE = ("issued_forms", "outbox", "audit_tree", "audit_events", "tasks", "dossiers", "counters",
+            "deadline_alarms", "notifications", "calendar_days",
+            "conformance_checks", "nonconformities", "audit_samples", "internal_audits", "quality_targets")
 
 
 def _variant(catalog, code: str, new_code: str, **changes):  # type: ignore[no-untyped-def]
@@ -48,6 +50,9 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         assert not catalog.errors, "\n".join(map(str, catalog.errors))
         pause = _variant(catalog, "1.001806", "9.900001", on_supplement="pause", name="Biến thể thử nghiệm: tạm dừng khi bổ sung")
         catalog.procedures[pause.code] = pause
+        wait = _variant(catalog, "1.001806", "9.900011", supplement_wait={"working_days": 5},
+                        name="Biến thể thử nghiệm: thời hạn bổ sung 5 ngày làm việc")
+        catalog.procedures[wait.code] = wait
         civil = _variant(catalog, "1.001806", "9.900002", counting="civil_code", name="Biến thể thử nghiệm: cách tính Bộ luật Dân sự")
         catalog.procedures[civil.code] = civil
         with session_factory(engine)() as session:

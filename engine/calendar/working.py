@@ -89,6 +89,7 @@ class WorkingCalendar:
         self.intake_cutoff: str = fmt_minutes(cutoff)
         self._cutoff_us = cutoff * 60 * _US
         self.overrides: dict[date, CalendarOverride] = overrides_by_date(overrides)
+        self._file_overrides = dict(self.overrides)
 
         self._holidays = holidays.country_holidays("VN", language="vi")
         self._cache: dict[date, bool] = {}
@@ -130,6 +131,17 @@ class WorkingCalendar:
                 result = d.weekday() < 5
             self._cache[d] = result
         return result
+
+    def layer_overrides(self, extra: Iterable[CalendarOverride]) -> None:
+        """Put entries announced in the web app (``calendar_days``) over the file's; they win on the same date.
+
+        Called again with the full list whenever it changes (each scheduler sweep re-reads it).
+        """
+        merged = {**self._file_overrides, **overrides_by_date(extra)}
+        with self._lock:
+            if merged != self.overrides:
+                self.overrides = merged
+                self._cache.clear()
 
     def day_name(self, d: date) -> str | None:
         """The override or holiday name of ``d`` (Vietnamese), for the UI; None for an ordinary day."""

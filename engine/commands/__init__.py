@@ -21,7 +21,7 @@ from ..policy import Actor
 from ..services import Services
 from . import closure, competence, intake, supplement, tasks  # noqa: F401  (register the handlers)
 from .base import BY_NAME, HANDLERS, Command
-from .closure import Extend, Refuse, ReturnResult, Withdraw
+from .closure import CloseUnsupplemented, Extend, Refuse, ReturnResult, Withdraw
 from .competence import TransferCompetence
 from .intake import Applicant, Receive, RefuseIntake, RequestSupplementAtIntake, next_serial
 from .kernel import Kernel
@@ -57,7 +57,7 @@ class Commands:
 
 
 __all__ = [
-    "Applicant", "ClaimTask", "Command", "Commands", "CompleteStep", "Extend", "Receive", "ReceiveSupplement",
+    "Applicant", "ClaimTask", "CloseUnsupplemented", "Command", "Commands", "CompleteStep", "Extend", "Receive", "ReceiveSupplement",
     "Refuse", "RefuseIntake", "RequestSupplement", "RequestSupplementAtIntake", "ReturnResult", "TransferCompetence",
     "Withdraw", "next_serial",
 ]

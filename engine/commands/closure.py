@@ -1,4 +1,5 @@
-"""How a dossier ends or is delayed: refusal after appraisal, withdrawal, apology (Mẫu 04), return of the result."""
+"""How a dossier ends or is delayed: refusal after appraisal, withdrawal, closure for want of a supplement,
+apology (Mẫu 04), return of the result."""
 
 from __future__ import annotations
 
@@ -32,6 +33,19 @@ class Withdraw(Command):
     action = "withdraw"
     code: str
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class CloseUnsupplemented(Command):
+    """Close a dossier whose supplement did not arrive within the procedure's waiting period ("đóng hồ sơ").
+
+    Run by the system actor (the scheduler, for each dossier of
+    ``engine.queries.due_for_closure``). Not a refusal: its own status (``closed``), its
+    own audit event (``status.close_unsupplemented``) and a notice to the applicant.
+    """
+
+    action = "close_unsupplemented"
+    code: str
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,30 @@ def withdraw(cmd: Withdraw, k: Kernel) -> Dossier:
     k.cancel_tasks(dossier)
     dossier.route_state = None
     k.outbox(dossier, "stop_notice", {"dossier_id": dossier.id, "reason": reason})
+    return dossier
+
+
+@handles(CloseUnsupplemented, "close_unsupplemented")
+def close_unsupplemented(cmd: CloseUnsupplemented, k: Kernel) -> Dossier:
+    dossier, loaded = k.load(cmd.code, "close_unsupplemented")
+    wait_until = dossier.supplement_wait_until
+    if wait_until is None or k.now < wait_until:
+        raise InvalidCommand(
+            f"Hồ sơ {dossier.code} còn trong thời hạn bổ sung (đến {k.local(wait_until)}); chưa thể đóng hồ sơ.",
+            dossier=dossier.code,
+        )
+    wait = loaded.procedure.supplement_wait
+    k.move(dossier, "close_unsupplemented", extra={
+        "notice_at": dossier.supplement_requested_at, "wait_until": wait_until, "wait": wait.label(),
+    })
+    k.cancel_tasks(dossier)
+    dossier.closed_at = k.now
+    dossier.route_state = None
+    k.outbox(dossier, "closure_notice", {
+        "dossier_id": dossier.id, "wait": wait.label(),
+        "notice_at": dossier.supplement_requested_at.isoformat() if dossier.supplement_requested_at else None,
+        "wait_until": wait_until.isoformat(),
+    })
     return dossier
 
 
@@ -132,4 +170,4 @@ def finish_return(k: Kernel, dossier: Dossier) -> None:
     dossier.route_state = None
 
 
-__all__ = ["Extend", "Refuse", "ReturnResult", "Withdraw", "finish_return"]
+__all__ = ["CloseUnsupplemented", "Extend", "Refuse", "ReturnResult", "Withdraw", "finish_return"]

@@ -115,9 +115,9 @@ def refuse_intake(cmd: RefuseIntake, k: Kernel) -> Dossier:
 
 @handles(RequestSupplementAtIntake, "request_supplement_at_intake")
 def request_supplement_at_intake(cmd: RequestSupplementAtIntake, k: Kernel) -> Dossier:
-    dossier, _ = new_dossier(k, cmd.procedure_code, cmd.applicant, cmd.channel, cmd.documents, cmd.variant)
+    dossier, loaded = new_dossier(k, cmd.procedure_code, cmd.applicant, cmd.channel, cmd.documents, cmd.variant)
     register(k, dossier, Status.REGISTERED, DOSSIER_REGISTERED, {"at_desk": True})
-    ask_for_supplement(k, dossier, cmd.items, cmd.reason)
+    ask_for_supplement(k, dossier, loaded, cmd.items, cmd.reason)
     return dossier
 
 

@@ -40,6 +40,7 @@ class CompleteStep(Command):
     note: str = ""
     supplement_items: Sequence[str] = ()
     expected_version: int | None = None
+    supplement_exception: str = ""  # a second supplement request: why (recorded as a nonconformity)
 
 
 @handles(ClaimTask, "claim")
@@ -83,7 +84,7 @@ def complete(cmd: CompleteStep, k: Kernel) -> Dossier:
             missing=missing,
         )
     if outcome == SUPPLEMENT_OUTCOME:
-        ask_for_supplement(k, dossier, cmd.supplement_items, cmd.note)
+        ask_for_supplement(k, dossier, loaded, cmd.supplement_items, cmd.note, cmd.supplement_exception)
         return dossier
     if dossier.status not in WORKING_STATUSES:
         raise lifecycle.illegal(dossier.code, dossier.status, "complete_step")

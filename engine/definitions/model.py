@@ -49,6 +49,9 @@ class Duration:
         return {"amount": str(self.amount), "unit": self.unit}
 
 
+DEFAULT_SUPPLEMENT_WAIT = Duration(Decimal(15), "working_days")
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     id: str
@@ -120,6 +123,9 @@ class Procedure:
     digest: str  # sha256 of the definition's canonical JSON; identifies the version
     # dataclasses.field in full: the class has an attribute named ``field`` (the procedure's field).
     raw: dict[str, Any] = dataclasses.field(repr=False, compare=False, hash=False)
+    # How long the applicant has to bring a requested supplement before the dossier is closed ("đóng hồ sơ"),
+    # counted from the notice (LEGAL.md §4: 15 working days unless the procedure's own law says otherwise).
+    supplement_wait: Duration = dataclasses.field(default_factory=lambda: DEFAULT_SUPPLEMENT_WAIT)
 
     @property
     def step_by_id(self) -> dict[str, Step]:

@@ -20,6 +20,7 @@ FORMS: dict[str, str] = {
     "refusal": "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
     "apology": "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
     "stop_notice": "Thông báo dừng giải quyết hồ sơ",
+    "closure_notice": "Thông báo đóng hồ sơ do không bổ sung trong thời hạn",
     "control_slip": "Phiếu kiểm soát quá trình giải quyết hồ sơ",
     "tracking_ledger": "Sổ theo dõi hồ sơ",
     "transfer_note": "Văn bản chuyển hồ sơ liên thông",
@@ -178,6 +179,10 @@ PROCEDURE_SCHEMA: dict[str, Any] = {
         },
         "counting": {"enum": ["working_hours", "civil_code"], "description": "Mặc định: cấu hình chung."},
         "on_supplement": {"enum": ["restart", "pause"], "default": "restart"},
+        "supplement_wait": _DURATION | {
+            "description": "Thời hạn người nộp phải bổ sung hồ sơ, tính từ khi thông báo; quá hạn thì hồ sơ bị đóng "
+            "(đóng hồ sơ, không phải từ chối). Mặc định: 15 ngày làm việc.",
+        },
         "published_by": {
             "type": "object",
             "required": ["decision"],

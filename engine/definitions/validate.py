@@ -18,7 +18,15 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from .bpmn import BpmnError, parse_spec, user_task_ids
-from .model import WORKING_DAY_HOURS, Duration, Procedure, Step, Variant, build_steps
+from .model import (
+    DEFAULT_SUPPLEMENT_WAIT,
+    WORKING_DAY_HOURS,
+    Duration,
+    Procedure,
+    Step,
+    Variant,
+    build_steps,
+)
 from .schema import END, FORMS, PROCEDURE_SCHEMA, ROLES, SUPPLEMENT_OUTCOME
 from .source import Located, Problem, SourceError, read_located
 
@@ -299,6 +307,7 @@ def check(located: Located, ctx: Context) -> tuple[Procedure | None, list[Proble
         deadline=variants[0].deadline,
         counting=data.get("counting"),
         on_supplement=data.get("on_supplement", "restart"),
+        supplement_wait=Duration.from_mapping(data["supplement_wait"]) if "supplement_wait" in data else DEFAULT_SUPPLEMENT_WAIT,
         published_by=data.get("published_by", {}),
         unconfirmed=frozenset(data.get("unconfirmed", ())),
         steps=tuple(step for variant in variants for step in variant.steps),

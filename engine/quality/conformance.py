@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..definitions import END, SUPPLEMENT_OUTCOME, Procedure, Step
+from ..events import NONCONFORMITIES
 from ..storage.accounts import User
 from ..storage.models import AuditEvent, Dossier, IssuedForm
 from ..vocabulary import CLOSED_STATUSES, Result, Role, Status, StepKind
@@ -51,7 +52,10 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 # Forms the engine itself issues (handlers/forms.py); a step's other forms (the result, a
 # transfer note) are documents of the agency the record cannot see, so they are not checked.
-ENGINE_FORMS = frozenset({"receipt", "supplement_request", "refusal", "apology", "stop_notice"})
+ENGINE_FORMS = frozenset({"receipt", "supplement_request", "refusal", "apology", "stop_notice", "closure_notice"})
+# Events the commands record as an allowed exception that is a nonconformity (engine.events.NONCONFORMITIES),
+# by the deviation kind they are evidence of; any other such kind is a ``recorded_nonconformity``.
+RECORDED = {"nonconformity.second_supplement": "second_supplement", "nonconformity.late_apology": "apology_late"}
 LEADERS = frozenset({Role.DIRECTOR})
 
 
@@ -219,13 +223,15 @@ def assess(dossier: Any, procedure: Procedure, events: Sequence[Event], forms: d
     stop_event: Event | None = None
     refusal: Event | None = None
     refused_by_command = False
+    recorded: list[Event] = []
+    closure_event: Event | None = None
     extensions: list[Event] = []
     close_event: Event | None = None
 
     for e in events:
         a = e.after
-        if a.get("nonconformity"):
-            out.append(Deviation("recorded_nonconformity", a.get("step"), (e.id,), str(a.get("nonconformity"))))
+        if e.action in NONCONFORMITIES:
+            recorded.append(e)
         if e.action == "dossier.migrated":  # another system's history: its steps, without who did them
             for step_id, outcome, _at in a.get("steps") or []:
                 report.trace.append(step_id)
@@ -278,11 +284,16 @@ def assess(dossier: Any, procedure: Procedure, events: Sequence[Event], forms: d
             stop_event = e
             if net is not None:
                 net.cancel()
-        if e.action in ("status.return_result", "status.stop") or e.action == "dossier.refused_at_intake":
+        elif e.action == "status.close_unsupplemented":  # the applicant did not supplement in time: the law's exit
+            closure_event = e
+            if net is not None:
+                net.cancel()
+        if e.action in ("status.return_result", "status.stop", "status.close_unsupplemented", "dossier.refused_at_intake"):
             close_event = e
 
     for extra in supplements[1:]:
         out.append(Deviation("second_supplement", None, (supplements[0].id, extra.id), "đã yêu cầu bổ sung trước đó"))
+    _merge_recorded(out, recorded)
     if refusal is not None and not leader_decided and refusal.role not in LEADERS:
         out.append(Deviation("refusal_without_decision", None, (refusal.id,),
                              f"từ chối do {refusal.actor} ({refusal.role}), không có bước phê duyệt của lãnh đạo"))
@@ -301,6 +312,9 @@ def assess(dossier: Any, procedure: Procedure, events: Sequence[Event], forms: d
             out.append(Deviation("closed_without_result", None, (refusal.id,), "từ chối mà chưa lập thông báo từ chối"))
         if stop_event is not None and not forms.get("stop_notice"):
             out.append(Deviation("closed_without_result", None, (stop_event.id,), "dừng xử lý mà chưa lập thông báo"))
+        if closure_event is not None and not forms.get("closure_notice"):
+            out.append(Deviation("closed_without_result", None, (closure_event.id,),
+                                 "đóng hồ sơ do không bổ sung mà chưa lập thông báo"))
     if closed and close_event is not None:
         report.closed_at = close_event.at
     if net is not None and closed:
@@ -311,6 +325,23 @@ def assess(dossier: Any, procedure: Procedure, events: Sequence[Event], forms: d
     if net is not None:
         report.tokens = net.tokens
     return report
+
+
+def _merge_recorded(out: list[Deviation], recorded: Sequence[Event]) -> None:
+    """Events recorded as nonconformities: their id joins the evidence of the deviation the check found of
+    the same kind (the n-th recorded one with the n-th found, in order), or they make a deviation of their own."""
+    merged: set[int] = set()
+    for e in recorded:
+        kind = RECORDED.get(e.action, "recorded_nonconformity")
+        detail = str(e.after.get("reason") or "") if kind != "recorded_nonconformity" else e.action
+        match = next((i for i, d in enumerate(out) if d.kind == kind and i not in merged and kind != "recorded_nonconformity"), None)
+        if match is None:
+            out.append(Deviation(kind, e.after.get("step"), (e.id,), detail))
+            merged.add(len(out) - 1)
+        else:
+            d = out[match]
+            out[match] = Deviation(kind, d.step, (*d.evidence, e.id), "; ".join(x for x in (d.detail, detail) if x))
+            merged.add(match)
 
 
 def _actor(out: list[Deviation], e: Event, step: Step, agency: str | None, person: Any) -> None:

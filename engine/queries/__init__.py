@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..text import fold
 from .catalogue import fields, procedure, procedure_bpmn, procedures
+from .closure import DueClosure, due_for_closure
 from .dossiers import (
     can_view,
     dossier_detail,
@@ -27,7 +28,7 @@ from .paging import MAX_PER_PAGE, Page, clamp
 from .public import mask_identifier, mask_name, public_status
 
 __all__ = [
-    "MAX_PER_PAGE", "Page", "can_view", "clamp", "dossier_detail", "dossier_summary", "dossiers", "events", "fields", "find_dossier",
+    "MAX_PER_PAGE", "DueClosure", "Page", "can_view", "clamp", "dossier_detail", "dossier_summary", "dossiers", "due_for_closure", "events", "fields", "find_dossier",
     "fold", "inbox", "inbox_procedures", "issued_form", "mask_identifier", "mask_name", "procedure", "procedure_bpmn",
     "procedures", "public_status",
 ]

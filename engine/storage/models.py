@@ -25,6 +25,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -119,6 +121,8 @@ class Dossier(Base):
         Index("ix_dossiers_status_due", "status", "due_at"),
         Index("ix_dossiers_agency_status", "agency_id", "status"),
         Index("ix_dossiers_received", "received_at"),
+        # Dossiers due for closure for want of a supplement (engine.queries.closure.due_for_closure).
+        Index("ix_dossiers_supplement_wait", "status", "supplement_wait_until"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)
@@ -139,6 +143,11 @@ class Dossier(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     supplement_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     supplement_count: Mapped[int] = mapped_column(Integer, default=0)
+    # While awaiting a supplement: the end of the applicant's waiting period (then the dossier is closed).
+    supplement_wait_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Working seconds the dossier was already late when a supplement was requested: it stays late for good.
+    late_incurred: Mapped[int | None] = mapped_column(Integer)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # closed for want of the supplement
     extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -161,6 +170,7 @@ class Task(Base):
         Index("ix_tasks_dossier", "dossier_id", "state"),
         Index("ix_tasks_timer", "state", "due_at"),
         Index("ix_tasks_assignee", "claimed_by", "state"),
+        Index("ix_tasks_unarmed", "id", postgresql_where=text("NOT alarms_armed"), sqlite_where=text("NOT alarms_armed")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
@@ -184,6 +194,9 @@ class Task(Base):
     checkpoints: Mapped[list[str] | None] = mapped_column(Json)
     note: Mapped[str | None] = mapped_column(Text)
     timeliness: Mapped[str | None] = mapped_column(String(10))
+    # False until the scheduler's sweep has armed the step's deadline alarms (engine/sweeps); a partial
+    # index keeps the not-yet-armed steps, so the sweep finds new steps without reading the others.
+    alarms_armed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AuditEvent(Base):

@@ -131,12 +131,15 @@ def test_form_missing(services, commands, staff, driver):
 
 def test_second_supplement(services, commands, staff, driver):
     dossier = driver.run(receive(commands, staff), until="appraise")
-    for _ in range(2):
-        driver.take(dossier, outcome="request_supplement", supplement_items=["Giấy xác nhận"])
-        commands.receive_supplement(staff["one_stop"], dossier.code, [])
+    driver.take(dossier, outcome="request_supplement", supplement_items=["Giấy xác nhận"])
+    commands.receive_supplement(staff["one_stop"], dossier.code, [])
+    driver.take(dossier, outcome="request_supplement", supplement_items=["Bản sao hộ khẩu"],
+                supplement_exception="Người nộp thay đổi yêu cầu")  # the engine asks why, and records it
+    commands.receive_supplement(staff["one_stop"], dossier.code, [])
     dossier = driver.run(dossier)
     rep = report(services, dossier.code)
-    assert kinds(rep) == ["second_supplement"] and len(rep.deviations[0].evidence) == 2
+    assert kinds(rep) == ["second_supplement"] and len(rep.deviations) == 1
+    assert len(rep.deviations[0].evidence) == 3 and "Người nộp thay đổi yêu cầu" in rep.deviations[0].detail
 
 
 def test_late_result_without_apology(services, commands, staff, driver, clock):
@@ -182,3 +185,22 @@ def test_route_order_and_unfinished_in_an_imported_history(services, commands, s
     assert "route_order" in kinds(rep) and "route_unfinished" in kinds(rep)
     assert rep.tokens.missing == 1 and rep.tokens.remaining >= 1 and rep.tokens.fitness < 1
     assert next(d for d in rep.deviations if d.kind == "route_order").step == "approve"
+
+
+def test_closed_for_want_of_supplement_conforms_and_without_notice_does_not(services, commands, staff, driver, clock):
+    """Closed because the supplement never came (the law's exit, with its notice): conforming; the notice
+    never issued: closed without a notice."""
+    from engine import SYSTEM
+
+    for dispatch in (True, False):
+        services.settings.dispatch_outbox = dispatch
+        dossier = driver.run(receive(commands, staff), until="appraise")
+        driver.take(dossier, outcome="request_supplement", supplement_items=["Giấy xác nhận"])
+        clock.set(local(2026, 6, 1, 9, 0) if dispatch else local(2026, 9, 1, 9, 0))
+        commands.close_unsupplemented(SYSTEM, dossier.code)
+        rep = report(services, dossier.code)
+        assert rep.closed and rep.tokens.cancelled == 1 and rep.tokens.remaining == 0
+        if dispatch:
+            assert rep.conforming, rep.deviations
+        else:
+            assert "closed_without_result" in kinds(rep)
