@@ -343,6 +343,10 @@ from .cli_audit import register as register_audit  # noqa: E402  (audit verify, 
 
 register_audit(cli)
 
+from .cli_quality import register as register_quality  # noqa: E402  (quality check, sample, retention: issue 10)
+
+register_quality(cli)
+
 from .cli_catalogue import import_group  # noqa: E402
 from .cli_import import import_dossiers_command  # noqa: E402  (motcua import dossiers: issue 13)
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from engine import DomainError, NotFound, policy
-from engine.quality import internal_audit, kpi, nonconformity
+from engine.quality import internal_audit, kpi, nonconformity, retention
 from engine.quality import queries as qq
 from engine.quality.conformance import KINDS, SEVERITIES
 from engine.quality.models import InternalAudit, Nonconformity
@@ -218,6 +218,18 @@ def set_target() -> Any:
         return _fail(exc, url_for("quality.kpis"))
     flash("Đã lưu mục tiêu chất lượng.", "success")
     return redirect(url_for("quality.kpis"))
+
+
+# ---------------------------------------------------------------------- retention
+
+@bp.get("/luu-tru")
+def retention_page() -> Any:
+    officer()
+    svc = services()
+    tz = svc.calendar.tz
+    with svc.sessions() as session:
+        report = retention.due(session, today(), tz, svc.settings.workflows_dir)
+    return render_template("quality/retention.html", report=report)
 
 
 __all__ = ["period"]

@@ -12,7 +12,7 @@ from flask import Response, request
 from jsonschema import Draft202012Validator
 
 from engine import InvalidCommand, NotFound, policy
-from engine.quality import checks, export, integrity, internal_audit, kpi, nonconformity
+from engine.quality import checks, export, integrity, internal_audit, kpi, nonconformity, retention
 from engine.quality import queries as qq
 from engine.quality.conformance import KINDS, check_dossier
 from engine.quality.models import InternalAudit, Nonconformity
@@ -330,3 +330,15 @@ def quality_integrity() -> Any:
         problems = list(integrity.verify(session, audit_folder()))
     return {"intact": not any(p.broken for p in problems),
             "problems": [{"check": p.check, "message": p.message, "broken": p.broken, "event_id": p.event_id} for p in problems]}
+
+
+@operation(bp, "GET", "/quality/retention", summary="Thời hạn lưu và hồ sơ đến hạn chuyển lưu trữ (không xóa gì)",
+           tag="quality", response="QualityList", errors=("forbidden",))
+def quality_retention() -> Any:
+    _officer()
+    svc = services()
+    tz = svc.calendar.tz
+    with svc.sessions() as session:
+        report = retention.due(session, svc.now().astimezone(tz).date(), tz, svc.settings.workflows_dir)
+    return {"items": [{"kind": d.period.kind, "label": d.period.label, "years": d.period.years, "source": d.period.source,
+                       "counted_from": d.period.after, "due": d.count, "oldest": d.oldest, "first": d.items} for d in report]}
