@@ -170,9 +170,10 @@ def _seed_dossiers(services: Services) -> int:
                 driver.take(dossier, outcome="request_supplement", checkpoints=(), note="Thiếu giấy tờ",
                             supplement_items=["Bản sao hợp đồng lao động của người khuyết tật",
                                               "Giấy xác nhận mức độ khuyết tật của người lao động"])
-            elif then == "refuse":
-                commands.refuse(actors["specialist"], dossier.code,
-                                ["Cơ sở sử dụng dưới 30% tổng số lao động là người khuyết tật"])
+            elif then == "refuse":  # the specialist proposes, the route's leaders decide and sign
+                driver.take(dossier, outcome="propose_refusal",
+                            note="Cơ sở sử dụng dưới 30% tổng số lao động là người khuyết tật")
+                driver.run(dossier, until="return")
             elif then == "extend":
                 current = _dossier(services, dossier)
                 assert current.due_at is not None

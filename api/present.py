@@ -24,7 +24,7 @@ from engine.labels import (
     role_label,
     status_label,
 )
-from engine.vocabulary import CLOSED_STATUSES, Status
+from engine.vocabulary import CLOSED_STATUSES, Status, TaskState
 
 
 def form_title(form: str) -> str:
@@ -75,9 +75,23 @@ def time_left(due: datetime | None, now: datetime, calendar: Any, closed: bool =
     return {"text": f"Còn {working_span(left, spd)} làm việc", "css": css}
 
 
+# While the applicant is asked for a supplement no clock runs: never overdue, never "due soon".
+PAUSED = {"text": "Tạm dừng: chờ bổ sung", "css": "paused"}
+
+
 def dossier_time_left(status: str, due: datetime | None, now: datetime, calendar: Any) -> dict[str, str]:
-    """A dossier's working time left: none once it is closed or resolved (the result awaits its return)."""
+    """A dossier's working time left: stopped while it awaits a supplement; none once it is closed or
+    resolved (the result awaits its return)."""
+    if status == Status.AWAITING_SUPPLEMENT:
+        return dict(PAUSED)
     return time_left(due, now, calendar, closed=status in (*CLOSED_STATUSES, Status.RESOLVED))
+
+
+def task_time_left(state: str, due: datetime | None, now: datetime, calendar: Any) -> dict[str, str]:
+    """A step's working time left: stopped while held for a supplement; none once finished."""
+    if state == TaskState.WAITING:
+        return dict(PAUSED)
+    return time_left(due, now, calendar, closed=state != TaskState.OPEN)
 
 
 def duration_label(value: dict[str, Any] | str | None) -> str:

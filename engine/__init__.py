@@ -23,7 +23,7 @@ _EXPORTS = {
     "OutboxMessage": "outbox", "OutboxDelivery": "outbox",
     "Dossier": "storage.models", "IssuedForm": "storage.models",
     "Notification": "storage.alerts",
-    "FORMS": "definitions",
+    "FORMS": "definitions", "UNCONFIRMED": "labels",
     "run_conformance": "quality.checks",
 }
 
@@ -32,8 +32,7 @@ __all__ = [
     "Forbidden", "HandlerContext", "IllegalTransition", "InvalidCommand", "NotFound", "Services",
     "Settings", "SystemClock", "WorkingCalendar", "dispatch_pending", "handler", "next_serial",
     "enqueue", "dead_letters", "retry", "OutboxMessage", "OutboxDelivery", "Dossier", "IssuedForm", "FORMS",
-    "run_conformance",
-    "Notification",
+    "Notification", "UNCONFIRMED", "run_conformance",
 ]
 
 
@@ -60,6 +59,7 @@ if TYPE_CHECKING:  # for type checkers and editors
         InvalidCommand,
         NotFound,
     )
+    from .labels import UNCONFIRMED
     from .outbox import (
         HandlerContext,
         OutboxDelivery,

@@ -77,6 +77,10 @@ def _status(before: dict[str, Any], after: dict[str, Any], ctx: Context) -> list
     out = [f"{status_label(before.get('status', ''))} → {status_label(after.get('status', ''))}", *_reasons(after)]
     if after.get("result"):
         out.append(RESULTS.get(after["result"], after["result"]))
+    if after.get("direct"):
+        out.append("Lãnh đạo cơ quan quyết định từ chối trực tiếp (không qua các bước của quy trình)")
+    if after.get("signer"):
+        out.append(f"Người ký: {after['signer'].get('name') or after['signer'].get('id')}")
     if after.get("exception"):
         out.append("Ngoại lệ: yêu cầu bổ sung thêm lần nữa (ghi nhận không phù hợp)")
     if after.get("late_since"):
@@ -111,8 +115,9 @@ DOSSIER_RECEIVED = _kind("dossier.received", "Tiếp nhận hồ sơ", _SNAPSHOT
 DOSSIER_REGISTERED = _kind("dossier.registered", "Ghi nhận hồ sơ", _SNAPSHOT + " at_desk")
 DOSSIER_REFUSED_AT_INTAKE = _kind("dossier.refused_at_intake", "Từ chối tiếp nhận", _SNAPSHOT + " reasons",
                                   lambda b, a, c: ["Lý do: " + "; ".join(a.get("reasons", []))])
-DOSSIER_EXTENDED = _kind("dossier.extended", "Xin lỗi, hẹn lại ngày trả kết quả", "due_at reason",
-                         lambda b, a, c: [f"Hẹn lại: {c.local(a.get('due_at'))}; lý do: {a.get('reason', '')}"])
+DOSSIER_EXTENDED = _kind("dossier.extended", "Xin lỗi, hẹn lại ngày trả kết quả", "due_at reason late",
+                         lambda b, a, c: [f"Hẹn lại: {c.local(a.get('due_at'))} (trước đây: {c.local(b.get('due_at'))}); "
+                                          f"lý do: {a.get('reason', '')}"])
 COMPETENCE_TRANSFERRED = _kind("dossier.competence_transferred", "Chuyển thẩm quyền giải quyết",
                                "agency legal_basis effective tasks received_at due_at")
 TASK_CLAIMED = _kind("task.claimed", "Nhận xử lý", "task step claimed_by",
@@ -128,8 +133,9 @@ SUPPLEMENT_EXCEPTION = _kind(
     lambda b, a, c: [f"Lần yêu cầu bổ sung thứ {a.get('count')}; lý do ngoại lệ: {a.get('reason', '')}"], nonconformity=True,
 )
 LATE_APOLOGY = _kind(
-    "nonconformity.late_apology", "Xin lỗi, hẹn lại muộn (không phù hợp)", "due_at cutoff",
-    lambda b, a, c: [f"Phải gửi chậm nhất {c.local(a.get('cutoff'))} (hạn trả {c.local(a.get('due_at'))})"],
+    "nonconformity.late_apology", "Xin lỗi, hẹn lại muộn (không phù hợp)", "due_at left",
+    lambda b, a, c: [f"Phiếu xin lỗi lập khi {'đã quá hạn' if not a.get('left') else 'còn dưới 01 ngày làm việc'} "
+                     f"(hạn trả {c.local(a.get('due_at'))}); quy định: chậm nhất 01 ngày làm việc trước hạn"],
     nonconformity=True,
 )
 DOSSIER_MIGRATED = _kind(
@@ -163,6 +169,7 @@ _MOVE_FIELDS = "status items reason reasons result"
 _MOVE_EXTRA = {
     "request_supplement": " exception late_by late_since",
     "close_unsupplemented": " notice_at wait_until wait",
+    "resolve": " direct signer",  # a refusal: decided directly by the head of the agency; who signs it
 }
 _MOVES = {
     "receive": "Chuyển trạng thái: tiếp nhận",

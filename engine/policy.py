@@ -74,9 +74,13 @@ ACTIONS: dict[str, Rule] = {
     "request_supplement": Rule(DESK | APPRAISERS, _sources("request_supplement"), "yêu cầu bổ sung hồ sơ"),
     "receive_supplement": Rule(DESK, frozenset({Status.AWAITING_SUPPLEMENT}), "nhận hồ sơ bổ sung"),
     "withdraw": Rule(DESK, _sources("request_withdrawal"), "rút hồ sơ"),
-    "extend": Rule(DESK | APPRAISERS, frozenset({Status.RECEIVED, Status.PROCESSING, Status.AWAITING_SUPPLEMENT,
-                                                 Status.AWAITING_PAYMENT}), "hẹn lại ngày trả kết quả"),
-    "refuse": Rule(APPRAISERS, frozenset({Status.PROCESSING, Status.AWAITING_SUPPLEMENT}), "từ chối giải quyết"),
+    # Until the result is returned; never while the applicant is being waited for (no clock runs then).
+    "extend": Rule(DESK | APPRAISERS, frozenset({Status.RECEIVED, Status.PROCESSING, Status.AWAITING_PAYMENT,
+                                                 Status.RESOLVED}), "hẹn lại ngày trả kết quả"),
+    # Refusal after appraisal is the leader's decision (LEGAL.md §4): a specialist proposes it on the route
+    # (propose_refusal), the route's leader step decides. Only the head of the agency refuses directly (audited).
+    "refuse": Rule(frozenset({Role.DIRECTOR}), frozenset({Status.PROCESSING, Status.AWAITING_SUPPLEMENT}),
+                   "từ chối giải quyết (quyết định của lãnh đạo cơ quan)"),
     "return_result": Rule(DESK, _sources("return_result"), "trả kết quả"),
     # Only the engine itself (the scheduler) or an administrator: when the waiting period has run out.
     "close_unsupplemented": Rule(frozenset(), frozenset({Status.AWAITING_SUPPLEMENT}), "đóng hồ sơ quá hạn bổ sung"),

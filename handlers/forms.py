@@ -19,6 +19,7 @@ from sqlalchemy import Table, bindparam, insert, select
 
 from engine import (
     FORMS,
+    UNCONFIRMED,
     Dossier,
     HandlerContext,
     IssuedForm,
@@ -35,6 +36,7 @@ SUFFIX = {
     "receipt": "PTN",
     "supplement_request": "PBS",
     "refusal": "PTC",
+    "refusal_decision": "TCGQ",
     "apology": "PXL",
     "stop_notice": "TBD",
     "closure_notice": "TBĐHS",
@@ -104,6 +106,8 @@ def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[st
     tz = ctx.services.calendar.tz
     basis: datetime = dossier.received_at or dossier.registered_at
     regime = regime_on(basis.astimezone(tz).date(), forms_file(ctx.services))
+    case = procedure.variant(dossier.variant or None)
+    confirmed = "deadline" not in procedure.unconfirmed
     year = ctx.now.astimezone(tz).year
     serial = next_serial(session, f"form:{form}:{dossier.receiving_agency_id}:{year}")
     content = {
@@ -112,15 +116,16 @@ def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[st
         "procedure_code": dossier.procedure_code,
         "procedure_name": procedure.name,
         "variant": procedure.variant(dossier.variant or None).name if procedure.has_variants else None,
-        "deadline": procedure.variant(dossier.variant or None).deadline.label(),
-        "deadline_confirmed": "deadline" not in procedure.unconfirmed,
+        # An unconfirmed deadline ("đang cập nhật") is never printed as if known: no label, no return date.
+        "deadline": case.deadline.label() if confirmed else UNCONFIRMED,
+        "deadline_confirmed": confirmed,
         "receiving_agency": agency.name,
         "competent_agency": competent.name,
         "applicant": dossier.applicant,
         "channel": dossier.channel,
         "documents": dossier.documents,
         "received_at": dossier.received_at.astimezone(tz).isoformat() if dossier.received_at else None,
-        "due_at": dossier.due_at.astimezone(tz).isoformat() if dossier.due_at else None,
+        "due_at": dossier.due_at.astimezone(tz).isoformat() if dossier.due_at and confirmed else None,
         "regime": {"id": regime.id, "decree": regime.decree, "circular": regime.circular},
     } | extra
     row = {
@@ -158,14 +163,27 @@ def supplement_request(ctx: HandlerContext, message: OutboxMessage) -> None:
 
 @handler("refusal_notice", inline=True)
 def refusal_notice(ctx: HandlerContext, message: OutboxMessage) -> None:
-    """Phiếu từ chối (at intake or after appraisal), with reasons."""
-    issue(ctx, message, "refusal", {"reasons": message.payload["reasons"], "stage": message.payload.get("stage")})
+    """A refusal with reasons. At intake: the desk's Mẫu 03. After appraisal: the competent agency's own
+    written answer (a result document, no one-stop form number), signed by the leader who decided."""
+    payload = message.payload
+    if payload.get("stage") == "intake":
+        issue(ctx, message, "refusal", {"reasons": payload["reasons"], "stage": "intake"})
+        return
+    issue(ctx, message, "refusal_decision", {
+        "reasons": payload["reasons"], "stage": "appraisal", "signer": payload.get("signer") or {},
+        "direct": bool(payload.get("direct")),
+    })
 
 
 @handler("apology", inline=True)
 def apology(ctx: HandlerContext, message: OutboxMessage) -> None:
     """Phiếu xin lỗi và hẹn lại ngày trả kết quả."""
-    issue(ctx, message, "apology", {"reason": message.payload["reason"], "new_due_at": message.payload["new_due_at"]})
+    payload = message.payload
+    issue(ctx, message, "apology", {
+        "reason": payload["reason"], "new_due_at": local_iso(ctx, payload["new_due_at"]),
+        # The appointment it replaces (the dossier row already holds the new one).
+        "previous_due_at": local_iso(ctx, payload.get("previous_due_at")), "late": bool(payload.get("late")),
+    })
 
 
 @handler("closure_notice", inline=True)

@@ -53,6 +53,9 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         wait = _variant(catalog, "1.001806", "9.900011", supplement_wait={"working_days": 5},
                         name="Biến thể thử nghiệm: thời hạn bổ sung 5 ngày làm việc")
         catalog.procedures[wait.code] = wait
+        unknown = _variant(catalog, "1.001806", "9.900012", unconfirmed=["deadline"],
+                           name="Biến thể thử nghiệm: thời hạn đang cập nhật")
+        catalog.procedures[unknown.code] = unknown
         civil = _variant(catalog, "1.001806", "9.900002", counting="civil_code", name="Biến thể thử nghiệm: cách tính Bộ luật Dân sự")
         catalog.procedures[civil.code] = civil
         with session_factory(engine)() as session:

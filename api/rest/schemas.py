@@ -113,13 +113,17 @@ REQUESTS: dict[str, dict[str, Any]] = {
                                  "description": "Khi outcome là request_supplement: các thành phần cần bổ sung."},
             "expected_version": {"type": "integer", "minimum": 1,
                                  "description": "Phiên bản hồ sơ mà người dùng đang xem; khác thì trả 409."},
+            "supplement_exception": {**_SHORT, "description": "Yêu cầu bổ sung lần thứ hai trở lên: lý do ngoại lệ "
+                                     "(bắt buộc; ghi nhận là điểm không phù hợp)."},
         },
         "additionalProperties": False,
     },
     "SupplementRequest": {
         "type": "object",
         "required": ["items"],
-        "properties": {"items": _LINES, "reason": _SHORT},
+        "properties": {"items": _LINES, "reason": _SHORT,
+                       "exception_reason": {**_SHORT, "description": "Yêu cầu bổ sung lần thứ hai trở lên: lý do ngoại lệ "
+                                            "(bắt buộc; ghi nhận là điểm không phù hợp)."}},
         "additionalProperties": False,
     },
     "SupplementReceipt": {
@@ -223,6 +227,12 @@ _DOSSIER = {
         "applicant": APPLICANT, "received_at": _NULLABLE_DATETIME, "due_at": _NULLABLE_DATETIME,
         "statutory_due_at": _NULLABLE_DATETIME, "returned_at": _NULLABLE_DATETIME,
         "result": {"type": ["string", "null"]}, "timeliness": {"type": ["string", "null"]},
+        "supplement_count": {"type": "integer"}, "extended_at": _NULLABLE_DATETIME,
+        "supplement_wait_until": {**_NULLABLE_DATETIME,
+                                  "description": "Khi chờ bổ sung: hết thời hạn bổ sung thì hồ sơ bị đóng."},
+        "late_incurred": {"type": ["integer", "null"],
+                          "description": "Số giây làm việc đã quá hạn khi yêu cầu bổ sung: hồ sơ vẫn tính là trễ hạn."},
+        "closed_at": {**_NULLABLE_DATETIME, "description": "Thời điểm đóng hồ sơ do không bổ sung trong thời hạn."},
         "version": {"type": "integer", "description": "Bộ đếm phiên bản (khóa lạc quan)."},
         "tasks": {"type": "array", "items": _TASK},
         "forms": {"type": "array", "items": {"type": "object"}},

@@ -38,7 +38,7 @@ def inbox() -> Any:
         result = q.inbox(session, actor(), scope=scope, procedure=request.args.get("procedure") or None,
                          status=status_arg(), page=page, per_page=per_page)
     for item in result.items:
-        item["time_left"] = present.time_left(item["due_at"], now, svc.calendar)
+        item["time_left"] = present.task_time_left(item["state"], item["due_at"], now, svc.calendar)
     return result.as_dict()
 
 

@@ -51,7 +51,8 @@ def complete(task_id: int) -> Any:
     outcome = form.get("outcome") or None
     command = CompleteStep(task_id, outcome, tuple(form.getlist("checkpoints")),
                            supplement_items=tuple(lines(form.get("supplement_items"))),
-                           expected_version=form.get("expected_version", type=int), **given(form, "note"))
+                           expected_version=form.get("expected_version", type=int),
+                           **given(form, "note", "supplement_exception"))
     try:
         commands().handle(actor(), command)
     except DomainError as exc:

@@ -56,8 +56,7 @@ def dossier(code: str) -> Any:
     timeline = [_describe(e, context) for e in detail["events"]]
     left = present.dossier_time_left(detail["status"], detail["due_at"], moment, services().calendar)
     for task in detail["tasks"]:
-        task["left"] = present.time_left(task["due_at"], moment, services().calendar,
-                                         closed=task["state"] != TaskState.OPEN)
+        task["left"] = present.task_time_left(task["state"], task["due_at"], moment, services().calendar)
     return render_template("dossier.html", d=detail, actionable=actionable, can=can, timeline=timeline, left=left,
                            current_steps=[t["step_id"] for t in active],
                            done_steps=[t["step_id"] for t in detail["tasks"] if t["state"] == TaskState.COMPLETED],

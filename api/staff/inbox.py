@@ -7,11 +7,9 @@ from typing import Any
 from flask import render_template, request
 
 from engine import queries as q
-from engine.labels import TASK_STATES
 from engine.lifecycle import STATUSES
 from engine.quality.nonconformity import overdue
 from engine.queries.inbox import CLAIMS
-from engine.vocabulary import TaskState
 
 from .. import present
 from ..auth import actor, login_required
@@ -35,10 +33,8 @@ def inbox() -> Any:
         corrective = overdue(session, actor().id, moment.astimezone(services().calendar.tz).date())  # issue 10
         session.expunge_all()
     for item in result.items:
-        item["left"] = present.time_left(item["due_at"], moment, services().calendar)
-        if item["state"] == TaskState.WAITING:
-            item["left"] = {"text": TASK_STATES[TaskState.WAITING], "css": "none"}
-        item["dossier_left"] = present.time_left(item["dossier_due_at"], moment, services().calendar)
+        item["left"] = present.task_time_left(item["state"], item["due_at"], moment, services().calendar)
+        item["dossier_left"] = present.dossier_time_left(item["status"], item["dossier_due_at"], moment, services().calendar)
     return render_template("inbox.html", result=result, scope=scope, status=status, procedure=procedure,
                            choices=choices, now=moment, corrective=corrective)
 

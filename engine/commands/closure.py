@@ -9,7 +9,7 @@ from datetime import datetime
 
 from .. import route
 from ..errors import InvalidCommand
-from ..events import DOSSIER_EXTENDED, STEP_COMPLETED
+from ..events import DOSSIER_EXTENDED, LATE_APOLOGY, STEP_COMPLETED
 from ..storage.models import Dossier
 from ..timeliness import classify_dossier
 from ..vocabulary import Result, Status, StepKind, TaskState
@@ -19,7 +19,9 @@ from .kernel import Kernel, nonempty
 
 @dataclass(frozen=True)
 class Refuse(Command):
-    """Refuse after appraisal: the result is a refusal with written reasons, returned by the desk."""
+    """The head of the agency refuses directly after appraisal (audited as such): the result is a written
+    refusal with reasons, signed by them, returned by the desk. The normal path is the route: a specialist
+    proposes refusal and the route's leader step decides (``CompleteStep``)."""
 
     action = "refuse"
     code: str
@@ -50,7 +52,11 @@ class CloseUnsupplemented(Command):
 
 @dataclass(frozen=True)
 class Extend(Command):
-    """Apologise and set a new return time (Mẫu 04): once, and at least one working day before the due time."""
+    """Apologise and set a new return time (Mẫu 04), once, until the result is returned.
+
+    The law asks for it at least one working day before the due time; one made later (or after
+    the due time) is still taken, and recorded as a nonconformity (``nonconformity.late_apology``).
+    """
 
     action = "extend"
     code: str
@@ -73,14 +79,22 @@ def refuse(cmd: Refuse, k: Kernel) -> Dossier:
     dossier, loaded = k.load(cmd.code, "refuse")
     k.cancel_tasks(dossier)
     dossier.result = Result.REFUSED
-    k.move(dossier, "resolve", extra={"result": Result.REFUSED, "reasons": reasons})
+    signer: dict[str, str | None] = {"id": k.actor.id, "name": k.actor.name, "role": k.actor.role}
+    k.move(dossier, "resolve", extra={"result": Result.REFUSED, "reasons": reasons, "direct": True, "signer": signer})
     dossier.resolved_at = k.now
     dossier.route_state = None
     return_step = next((s for s in k.variant(loaded, dossier).steps if s.kind == StepKind.RETURN), None)
     if return_step is not None:
         k.rows.add_task(k.task_row(dossier, loaded, return_step, False))
-    k.outbox(dossier, "refusal_notice", {"dossier_id": dossier.id, "reasons": reasons, "stage": "appraisal"})
+    written_refusal(k, dossier, reasons, signer, direct=True)
     return dossier
+
+
+def written_refusal(k: Kernel, dossier: Dossier, reasons: list[str], signer: dict[str, str | None], direct: bool) -> None:
+    """Queue the written refusal: a result document of the competent agency, with reasons, signed by its leader
+    (not the desk's Mẫu 03 'từ chối tiếp nhận')."""
+    k.outbox(dossier, "refusal_notice", {"dossier_id": dossier.id, "reasons": reasons, "stage": "appraisal",
+                                         "signer": signer, "direct": direct})
 
 
 @handles(Withdraw, "withdraw")
@@ -130,15 +144,21 @@ def extend(cmd: Extend, k: Kernel) -> Dossier:
             f"Hồ sơ {dossier.code} đã được hẹn lại ngày trả kết quả một lần ({k.local(dossier.extended_at)}); "
             "không được hẹn lại lần nữa."
         )
+    due = dossier.due_at
+    if due is None:
+        raise InvalidCommand(f"Hồ sơ {dossier.code} không có thời hạn trả kết quả; không có ngày hẹn để hẹn lại.")
+    if cmd.new_due <= due or cmd.new_due <= k.now:
+        raise InvalidCommand(f"Ngày hẹn mới phải sau thời hạn hiện tại ({k.local(due)}) và sau thời điểm lập phiếu.")
     cal = k.s.calendar
-    if dossier.due_at is None or cal.working_seconds_between(k.now, dossier.due_at) < cal.seconds_per_day:
-        raise InvalidCommand(f"Phải gửi phiếu xin lỗi chậm nhất 01 ngày làm việc trước thời hạn ({k.local(dossier.due_at)}).")
-    if cmd.new_due <= dossier.due_at:
-        raise InvalidCommand("Ngày hẹn mới phải sau thời hạn hiện tại.")
-    before = {"due_at": dossier.due_at}
+    left = cal.working_seconds_between(k.now, due)
+    late = left < cal.seconds_per_day  # the law: at the latest one working day before the due time
+    before = {"due_at": due}
     dossier.due_at, dossier.extended_at = cmd.new_due, k.now
-    k.record(dossier, DOSSIER_EXTENDED, before, {"due_at": cmd.new_due, "reason": reason})
-    k.outbox(dossier, "apology", {"dossier_id": dossier.id, "reason": reason, "new_due_at": cmd.new_due.isoformat()})
+    k.record(dossier, DOSSIER_EXTENDED, before, {"due_at": cmd.new_due, "reason": reason, "late": late})
+    if late:
+        k.record(dossier, LATE_APOLOGY, {}, {"due_at": due, "left": left})
+    k.outbox(dossier, "apology", {"dossier_id": dossier.id, "reason": reason, "new_due_at": cmd.new_due.isoformat(),
+                                  "previous_due_at": due.isoformat(), "late": late})
     return dossier
 
 
@@ -170,4 +190,4 @@ def finish_return(k: Kernel, dossier: Dossier) -> None:
     dossier.route_state = None
 
 
-__all__ = ["CloseUnsupplemented", "Extend", "Refuse", "ReturnResult", "Withdraw", "finish_return"]
+__all__ = ["CloseUnsupplemented", "Extend", "Refuse", "ReturnResult", "Withdraw", "finish_return", "written_refusal"]

@@ -5,17 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, select
+
 from .. import lifecycle, policy, route
 from ..definitions import SUPPLEMENT_OUTCOME
 from ..errors import Conflict, InvalidCommand
 from ..events import STEP_COMPLETED, TASK_CLAIMED
-from ..storage.models import Dossier, Task
+from ..storage.accounts import User
+from ..storage.models import Dossier, Task, table
+from ..storage.rows import TASKS
 from ..timeliness import timeliness
-from ..vocabulary import WORKING_STATUSES, Status, StepKind, TaskState
+from ..vocabulary import WORKING_STATUSES, Result, Role, Status, StepKind, TaskState
 from .base import Command, handles
-from .closure import finish_return
+from .closure import finish_return, written_refusal
 from .kernel import Kernel
 from .supplement import ask_for_supplement
+
+PROPOSE_REFUSAL = "propose_refusal"
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,11 @@ def complete(cmd: CompleteStep, k: Kernel) -> Dossier:
             "Chưa xác nhận các nội dung kiểm tra bắt buộc: " + "; ".join(labels[m] for m in missing),
             missing=missing,
         )
+    if outcome == PROPOSE_REFUSAL and not cmd.note.strip():
+        raise InvalidCommand(
+            f"Đề xuất từ chối giải quyết hồ sơ {dossier.code} phải nêu rõ lý do (ghi chú): "
+            "lý do được ghi vào văn bản trả lời từ chối gửi công dân.", outcome=outcome,
+        )
     if outcome == SUPPLEMENT_OUTCOME:
         ask_for_supplement(k, dossier, loaded, cmd.supplement_items, cmd.note, cmd.supplement_exception)
         return dossier
@@ -108,8 +119,36 @@ def complete(cmd: CompleteStep, k: Kernel) -> Dossier:
         k.move(dossier, "start_processing")
     if step.kind == StepKind.RETURN:
         finish_return(k, dossier)
+    status_before = dossier.status
     k.sync_tasks(dossier, loaded, workflow, ready_before)
+    if dossier.status == Status.RESOLVED and status_before != Status.RESOLVED and dossier.result == Result.REFUSED:
+        refusal_decided(k, dossier, task)
     return dossier
+
+
+_COMPLETED = (
+    select(TASKS.c.completed_by, TASKS.c.role, TASKS.c.outcome, TASKS.c.note)
+    .where(TASKS.c.dossier_id == bindparam("dossier_id"), TASKS.c.state == TaskState.COMPLETED)
+    .order_by(TASKS.c.completed_at.desc(), TASKS.c.id.desc())
+)
+_USER_NAME = select(table(User).c.name).where(table(User).c.id == bindparam("user_id"))
+LEADERS = (Role.DIRECTOR, Role.DIVISION_HEAD)  # who signs a refusal decided on the route, in that order
+
+
+def refusal_decided(k: Kernel, dossier: Dossier, last: Task) -> None:
+    """The route ended in a refusal (a specialist proposed it, the leader's step decided it): the
+    applicant gets a written refusal with the proposal's reasons, signed by the leader who decided."""
+    done = [(last.completed_by, last.role, last.outcome, last.note)]
+    done += [tuple(row) for row in k.rows.conn.execute(_COMPLETED, {"dossier_id": dossier.id})]
+    reasons = next((note for _by, _role, outcome, note in done if outcome == PROPOSE_REFUSAL and note), None)
+    leader = next((row for role in LEADERS for row in done if row[1] == role), None)
+    signer: dict[str, str | None] = {"id": None, "name": None, "role": None}
+    if leader is not None:
+        name = k.rows.conn.execute(_USER_NAME, {"user_id": leader[0]}).scalar()
+        if name is None and leader[0] == k.actor.id:
+            name = k.actor.name or None
+        signer = {"id": leader[0], "name": name, "role": leader[1]}
+    written_refusal(k, dossier, [reasons] if reasons else [], signer, direct=False)
 
 
 __all__ = ["ClaimTask", "CompleteStep"]

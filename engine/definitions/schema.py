@@ -21,6 +21,7 @@ FORMS: dict[str, str] = {
     "apology": "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
     "stop_notice": "Thông báo dừng giải quyết hồ sơ",
     "closure_notice": "Thông báo đóng hồ sơ do không bổ sung trong thời hạn",
+    "refusal_decision": "Văn bản trả lời từ chối giải quyết hồ sơ",
     "control_slip": "Phiếu kiểm soát quá trình giải quyết hồ sơ",
     "tracking_ledger": "Sổ theo dõi hồ sơ",
     "transfer_note": "Văn bản chuyển hồ sơ liên thông",

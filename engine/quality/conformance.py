@@ -52,7 +52,8 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 # Forms the engine itself issues (handlers/forms.py); a step's other forms (the result, a
 # transfer note) are documents of the agency the record cannot see, so they are not checked.
-ENGINE_FORMS = frozenset({"receipt", "supplement_request", "refusal", "apology", "stop_notice", "closure_notice"})
+ENGINE_FORMS = frozenset({"receipt", "supplement_request", "refusal", "refusal_decision", "apology", "stop_notice",
+                          "closure_notice"})
 # Events the commands record as an allowed exception that is a nonconformity (engine.events.NONCONFORMITIES),
 # by the deviation kind they are evidence of; any other such kind is a ``recorded_nonconformity``.
 RECORDED = {"nonconformity.second_supplement": "second_supplement", "nonconformity.late_apology": "apology_late"}
@@ -308,7 +309,7 @@ def assess(dossier: Any, procedure: Procedure, events: Sequence[Event], forms: d
     if closed and close_event is not None:
         if dossier.status == Status.RETURNED and not dossier.result:
             out.append(Deviation("closed_without_result", None, (close_event.id,), "đã trả mà không có kết quả"))
-        if refusal is not None and refused_by_command and not forms.get("refusal"):
+        if refusal is not None and not (forms.get("refusal_decision") or forms.get("refusal")):
             out.append(Deviation("closed_without_result", None, (refusal.id,), "từ chối mà chưa lập thông báo từ chối"))
         if stop_event is not None and not forms.get("stop_notice"):
             out.append(Deviation("closed_without_result", None, (stop_event.id,), "dừng xử lý mà chưa lập thông báo"))

@@ -29,7 +29,7 @@ from ..storage.models import (
     ProcedureVersion,
     Task,
 )
-from ..vocabulary import ACTIVE_TASK_STATES, CLOSED_STATUSES, OPEN_STATUSES, Status
+from ..vocabulary import ACTIVE_TASK_STATES, OPEN_STATUSES, Status
 from .paging import Page, paged
 
 
@@ -75,6 +75,7 @@ def _dossier_dict(d: Dossier, procedure_name: str, agency_name: str | None, rece
         "due_at": d.due_at, "supplement_requested_at": d.supplement_requested_at,
         "supplement_count": d.supplement_count, "extended_at": d.extended_at, "resolved_at": d.resolved_at,
         "returned_at": d.returned_at, "result": d.result, "proposal": d.proposal, "timeliness": d.timeliness,
+        "supplement_wait_until": d.supplement_wait_until, "late_incurred": d.late_incurred, "closed_at": d.closed_at,
         "version": d.version,
     }
     if with_documents:
@@ -130,7 +131,7 @@ def dossier_detail(session: Session, actor: Actor, ref: str | int, *, timeline: 
 _SUMMARY_COLUMNS = ("id", "code", "status", "procedure_code", "procedure_version_id", "variant", "agency_id", "receiving_agency_id",
                     "channel", "applicant", "documents", "registered_at", "received_at", "statutory_due_at", "due_at",
                     "supplement_requested_at", "supplement_count", "extended_at", "resolved_at", "returned_at", "result",
-                    "proposal", "timeliness", "version")
+                    "proposal", "timeliness", "supplement_wait_until", "late_incurred", "closed_at", "version")
 
 
 @lru_cache(maxsize=1)
@@ -195,11 +196,12 @@ def dossiers(session: Session, actor: Actor, *, now: datetime, status: str | Non
         stmt = stmt.where(Dossier.procedure_code == procedure)
     if q:
         stmt = stmt.where(Dossier.code.ilike(f"%{q.strip()}%"))
+    # Waiting for the applicant's supplement is not overdue: no clock runs then (LEGAL.md §4).
+    counting = tuple(s for s in OPEN_STATUSES if s != Status.AWAITING_SUPPLEMENT)
     if overdue is True:
-        stmt = stmt.where(Dossier.status.in_(OPEN_STATUSES), Dossier.due_at < now)
+        stmt = stmt.where(Dossier.status.in_(counting), Dossier.due_at < now)
     elif overdue is False:
-        stmt = stmt.where(or_(Dossier.due_at.is_(None), Dossier.due_at >= now,
-                              Dossier.status.in_(CLOSED_STATUSES + (Status.RESOLVED,))))
+        stmt = stmt.where(or_(Dossier.due_at.is_(None), Dossier.due_at >= now, Dossier.status.not_in(counting)))
     stmt = stmt.order_by(Dossier.registered_at.desc(), Dossier.id.desc())
     rows, total = paged(session, stmt, page, per_page)
     items = [_dossier_dict(d, name, None, None, with_documents=False) for d, name in rows]

@@ -354,7 +354,8 @@ def test_request_supplement_refuse_withdraw(client, token):  # type: ignore[no-u
     assert r.status_code == 200 and r.json["status"] == "awaiting_supplement"
     error(client.post(url + "/supplement-request", json={"items": ["y"]}, headers=token("spec")), 409, "illegal_transition")
     error(client.post(url + "/refusal", json={"reasons": ["x"]}, headers=token("desk")), 403, "forbidden")
-    refused = client.post(url + "/refusal", json={"reasons": ["Không đủ điều kiện"]}, headers=token("head"))
+    error(client.post(url + "/refusal", json={"reasons": ["x"]}, headers=token("head")), 403, "forbidden")
+    refused = client.post(url + "/refusal", json={"reasons": ["Không đủ điều kiện"]}, headers=token("dir"))
     assert refused.status_code == 200 and refused.json["status"] == "resolved" and refused.json["result"] == "refused"
     other = receive(client, token)
     w = client.post(f"/api/v1/dossiers/{other['id']}/withdrawal", json={"reason": "Công dân xin rút"}, headers=token("desk"))

@@ -205,7 +205,7 @@ def test_withdraw_extend_refuse_and_their_slips(app, client, clock):  # type: ig
     client.post(f"/tasks/{task_id}/complete", data={"csrf_token": csrf, "dossier": other, "outcome": "done",
                                                     "checkpoints": ["complete", "scanned_signed"]})
     head = app.test_client()
-    head_csrf = web_login(head, "head")
+    head_csrf = web_login(head, "dir")  # only the head of the agency refuses directly
     refused = head.post(f"/dossiers/{other}/refusal", data={"csrf_token": head_csrf, "reasons": "Không đủ điều kiện"},
                         follow_redirects=True)
     assert "Đã từ chối giải quyết" in refused.text and "Đã xử lý xong" in refused.text

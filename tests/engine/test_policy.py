@@ -23,12 +23,13 @@ SPECIALIST = Actor("cv", "specialist", AGENCY, unit="btxh-tre-em")
 
 def test_a_division_acts_only_while_the_dossier_is_at_its_step():
     at_own = allowed_actions(SPECIALIST, dossier(), [(AGENCY, "btxh-tre-em")], division_name)
-    assert at_own["refuse"] and at_own["extend"] and at_own["request_supplement"]
+    assert at_own["extend"] and at_own["request_supplement"]
+    assert not at_own["refuse"]  # a specialist proposes a refusal on the route; only the director refuses directly
     elsewhere = allowed_actions(SPECIALIST, dossier(), [(AGENCY, "van-phong")], division_name)
     assert not any(elsewhere.values())
     # A division the agency does not declare (left by a transfer of competence) binds no one.
     undeclared = allowed_actions(SPECIALIST, dossier(), [(AGENCY, "da-giai-the")], division_name)
-    assert undeclared["refuse"]
+    assert undeclared["request_supplement"]
 
 
 def test_statuses_roles_and_the_single_apology():

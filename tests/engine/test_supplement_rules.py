@@ -278,3 +278,57 @@ def test_migration_0007_backfills_the_waiting_period(backend, tmp_path):
             assert index["column_names"] == ["status", "supplement_wait_until"]
         finally:
             engine.dispose()
+
+
+# ---------------------------------------------------------------------- waiting is not overdue; the apology
+
+def test_waiting_dossier_is_not_overdue_and_offers_no_apology(commands, services, staff, clock, driver):
+    from engine import queries as q
+
+    clock.set(local(2026, 3, 2, 8, 0))
+    dossier = appraising(commands, staff, driver)  # due Mon 16/3 08:00
+    clock.set(local(2026, 3, 13, 8, 0))
+    ask(commands, services, staff, dossier)
+    clock.set(local(2026, 3, 20, 8, 0))  # past the old due time while the applicant is waited for
+    with services.sessions() as session:
+        overdue = q.dossiers(session, staff["admin"], now=clock.now(), overdue=True)
+        within = q.dossiers(session, staff["admin"], now=clock.now(), overdue=False)
+    assert overdue.total == 0 and [d["code"] for d in within.items] == [dossier.code]
+    with pytest.raises(IllegalTransition):
+        commands.extend(staff["one_stop"], dossier.code, local(2026, 3, 27, 16, 0), "Chậm")
+
+
+def test_late_apology_is_taken_and_recorded_as_a_nonconformity(commands, services, staff, clock, driver):
+    clock.set(local(2026, 3, 2, 8, 0))
+    dossier = appraising(commands, staff, driver)  # due Mon 16/3 08:00
+    clock.set(local(2026, 3, 17, 10, 0))  # after the due time
+    with pytest.raises(InvalidCommand, match="sau thời hạn hiện tại"):
+        commands.extend(staff["specialist"], dossier.code, local(2026, 3, 16, 7, 0), "Chậm")
+    dossier = commands.extend(staff["specialist"], dossier.code, local(2026, 3, 20, 16, 0), "Cần xác minh tại cơ sở")
+    assert dossier.due_at == local(2026, 3, 20, 16, 0) and dossier.extended_at == local(2026, 3, 17, 10, 0)
+    events = actions(services, dossier.id)
+    late = [e for e in events if e.action == "nonconformity.late_apology"]
+    assert len(late) == 1 and late[0].after["left"] == 0 and "nonconformity.late_apology" in NONCONFORMITIES
+    extended = next(e for e in events if e.action == "dossier.extended")
+    assert extended.after["late"] is True
+    apology = forms(services, dossier.id)[-1]
+    assert apology.form == "apology"
+    assert apology.content["previous_due_at"] == local(2026, 3, 16, 8, 0).isoformat()
+    assert apology.content["new_due_at"] == local(2026, 3, 20, 16, 0).isoformat()
+    with pytest.raises(InvalidCommand, match="một lần"):
+        commands.extend(staff["specialist"], dossier.code, local(2026, 3, 25, 16, 0), "Lần hai")
+    assert driver.run(dossier).timeliness == "late"
+
+
+def test_apology_possible_until_the_result_is_returned(commands, services, staff, clock, driver):
+    clock.set(local(2026, 3, 2, 8, 0))
+    dossier = appraising(commands, staff, driver)
+    clock.set(local(2026, 3, 17, 8, 0))
+    dossier = driver.run(dossier, until="return")
+    assert dossier.status == "resolved"
+    dossier = commands.extend(staff["one_stop"], dossier.code, local(2026, 3, 18, 16, 0), "Kết quả chậm")
+    assert dossier.extended_at is not None
+    dossier = driver.run(dossier)
+    assert dossier.status == "returned"
+    with pytest.raises(IllegalTransition):
+        commands.extend(staff["one_stop"], dossier.code, local(2026, 3, 25, 16, 0), "Sau khi trả")

@@ -52,7 +52,7 @@ def test_conforming_approval(services, commands, staff, driver):
 
 def test_conforming_refusal_through_the_route(services, commands, staff, driver):
     dossier = driver.run(receive(commands, staff), until="appraise")
-    driver.take(dossier, outcome="propose_refusal", checkpoints=["conditions_checked"])
+    driver.take(dossier, outcome="propose_refusal", checkpoints=["conditions_checked"], note="Không đủ điều kiện")
     dossier = driver.run(dossier)
     assert dossier.result == "refused"
     assert report(services, dossier.code).conforming
@@ -152,9 +152,9 @@ def test_late_result_without_apology(services, commands, staff, driver, clock):
 
 
 def test_refusal_without_decision(services, commands, staff, driver):
-    """The specialist refuses on their own: no leader decided."""
+    """The administrator (whom the engine lets refuse) refuses on their own: no leader decided."""
     dossier = driver.run(receive(commands, staff), until="review")
-    commands.refuse(staff["specialist"], dossier.code, ["Không đủ điều kiện"])
+    commands.refuse(staff["admin"], dossier.code, ["Không đủ điều kiện"])
     dossier = driver.run(dossier)
     rep = report(services, dossier.code)
     assert kinds(rep) == ["refusal_without_decision"]

@@ -46,7 +46,7 @@ def test_pm4py_token_replay_agrees(services, commands, staff, clock, tmp_path):
     driver = Driver(commands, staff)
     ours = [driver.run(commands.receive(staff["one_stop"], "1.001806", APPLICANT))]
     refused = driver.run(commands.receive(staff["one_stop"], "1.001806", APPLICANT), until="appraise")
-    driver.take(refused, outcome="propose_refusal", checkpoints=["conditions_checked"])
+    driver.take(refused, outcome="propose_refusal", checkpoints=["conditions_checked"], note="Không đủ điều kiện")
     ours.append(driver.run(refused))
     loop = driver.run(commands.receive(staff["one_stop"], "1.001806", APPLICANT), until="review")
     driver.take(loop, outcome="send_back")
