@@ -45,7 +45,7 @@ def create_app(config: dict[str, Any] | None = None, services: Services | None =
     """Application factory. ``services`` may be given (tests); else built from DATABASE_URL."""
     from engine import Commands
 
-    from . import health, present, public, quality, rest, staff
+    from . import analyst, health, present, public, quality, rest, staff
     from .auth import csrf_token
 
     app = Flask("api", instance_relative_config=True)
@@ -67,7 +67,7 @@ def create_app(config: dict[str, Any] | None = None, services: Services | None =
     present.register(app)
     app.jinja_env.globals["csrf_token"] = csrf_token
 
-    for blueprint in (health.bp, rest.bp, staff.bp, public.bp, quality.bp):
+    for blueprint in (health.bp, rest.bp, staff.bp, public.bp, analyst.bp, quality.bp):
         app.register_blueprint(blueprint)
     for status in (404, 405):
         app.register_error_handler(status, _unrouted)

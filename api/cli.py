@@ -124,10 +124,11 @@ def validate_command(paths: tuple[Path, ...], quiet: bool) -> None:
     Mặc định: workflows/; mã thoát 1 nếu có lỗi. / Default: workflows/; exit 1 on any error.
     """
     from engine.definitions import load_catalog
+    from engine.definitions.xmlfile import limits_from_env
 
     started = time.perf_counter()
     root = WORKFLOWS
-    catalog = load_catalog(root, list(paths) or None)
+    catalog = load_catalog(root, list(paths) or None, limits_from_env())
     for problem in catalog.problems:
         if problem.severity == "error" or not quiet:
             click.echo(str(problem))

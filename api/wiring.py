@@ -7,6 +7,7 @@ from pathlib import Path
 
 from engine import Services, Settings, SystemClock, WorkingCalendar
 from engine.clock import Clock
+from engine.definitions.xmlfile import limits_from_env
 from engine.storage.db import database_url, make_engine, session_factory
 from engine.sweeps.config import SweepSettings
 
@@ -31,6 +32,7 @@ def build_services(url: str | None = None, workflows: Path | None = None, clock:
         allow_unconfirmed=truthy(os.environ.get("MOTCUA_ALLOW_UNCONFIRMED")),
         workflows_dir=root,
         outbox_max_attempts=int(os.environ.get("MOTCUA_OUTBOX_MAX_ATTEMPTS") or Settings.outbox_max_attempts),
+        bpmn_limits=limits_from_env(),
         sweep=SweepSettings.from_env(),
         notices_dir=Path(os.environ["MOTCUA_NOTICES"]) if os.environ.get("MOTCUA_NOTICES") else None,
     )

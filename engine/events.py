@@ -144,6 +144,7 @@ DOSSIER_MIGRATED = _kind(
     lambda b, a, c: [f"Nguồn: {a.get('source', '')}, dòng {a.get('line', '')}; số bước đã làm: {len(a.get('steps') or [])}"],
 )
 DECISION_PUBLISHED = _kind("decision.published", "Công bố quyết định", "decision number effective changes")
+DEFINITION_DRAFTED = _kind("definition.drafted", "Lưu bản nháp định nghĩa thủ tục", "draft code errors")
 
 # The quality officer's records (issue 10): on the system chain, each names its record.
 _NC_FIELDS = "record state title source dossiers step deviation_kind severity cause correction corrective_action owner due_date verification effective reason"

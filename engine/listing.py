@@ -88,6 +88,8 @@ def _fee(fee: dict[str, Any]) -> str:
     text = fee["name"]
     if amount is not None:
         text += f": {_money(amount)}" if amount else ": không thu"
+    else:
+        text += f": {UPDATING}"  # an amount the source does not give as a VND figure: never "không thu"
     if fee.get("note"):
         text += f" ({fee['note']})"
     return text
@@ -101,7 +103,8 @@ def _document(doc: dict[str, Any]) -> str:
         parts.append(f"{doc['copies']} bản sao")
     tail = f" ({', '.join(parts)})" if parts else ""
     optional = "" if doc.get("required", True) else " — nếu có"
-    return f"{doc['name']}{tail}{optional}"
+    shown = " — chỉ xuất trình để đối chiếu, không nộp" if doc.get("show_only") else ""
+    return f"{doc['name']}{tail}{optional}{shown}"
 
 
 def list_item(definition: dict[str, Any], agencies: dict[str, Agency], published_by: str | None = None, *, abolished: bool = False) -> ListedProcedure:

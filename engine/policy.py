@@ -86,7 +86,10 @@ ACTIONS: dict[str, Rule] = {
     "close_unsupplemented": Rule(frozenset(), frozenset({Status.AWAITING_SUPPLEMENT}), "đóng hồ sơ quá hạn bổ sung"),
     "transfer_competence": Rule(frozenset({Role.ANALYST}),
                                 frozenset(lifecycle.STATUSES) - frozenset(CLOSED_STATUSES), "chuyển thẩm quyền"),
+    # Not on a dossier: writing definitions (drafts, validation, publishing by a decision) in the analyst's workbench.
+    "author": Rule(frozenset({Role.ANALYST}), label="soạn và công bố định nghĩa thủ tục"),
 }
+NOT_ON_A_PAGE = ("receive", "transfer_competence", "close_unsupplemented", "author")  # actions no dossier page offers
 
 
 def require(actor: Actor, action: str) -> None:
@@ -215,7 +218,7 @@ def allowed_actions(actor: Actor, dossier: Any, open_steps: Iterable[Place], div
         may_touch = False
     out = {}
     for action, rule in ACTIONS.items():
-        if action in ("receive", "transfer_competence", "close_unsupplemented"):
+        if action in NOT_ON_A_PAGE:
             continue
         out[action] = may_touch and actor.role in rule.roles | PRIVILEGED and status_allows(action, dossier.status)
     out["extend"] = out["extend"] and dossier.extended_at is None

@@ -26,6 +26,8 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from .definitions.expressions import script_engine
+
 _SERIALIZER = BpmnWorkflowSerializer()
 _REGISTRY = _SERIALIZER.registry
 # The converter SpiffWorkflow registered for BpmnWorkflow (its from_dict is bound to it).
@@ -64,7 +66,7 @@ def replayable(spec: BpmnProcessSpec) -> bool:
 
 
 def start(spec: BpmnProcessSpec, variant: str = "") -> LiveRoute:
-    workflow = BpmnWorkflow(spec)
+    workflow = BpmnWorkflow(spec, script_engine=script_engine())
     if variant:
         workflow.task_tree.data = {"variant": variant}
     workflow.do_engine_steps()
@@ -128,7 +130,7 @@ def load(state: dict[str, Any], spec: BpmnProcessSpec) -> LiveRoute:
 
 def _restore(snapshot: dict[str, Any], spec: BpmnProcessSpec) -> BpmnWorkflow:
     dct = dict(snapshot)
-    workflow = BpmnWorkflow(spec, {}, deserializing=True)
+    workflow = BpmnWorkflow(spec, {}, script_engine=script_engine(), deserializing=True)
     workflow.tasks = _CONVERTER.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
     workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
     _CONVERTER.set_default_attributes(workflow, dct)

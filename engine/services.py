@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .calendar import WorkingCalendar
 from .clock import Clock, SystemClock
 from .definitions import Procedure, compiled_spec, procedure_from_data
+from .definitions.xmlfile import DEFAULT_LIMITS, Limits
 from .errors import Conflict, NotFound
 from .route import WorkflowCache
 from .storage.models import (
@@ -60,6 +61,7 @@ class Settings:
     dispatch_outbox: bool = True  # run inline side effects (forms) right after each commit (a worker also can)
     workflows_dir: Path | None = None  # the workflows folder (MOTCUA_WORKFLOWS); None: the checkout's
     outbox_max_attempts: int = 8  # a side effect failing this many times is dead-lettered
+    bpmn_limits: Limits = DEFAULT_LIMITS  # size, element count and depth of an uploaded BPMN file
     sweep: SweepSettings = field(default_factory=SweepSettings)  # the scheduler's warnings (engine/sweeps)
     notices_dir: Path | None = None  # administrator's notice templates over the packaged ones (MOTCUA_NOTICES)
 
@@ -138,7 +140,7 @@ class Services:
             row = session.get(ProcedureVersion, version_id)
             if row is None:
                 raise NotFound(f"Không có phiên bản thủ tục #{version_id}")
-            procedure = procedure_from_data(row.definition, f"{row.code} v{row.version}")
+            procedure = procedure_from_data(row.definition, f"{row.code} v{row.version}", bpmn_xml=row.bpmn_xml)
             spec = compiled_spec(row.digest, row.bpmn_xml, procedure.bpmn_process)
             loaded = LoadedVersion(row.id, row.code, row.version, procedure, spec)
             self._versions[version_id] = loaded

@@ -85,3 +85,21 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     """The installed ``motcua`` command, as a user runs it."""
     motcua = Path(sys.executable).parent / "motcua"
     return subprocess.run([str(motcua), *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def forget_procedures(services: Any, prefix: str) -> None:
+    """Remove the test-only procedures whose code starts with ``prefix`` (their versions, dossiers, drafts, web decisions)
+    from the session's shared database, so tests that count the catalogue do not see them."""
+    from sqlalchemy import delete, text
+
+    from engine.storage.decisions import DecisionRow
+    from engine.storage.drafts import DraftRow
+    from engine.storage.models import ProcedureVersion
+
+    with services.sessions() as session:
+        for table in ("issued_forms", "outbox", "audit_events", "tasks", "dossiers", "counters"):
+            session.execute(text(f"DELETE FROM {table}"))
+        session.execute(delete(DraftRow).where(DraftRow.code.startswith(prefix)))
+        session.execute(delete(DecisionRow).where(DecisionRow.id.startswith("web-")))
+        session.execute(delete(ProcedureVersion).where(ProcedureVersion.code.startswith(prefix)))
+        session.commit()

@@ -11,31 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from lxml import etree
-from SpiffWorkflow.bpmn.parser import BpmnParser, BpmnValidator
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from .bpmn_route import BPMN_NS, BpmnError, load_route
 from .model import Step, Variant
 from .schema import END, SUPPLEMENT_OUTCOME
-
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-USER_TASK = f"{{{BPMN_NS}}}userTask"
-MANUAL_TASK = f"{{{BPMN_NS}}}manualTask"
-TASK = f"{{{BPMN_NS}}}task"
+from .xmlfile import DEFAULT_LIMITS, Limits
 
 _W, _H, _GAP = 120, 80, 60
 _Y = 120
-
-
-class BpmnError(Exception):
-    """BPMN that does not parse or cannot run; ``line`` when the XML says where."""
-
-    def __init__(self, message: str, line: int = 1) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
 
 
 def process_id(code: str) -> str:
@@ -158,43 +142,12 @@ def compile_route(code: str, name: str, steps: tuple[Step, ...], variants: Seque
     return "\n".join(out) + "\n"
 
 
-def parse_spec(xml: str | bytes, filename: str, process: str | None = None) -> BpmnProcessSpec:
-    """Parse BPMN into an executable SpiffWorkflow spec, or raise BpmnError."""
-    data = xml.encode("utf-8") if isinstance(xml, str) else xml
-    try:
-        tree = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError as exc:
-        raise BpmnError(f"BPMN không phải XML hợp lệ: {exc.msg}", exc.lineno or 1) from None
-    parser = BpmnParser(validator=BpmnValidator())
-    try:
-        parser.add_bpmn_xml(tree, filename=filename)
-        ids = parser.get_process_ids()
-        if not ids:
-            raise BpmnError("không có process nào có isExecutable=\"true\"")
-        if process is None:
-            if len(ids) > 1:
-                raise BpmnError(f"có nhiều process ({', '.join(ids)}): hãy ghi rõ 'process'")
-            process = ids[0]
-        elif process not in ids:
-            raise BpmnError(f"không có process thực thi được tên '{process}' (có: {', '.join(ids)})")
-        return parser.get_spec(process)
-    except ValidationException as exc:
-        line = int(getattr(exc, "line_number", 0) or getattr(exc, "sourceline", 0) or 1)
-        raise BpmnError(f"BPMN không hợp lệ: {_first_line(exc)}", line) from None
-    except SpiffWorkflowException as exc:
-        raise BpmnError(f"BPMN không chạy được: {_first_line(exc)}") from None
-
-
-def user_task_ids(xml: str | bytes) -> dict[str, int]:
-    """Ids of the tasks staff act on, with their line numbers."""
-    data = xml.encode("utf-8") if isinstance(xml, str) else xml
-    tree = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True))
-    return {
-        el.get("id"): el.sourceline or 1
-        for el in tree.iter(USER_TASK, MANUAL_TASK, TASK)
-        if el.get("id")
-    }
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def parse_spec(xml: str | bytes, filename: str, process: str | None = None, limits: Limits = DEFAULT_LIMITS) -> BpmnProcessSpec:
+    """Parse BPMN into an executable SpiffWorkflow spec, or raise BpmnError (the first error, naming its element)."""
+    route = load_route(xml, filename, process, limits)
+    if route.spec is None:
+        errors = route.errors
+        first = errors[0]
+        more = f" (và {len(errors) - 1} lỗi khác)" if len(errors) > 1 else ""
+        raise BpmnError(first.message + more, first.line)
+    return route.spec

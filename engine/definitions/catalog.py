@@ -16,9 +16,11 @@ import yaml
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
 from .bpmn import compile_route, parse_spec
+from .bpmn_route import load_route
 from .model import Procedure
 from .source import Located, Problem, SourceError, read_located
 from .validate import Context, check, check_file, check_unique
+from .xmlfile import DEFAULT_LIMITS, Limits, decode
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -51,6 +53,7 @@ class Catalog:
     agencies: dict[str, Agency] = field(default_factory=dict)
     procedures: dict[str, Procedure] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    limits: Limits = DEFAULT_LIMITS
 
     @property
     def errors(self) -> list[Problem]:
@@ -60,6 +63,7 @@ class Catalog:
         return Context(
             agencies=set(self.agencies), bpmn_dir=self.root / "bpmn",
             divisions={a.id: frozenset(d.id for d in a.divisions) for a in self.agencies.values()},
+            limits=self.limits,
         )
 
     def bpmn_xml(self, procedure: Procedure) -> str:
@@ -70,7 +74,7 @@ def bpmn_xml(procedure: Procedure, bpmn_dir: Path) -> str:
     """The BPMN XML of a procedure version: compiled from YAML, or its own file."""
     if procedure.bpmn_file is None:
         return compile_route(procedure.code, procedure.name, procedure.steps, procedure.variants)
-    return (bpmn_dir / procedure.bpmn_file).read_text(encoding="utf-8")
+    return decode((bpmn_dir / procedure.bpmn_file).read_bytes())  # any declared encoding; stored as UTF-8 text
 
 
 @lru_cache(maxsize=4096)
@@ -79,9 +83,11 @@ def compiled_spec(digest: str, xml: str, process: str | None) -> BpmnProcessSpec
     return parse_spec(xml, f"{digest[:12]}.bpmn", process)
 
 
-def procedure_from_data(data: dict[str, Any], source: str, agencies: set[str] | None = None) -> Procedure:
-    """Rebuild a procedure from data: a stored version (checked when published) or a test variant."""
-    procedure, problems = check(Located(source, data), Context(agencies=agencies, bpmn_dir=None))
+def procedure_from_data(
+    data: dict[str, Any], source: str, agencies: set[str] | None = None, bpmn_xml: str | None = None,
+) -> Procedure:
+    """Rebuild a procedure from data: a stored version (checked when published, with its BPMN) or a test variant."""
+    procedure, problems = check(Located(source, data), Context(agencies=agencies, bpmn_dir=None, bpmn_text=bpmn_xml))
     if procedure is None:
         raise ValueError("; ".join(str(p) for p in problems))
     return procedure
@@ -139,30 +145,36 @@ def _divisions(located: Located, i: int, items: Any) -> tuple[tuple[Division, ..
     return tuple(divisions), problems
 
 
+# YAML files of a workflows folder that are not procedure definitions.
+_NOT_DEFINITIONS = {"agencies.yaml", "calendar.yaml", "forms.yaml"}
+_NOT_DEFINITION_DIRS = {"decisions", "schema", "internal_processes"}
+
+
 def definition_files(paths: list[Path]) -> list[Path]:
+    """Every definition under the given files and folders (any folder name), and every .bpmn file in them."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.yaml") if "procedures" in p.parts))
+            files.extend(sorted(
+                p for p in path.rglob("*")
+                if p.suffix in (".yaml", ".yml", ".bpmn") and p.is_file() and p.name not in _NOT_DEFINITIONS
+                and not _NOT_DEFINITION_DIRS & set(p.relative_to(path).parts[:-1])
+            ))
         else:
             files.append(path)
     return files
 
 
-def load_catalog(root: Path, paths: list[Path] | None = None) -> Catalog:
+def load_catalog(root: Path, paths: list[Path] | None = None, limits: Limits = DEFAULT_LIMITS) -> Catalog:
     """Load and validate agencies and every definition under ``root`` (or ``paths``)."""
-    catalog = Catalog(root=root)
+    catalog = Catalog(root=root, limits=limits)
     catalog.agencies, catalog.problems = load_agencies(root)
     ctx = catalog.context()
     files = definition_files(paths if paths else [root / "procedures"])
     loaded = []
     for file in files:
         if file.suffix == ".bpmn":
-            try:
-                parse_spec(file.read_bytes(), str(file))
-            except Exception as exc:  # noqa: BLE001 - every failure is a finding, never a traceback
-                line = getattr(exc, "line", 1)
-                catalog.problems.append(Problem(str(file), line, 1, getattr(exc, "message", str(exc))))
+            catalog.problems += bpmn_file_problems(file, ctx.limits)
             continue
         procedure, problems = check_file(file, ctx, _display(file))
         catalog.problems += problems
@@ -175,6 +187,20 @@ def load_catalog(root: Path, paths: list[Path] | None = None) -> Catalog:
             if not path.exists():
                 catalog.problems.append(Problem(str(path), 1, 1, "không tìm thấy tệp hoặc thư mục"))
     return catalog
+
+
+def bpmn_file_problems(file: Path, limits: Limits) -> list[Problem]:
+    """A BPMN file on its own: would it run? Its errors and warnings, naming the elements."""
+    display = _display(file)
+    size = file.stat().st_size if file.is_file() else 0
+    if size > limits.max_bytes:
+        return [Problem(display, 1, 1, f"tệp quá lớn: {size:,} byte (giới hạn {limits.max_bytes:,} byte)".replace(",", "."))]
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        return [Problem(display, 1, 1, f"không đọc được tệp: {exc.strerror}")]
+    route = load_route(data, display, None, limits)
+    return [Problem(display, p.line, 1, p.message, p.severity) for p in route.problems]
 
 
 def _display(path: Path) -> str:

@@ -35,7 +35,10 @@ SUPPLEMENT_OUTCOME = "request_supplement"
 END = "end"
 
 _SLUG = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}
-_STEP_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
+_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
+# A step id is an XML name (NCName), as BPMN modellers write task ids: Activity_0x1ab2c, sid-35027A00-…, _ec59e164-…
+NCNAME = "^[A-Za-z_\u00C0-\u02FF\u0370-\u1FFF\u200C-\uD7FF\uF900-\uFFFD][A-Za-z0-9_.\\-\u00B7\u00C0-\u02FF\u0300-\u1FFF\u200C-\uD7FF\uF900-\uFFFD]{0,199}$"
+_STEP_ID = {"type": "string", "pattern": NCNAME}
 _NONEMPTY = {"type": "string", "minLength": 1}
 _DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 
@@ -61,12 +64,12 @@ _DURATION = {
 
 _CHECKPOINT = {
     "oneOf": [
-        _STEP_ID,
+        _ID,
         {
             "type": "object",
             "required": ["id"],
             "properties": {
-                "id": _STEP_ID,
+                "id": _ID,
                 "label": {"type": "string"},
                 "required": {"type": "boolean", "default": True},
             },
@@ -144,15 +147,21 @@ PROCEDURE_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "required": ["id", "name"],
                 "properties": {
-                    "id": _STEP_ID,
+                    "id": _ID,
                     "name": _NONEMPTY,
                     "originals": {"type": "integer", "minimum": 0},
                     "copies": {"type": "integer", "minimum": 0},
                     "required": {"type": "boolean", "default": True},
+                    "show_only": {"type": "boolean", "default": False,
+                                  "description": "Giấy tờ chỉ xuất trình để đối chiếu, không nộp."},
                     "note": {"type": "string"},
                 },
                 "additionalProperties": False,
             },
+        },
+        "document_notes": {
+            "type": "array", "items": _NONEMPTY,
+            "description": "Các lưu ý về thành phần hồ sơ, như nguồn ghi (không phải giấy tờ).",
         },
         "fees": {
             "type": "array",
@@ -177,6 +186,22 @@ PROCEDURE_SCHEMA: dict[str, Any] = {
             "description": "Thời hạn theo từng hình thức nộp, khi nguồn ghi riêng từng kênh (thời hạn chung: deadline).",
             "properties": {"direct": _DURATION, "postal": _DURATION, "online": _DURATION},
             "additionalProperties": False,
+        },
+        "deadlines": {
+            "type": "array",
+            "description": "Mọi thời hạn nguồn ghi (theo kênh, theo trường hợp), khi có nhiều hơn một: "
+            "để đối chiếu; thời hạn áp dụng là deadline / channel_times / variants.",
+            "items": {
+                "type": "object",
+                "required": ["deadline"],
+                "properties": {
+                    "deadline": _DURATION,
+                    "channel": {"enum": ["direct", "postal", "online"]},
+                    "case": {"type": "string"},
+                    "note": {"type": "string"},
+                },
+                "additionalProperties": False,
+            },
         },
         "counting": {"enum": ["working_hours", "civil_code"], "description": "Mặc định: cấu hình chung."},
         "on_supplement": {"enum": ["restart", "pause"], "default": "restart"},
@@ -220,7 +245,7 @@ PROCEDURE_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "required": ["id", "name", "deadline", "route"],
                 "properties": {
-                    "id": _STEP_ID,
+                    "id": _ID,
                     "name": _NONEMPTY,
                     "deadline": _DURATION,
                     "route": {"type": "array", "items": _STEP, "minItems": 1},

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from .bpmn import BpmnError, parse_spec, user_task_ids
+from .bpmn_route import DONE, BpmnRoute, load_route
 from .model import (
     DEFAULT_SUPPLEMENT_WAIT,
     WORKING_DAY_HOURS,
@@ -29,6 +29,7 @@ from .model import (
 )
 from .schema import END, FORMS, PROCEDURE_SCHEMA, ROLES, SUPPLEMENT_OUTCOME
 from .source import Located, Problem, SourceError, read_located
+from .xmlfile import DEFAULT_LIMITS, Limits
 
 _VALIDATOR = Draft202012Validator(PROCEDURE_SCHEMA)
 
@@ -49,6 +50,8 @@ class Context:
 
     agencies: set[str] | None = field(default_factory=set)  # None: do not check (stored versions)
     bpmn_dir: Path | None = None
+    bpmn_text: str | None = None  # a stored version's BPMN (its file is not needed then)
+    limits: Limits = DEFAULT_LIMITS
     divisions: dict[str, frozenset[str]] | None = None  # agency -> its division ids; None: do not check
 
 
@@ -222,28 +225,61 @@ def _check_route(
     return steps, problems
 
 
-def _bpmn_steps(located: Located, ctx: Context) -> tuple[str, list[Problem]]:
+def _bpmn_steps(located: Located, ctx: Context) -> tuple[BpmnRoute | None, list[Problem]]:
+    """The hand-drawn route of a definition, checked; its staff tasks matched to ``route.steps``."""
     route = located.data["route"]
-    problems: list[Problem] = []
-    if ctx.bpmn_dir is None:
-        return "", [located.problem(("route", "bpmn"), "không biết thư mục BPMN")]
-    path = ctx.bpmn_dir / route["bpmn"]
-    if not path.is_file():
-        return "", [located.problem(("route", "bpmn"), f"không tìm thấy tệp BPMN {path}")]
-    xml = path.read_bytes()
-    try:
-        parse_spec(xml, str(path), route.get("process"))
-        tasks = user_task_ids(xml)
-    except BpmnError as exc:
-        return "", [Problem(str(path), exc.line, 1, exc.message)]
+    if ctx.bpmn_text is not None:
+        source, data = f"{located.file} ({route['bpmn']})", ctx.bpmn_text
+    elif ctx.bpmn_dir is None:
+        return None, [located.problem(("route", "bpmn"), "không biết thư mục BPMN")]
+    else:
+        here = Path(located.file).parent  # beside the definition, or in a bpmn/ folder next to its folder
+        candidates = [ctx.bpmn_dir / route["bpmn"], here / route["bpmn"], here.parent / "bpmn" / route["bpmn"]]
+        path = next((c for c in candidates if c.is_file()), candidates[0])
+        if not path.is_file():
+            return None, [located.problem(("route", "bpmn"), f"không tìm thấy tệp BPMN {path}")]
+        if path.stat().st_size > ctx.limits.max_bytes:
+            size = path.stat().st_size
+            return None, [Problem(str(path), 1, 1, f"tệp quá lớn: {size:,} byte (giới hạn {ctx.limits.max_bytes:,} byte)".replace(",", "."))]
+        source, data = str(path), path.read_bytes()
+    bpmn = load_route(data, source, route.get("process"), ctx.limits)
+    problems = [Problem(source, p.line, 1, p.message, p.severity) for p in bpmn.problems]
+    if bpmn.errors:
+        return None, problems
     declared = {s["id"] for s in route["steps"]}
-    for task_id, line in tasks.items():
-        if task_id not in declared:
-            problems.append(Problem(str(path), line, 1, f"task '{task_id}' không có khai báo trong route.steps của {located.file}"))
+    for drawn in bpmn.tasks.values():
+        if drawn.id not in declared:
+            problems.append(Problem(source, drawn.line, 1, f"{drawn.tag} '{drawn.id}' («{drawn.name}») không có khai báo trong route.steps của {located.file}"))
     for i, raw in enumerate(route["steps"]):
-        if raw["id"] not in tasks:
-            problems.append(located.problem(("route", "steps", i, "id"), f"bước '{raw['id']}' không có userTask tương ứng trong {route['bpmn']}"))
-    return xml.decode("utf-8"), problems
+        task = bpmn.tasks.get(raw["id"])
+        if task is None:
+            problems.append(located.problem(("route", "steps", i, "id"), f"bước '{raw['id']}' không có userTask/task tương ứng trong {route['bpmn']}"))
+            continue
+        listed = raw.get("outcomes")
+        names = list(listed) if isinstance(listed, list | dict) else []
+        if task.outcomes == (DONE,):
+            continue  # no gateway after the task: its outcomes, as listed, all go the one way drawn
+        for name in names:
+            if name != SUPPLEMENT_OUTCOME and name not in task.outcomes:
+                problems.append(located.problem(
+                    ("route", "steps", i, "outcomes"),
+                    f"kết quả '{name}' của bước '{raw['id']}' không có trong BPMN (các nhánh sau bước: {', '.join(task.outcomes)})",
+                ))
+    return bpmn, problems
+
+
+def _with_bpmn_outcomes(steps: tuple[Step, ...], raw_steps: list[dict[str, Any]], bpmn: BpmnRoute) -> tuple[Step, ...]:
+    """Each step's outcomes as its BPMN gateway has them (plus 'request_supplement' when the YAML lists it)."""
+    result = []
+    for step, raw in zip(steps, raw_steps, strict=True):
+        task = bpmn.tasks[step.id]
+        listed = list(raw.get("outcomes") or ())
+        undecided = task.outcomes == (DONE,) and [o for o in listed if o != SUPPLEMENT_OUTCOME]
+        outcomes = dict.fromkeys([o for o in listed if o != SUPPLEMENT_OUTCOME] if undecided else task.outcomes, END)
+        if SUPPLEMENT_OUTCOME in listed:
+            outcomes[SUPPLEMENT_OUTCOME] = SUPPLEMENT_OUTCOME
+        result.append(replace(step, outcomes=outcomes, name=raw.get("name", task.name)))
+    return tuple(result)
 
 
 def check(located: Located, ctx: Context) -> tuple[Procedure | None, list[Problem]]:
@@ -283,7 +319,10 @@ def check(located: Located, ctx: Context) -> tuple[Procedure | None, list[Proble
         else:
             steps = build_steps(raw_steps, linear=False)
             route_problems = _route_problems(located, steps, ("route", "steps"), False, ctx)
-            route_problems += _bpmn_steps(located, ctx)[1]
+            bpmn, found = _bpmn_steps(located, ctx)
+            route_problems += found
+            if bpmn is not None and not any(p.severity == "error" for p in route_problems):
+                steps = _with_bpmn_outcomes(steps, raw_steps, bpmn)
         problems += route_problems
         variants = [Variant("", data["name"], Duration.from_mapping(data["deadline"]), steps)]
     for i, item in enumerate(data.get("unconfirmed", [])):

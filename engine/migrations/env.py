@@ -9,6 +9,7 @@ import engine.quality.models  # noqa: F401  (conformance, nonconformities, inter
 import engine.storage.accounts  # noqa: F401  (users and API tokens: api/, issue 4)
 import engine.storage.alerts  # noqa: F401  (deadline alarms, notifications, calendar days: issue 8)
 import engine.storage.decisions  # noqa: F401  (decisions applied to the catalogue: issue 3)
+import engine.storage.drafts  # noqa: F401  (the analyst's drafts of definitions: issue 11)
 from engine.storage.models import Base
 
 config = context.config

@@ -105,3 +105,35 @@ def fields(session: Session) -> list[str]:
 
 
 __all__ = ["fields", "procedure", "procedure_bpmn", "procedures"]
+
+
+def analyst_catalogue(session: Session, *, field: str | None = None, agency: str | None = None,
+                      confirmed: bool | None = None, on: date | None = None) -> list[dict[str, Any]]:
+    """The analyst's catalogue: each procedure's version in force on ``on`` (or its latest), filtered."""
+    stmt = _latest_versions(on)
+    if on is not None:
+        stmt = stmt.where(or_(ProcedureVersion.abolished_from.is_(None), ProcedureVersion.abolished_from > on))
+    if field:
+        stmt = stmt.where(ProcedureVersion.field == field)
+    if agency:
+        stmt = stmt.where(ProcedureVersion.agency_id == agency)
+    if confirmed is not None:
+        stmt = stmt.where(ProcedureVersion.confirmed.is_(confirmed))
+    rows = session.execute(stmt.order_by(ProcedureVersion.field, ProcedureVersion.code)).all()
+    return [_procedure_dict(r, n, False) for r, n in rows]
+
+
+def versions(session: Session, code: str) -> list[ProcedureVersion]:
+    """Every stored version of a procedure, oldest first."""
+    rows = list(session.execute(select(ProcedureVersion).where(ProcedureVersion.code == code).order_by(ProcedureVersion.version)).scalars())
+    if not rows:
+        raise NotFound(f"Không có thủ tục mã {code}.", code=code)
+    return rows
+
+
+def agencies_in_catalogue(session: Session) -> list[tuple[str, str]]:
+    """(id, name) of the agencies that have procedures."""
+    return [(a, n or a) for a, n in session.execute(
+        select(ProcedureVersion.agency_id, AgencyRow.name).outerjoin(AgencyRow, AgencyRow.id == ProcedureVersion.agency_id)
+        .distinct().order_by(ProcedureVersion.agency_id)
+    ).all()]

@@ -50,13 +50,14 @@ def test_importer_maps_the_labour_record_exactly() -> None:
         "2.001955", "Đăng ký nội quy lao động của doanh nghiệp", "lao-dong-tien-luong", "province")
     assert data["channels"] == ["direct", "postal", "online"] and data["online"] == {"mode": "full"}
     assert data["deadline"] == {"working_days": 7} and "channel_times" not in data
-    assert data["fees"] == [{"name": "Lệ phí", "amount": 0, "currency": "VND"}]
+    # The portal says 0 with no currency: not "không thu", an amount still to be confirmed.
+    assert data["fees"] == [{"name": "Lệ phí", "amount": None, "note": "nguồn ghi 0 (không có đơn vị tiền tệ): mức phí đang cập nhật"}]
     assert [(d["id"], d["originals"], d["copies"]) for d in data["documents"]] == [
         ("d01", 1, 0), ("d02", 1, 0), ("d03", 1, 0), ("d04", 1, 0)]
     assert data["documents"][0]["name"] == "Nội quy lao động"
     assert len(data["legal_basis"]) == 6 and data["legal_basis"][0].startswith("145/2020/NĐ-CP: ")
     assert data["published_by"] == {"decision": "628/QĐ-BNV", "date": "2025-06-20", "issuer": "Bộ Nội vụ"}
-    assert data["unconfirmed"] == ["route"]
+    assert data["unconfirmed"] == ["route", "fees"]
     assert any("nhiều cấp" in u for u in unmapped) and any("yêu cầu, điều kiện" in u for u in unmapped)
 
 
@@ -71,8 +72,12 @@ def test_importer_lists_times_it_cannot_map() -> None:
     assert any("Theo mô tả" in u for u in unmapped)
     for method in methods:
         method["processingTime"], method["processingTimeUnit"] = 2, "MONTH"
+    data, unmapped = convert(record, AGENCIES)  # the one case's own time is the time the source gives
+    assert data["deadline"] == {"working_days": 7} and "deadline" not in data["unconfirmed"]
+    assert sum("MONTH" in u for u in unmapped) == 3
+    record["data"]["cases"] = []
     data, unmapped = convert(record, AGENCIES)
-    assert "deadline" in data["unconfirmed"] and sum("MONTH" in u for u in unmapped) == 3
+    assert "deadline" in data["unconfirmed"] and data["deadline"]["note"].startswith("Giá trị tạm")
 
 
 def test_cli_import(tmp_path: Path) -> None:

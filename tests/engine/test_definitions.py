@@ -172,8 +172,7 @@ def test_hand_drawn_bpmn_runs_on_the_same_executor(tree):
     ("xml", "fragment", "line"),
     [
         (CONSULT_BPMN.replace("<bpmn:endEvent id=\"end\"/>", "<bpmn:endEvent id=\"end\">"), "không phải XML hợp lệ", 20),
-        (CONSULT_BPMN.replace('isExecutable="true"', 'isExecutable="false"'), "isExecutable", 1),
-        (CONSULT_BPMN.replace('targetRef="approve"', 'targetRef="nowhere"'), "BPMN", None),
+        (CONSULT_BPMN.replace('targetRef="approve"', 'targetRef="nowhere"'), "sequenceFlow 'f7' (dòng 16): luồng dẫn tới phần tử không có trong process: 'nowhere'", 16),
     ],
 )
 def test_broken_bpmn_reported(tree, xml, fragment, line):
@@ -183,6 +182,16 @@ def test_broken_bpmn_reported(tree, xml, fragment, line):
     assert errors and fragment in errors[0].message, errors
     if line:
         assert errors[0].line == line
+
+
+def test_one_non_executable_process_runs_with_a_warning(tree):
+    (tree / "bpmn" / "consult.bpmn").write_text(CONSULT_BPMN.replace('isExecutable="true"', 'isExecutable="false"'), encoding="utf-8")
+    (tree / "procedures" / "bao-tro-xa-hoi" / "1.001806.yaml").write_text(BPMN_ROUTE, encoding="utf-8")
+    catalog = load_catalog(tree)
+    assert catalog.errors == []
+    warnings = [p for p in catalog.problems if p.file.endswith("consult.bpmn")]
+    assert [(w.severity, w.line) for w in warnings] == [("warning", 3)]
+    assert "process 'consult'" in warnings[0].message and 'isExecutable="true"' in warnings[0].message
 
 
 def test_bpmn_task_without_step_metadata(tree):

@@ -39,6 +39,8 @@ from .dvcqg_values import (
     clean,
     comparable,
     duration,
+    label_duration,
+    processing_time,
     read_documents,
     read_fees,
     short,
@@ -111,9 +113,9 @@ def convert(record: dict[str, Any], agencies: dict[str, str]) -> tuple[dict[str,
         if names:
             unmapped.append(f"{label}: {short('; '.join(names), 160)}")
 
-    # Channels and times
+    # Channels and times: every time the record gives is kept (``deadlines``); none is silently dropped.
     channels: list[str] = []
-    times: dict[str, dict[str, Any]] = {}
+    given: list[dict[str, Any]] = []  # {deadline, channel | case, note}: as the source says them
     fees_by_channel: dict[str, list[dict[str, Any]]] = {}
     for method in data.get("executionMethods") or []:
         channel = CHANNELS.get(method.get("submissionMethod"))
@@ -122,16 +124,27 @@ def convert(record: dict[str, Any], agencies: dict[str, str]) -> tuple[dict[str,
             continue
         if channel not in channels:
             channels.append(channel)
-        value, reason = duration(method.get("processingTime"), method.get("processingTimeUnit"))
+        description = clean(method.get("description"))
+        value, reason = processing_time(method.get("processingTime"), method.get("processingTimeUnit"), description)
         if value is not None:
-            times[channel] = value
-            if method.get("processingTimeUnit") == "HOUR":
-                notes.append(f"Thời hạn kênh {channel} ghi {method.get('processingTime')} giờ (HOUR): hiểu là giờ làm việc.")
+            entry: dict[str, Any] = {"deadline": value, "channel": channel}
+            if description:
+                entry["note"] = short(description, 300)
+            given.append(entry)
+            if reason:
+                notes.append(f"Kênh {channel}: {reason}.")
         else:
             unmapped.append(f"thời hạn kênh {channel}: {reason}")
-        if clean(method.get("description")):
-            unmapped.append(f"mô tả thời hạn kênh {channel}: \"{short(method.get('description'))}\"")
-        fees_by_channel[channel] = method.get("fees") or []
+        if description:
+            unmapped.append(f"mô tả thời hạn kênh {channel}: \"{short(description)}\"")
+        fees_by_channel.setdefault(channel, []).extend(method.get("fees") or [])
+    cases: list[tuple[str, dict[str, Any]]] = []
+    for case in data.get("cases") or []:
+        day = case.get("processingDay") or {}
+        value, _ = processing_time(day.get("qty"), day.get("type"), "")
+        if value is not None:
+            cases.append((clean(case.get("name")) or str(case.get("code")), value))
+            given.append({"deadline": value, "case": short(case.get("name"), 200)})
     unconfirmed: list[str] = ["route"]
     channels.sort(key=list(CHANNELS.values()).index)
     definition: dict[str, Any] = {"code": code, "name": clean(data.get("name")), "field": field_slug, "level": level, "agency": agency}
@@ -146,33 +159,19 @@ def convert(record: dict[str, Any], agencies: dict[str, str]) -> tuple[dict[str,
         definition["online"] = {"mode": "partial"}
     else:
         definition["online"] = {"mode": "none"}
-    if times:
-        groups = {comparable(v)[0] for v in times.values()}
-        if len(groups) > 1:
-            chosen = times.get("direct") or next(iter(times.values()))
-            unmapped.append("các kênh dùng đơn vị thời hạn khác nhau (ngày làm việc và ngày); thời hạn chung lấy theo kênh trực tiếp")
-        else:
-            chosen = max(times.values(), key=lambda v: comparable(v)[1])
-        definition["deadline"] = chosen
-        if any(v != chosen for v in times.values()) or len(times) < len(channels):
-            definition["channel_times"] = {c: times[c] for c in channels if c in times}
-    else:
-        definition["deadline"] = dict(PLACEHOLDER_DEADLINE[level])
-        unconfirmed.append("deadline")
-    for case in data.get("cases") or []:
-        day = case.get("processingDay") or {}
-        value, _ = duration(day.get("qty"), day.get("type"))
-        if value is not None and value != definition["deadline"] and len(data.get("cases") or []) > 1:
-            unmapped.append(f"trường hợp '{short(case.get('name'), 80)}': thời hạn riêng {day.get('qty')} {day.get('type')}")
-
-    # Fees
+    variants = _deadline(definition, given, cases, unconfirmed, unmapped)
+    # Fees: a fee whose amount is not a plain VND figure is unconfirmed ("đang cập nhật"), never "không thu"
     definition["fees"] = read_fees(fees_by_channel, unmapped)
+    if any(f.get("amount") is None for f in definition["fees"]):
+        unconfirmed.append("fees")
     if data.get("fees"):
         unmapped.append(f"phí, lệ phí chung (data.fees): {len(data['fees'])} mục không gắn với kênh nộp")
 
-    # Documents
-    documents, doc_unmapped = read_documents(data)
+    # Documents (to hand in, or only to show), and the notes that go with them
+    documents, document_notes, doc_unmapped = read_documents(data)
     unmapped += doc_unmapped
+    if document_notes:
+        definition["document_notes"] = document_notes
     if documents:
         definition["documents"] = documents
     else:
@@ -221,8 +220,78 @@ def convert(record: dict[str, Any], agencies: dict[str, str]) -> tuple[dict[str,
     definition["unconfirmed"] = [u for u in ("deadline", "route", "documents", "fees", "channels", "legal_basis", "online") if u in unconfirmed]
     notes.insert(0, f"Nhập từ Cổng Dịch vụ công quốc gia (bản ghi {data.get('id', '?')}); quy trình là quy trình mặc định, chưa xác nhận.")
     definition["notes"] = " ".join(notes)
-    definition["route"] = default_route(level, definition["deadline"], categories[0] if categories else "")
+    label = categories[0] if categories else ""
+    if variants:
+        definition["variants"] = [
+            {"id": f"case_{i}", "name": name, "deadline": value, "route": _suffixed(default_route(level, value, label), i)}
+            for i, (name, value) in enumerate(variants, start=1)
+        ]
+    else:
+        definition["route"] = default_route(level, definition["deadline"], label)
     return definition, unmapped
+
+
+def _key(value: dict[str, Any]) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _deadline(
+    definition: dict[str, Any], given: list[dict[str, Any]], cases: list[tuple[str, dict[str, Any]]],
+    unconfirmed: list[str], unmapped: list[str],
+) -> list[tuple[str, dict[str, Any]]]:
+    """Set the definition's deadline from every time the record gives; return the cases that become variants.
+
+    One time: the deadline. One time per channel: ``channel_times``. Several named cases with their own
+    times: one variant each. Several times for one channel, or a case's time that differs from the
+    channels': the longest is kept as the deadline, marked unconfirmed, and every time is listed.
+    """
+    distinct = {_key(g["deadline"]) for g in given}
+    if len(distinct) > 1:
+        definition["deadlines"] = given
+    case_times = {_key(v) for _, v in cases}
+    if len(cases) > 1 and len(case_times) > 1:
+        unmapped.append(f"{len(cases)} trường hợp có thời hạn riêng: mỗi trường hợp thành một biến thể (variants)")
+        return cases
+    by_channel: dict[str, list[dict[str, Any]]] = {}
+    for g in given:
+        if "channel" in g and g["deadline"] not in by_channel.setdefault(g["channel"], []):
+            by_channel[g["channel"]].append(g["deadline"])
+    times = {c: v[0] for c, v in by_channel.items() if len(v) == 1}
+    if not given:
+        definition["deadline"] = dict(PLACEHOLDER_DEADLINE[definition["level"]])
+        unconfirmed.append("deadline")
+        return []
+    longest = max((g["deadline"] for g in given), key=lambda v: comparable(v))
+    ambiguous = [c for c, v in by_channel.items() if len(v) > 1]
+    for channel in ambiguous:
+        shown = "; ".join(label_duration(v) for v in by_channel[channel])
+        unmapped.append(f"kênh {channel} có {len(by_channel[channel])} thời hạn khác nhau ({shown}) theo mô tả; "
+                        "thời hạn chung lấy dài nhất, chưa xác nhận (ghi đủ trong 'deadlines')")
+    if not by_channel:
+        definition["deadline"] = longest
+    elif len({comparable(v)[0] for v in times.values()}) > 1:
+        definition["deadline"] = times.get("direct") or next(iter(times.values()))
+        unmapped.append("các kênh dùng đơn vị thời hạn khác nhau (ngày làm việc và ngày); thời hạn chung lấy theo kênh trực tiếp")
+    else:
+        definition["deadline"] = max(times.values(), key=lambda v: comparable(v)[1]) if times else longest
+    if ambiguous:
+        definition["deadline"] = longest
+    channels = definition.get("channels", [])
+    if times and (any(v != definition["deadline"] for v in times.values()) or len(times) < len(channels)):
+        definition["channel_times"] = {c: times[c] for c in channels if c in times}
+    for name, value in cases:
+        if value != definition["deadline"] and value not in times.values():
+            unmapped.append(f"trường hợp '{short(name, 80)}' ghi thời hạn {label_duration(value)}, khác thời hạn theo kênh "
+                            f"({label_duration(definition['deadline'])}); chưa xác nhận (ghi đủ trong 'deadlines')")
+            ambiguous.append(name)
+    if ambiguous:
+        unconfirmed.append("deadline")
+    return []
+
+
+def _suffixed(steps: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """A variant's default route: step ids made unique across the variants."""
+    return [step | {"id": f"{step['id']}_{n}"} for step in steps]
 
 
 # ---------------------------------------------------------------------- files

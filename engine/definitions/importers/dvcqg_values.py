@@ -70,8 +70,36 @@ def duration(amount: Any, unit: str | None) -> tuple[dict[str, Any] | None, str 
     return None, f"thời hạn {short(amount, 80)} đơn vị {unit} không có đơn vị tương ứng (ngày làm việc, giờ làm việc, ngày)"
 
 
+_CUT_OFF = re.compile(r"(?:sau|trước|quá)\s+(\d{1,2})\s*(?:giờ|h)\b", re.IGNORECASE)
+
+
+def processing_time(amount: Any, unit: str | None, description: str) -> tuple[dict[str, Any] | None, str | None]:
+    """Like :func:`duration`, reading the text too: "15 HOUR" whose text says "nhận hồ sơ sau 15 giờ … trả kết quả
+    trong ngày làm việc tiếp theo" is a 15:00 cut-off (result the same or the next working day), not 15 working hours.
+
+    Returns (duration, a note on how it was read) or (None, why it cannot be read).
+    """
+    value, reason = duration(amount, unit)
+    if value is None or unit != "HOUR":
+        return value, reason
+    cut_off = _CUT_OFF.search(description)
+    if cut_off and to_number(amount) == Decimal(cut_off.group(1)):
+        return (
+            {"working_days": 1, "note": f"Trong ngày; hồ sơ nhận sau {cut_off.group(1)} giờ trả trong ngày làm việc tiếp theo"},
+            f"'{amount} HOUR' là giờ chốt nhận hồ sơ ({cut_off.group(1)}:00) ghi trong mô tả, không phải {amount} giờ làm việc: "
+            "thời hạn tối đa 1 ngày làm việc",
+        )
+    return value, f"ghi {amount} giờ (HOUR): hiểu là giờ làm việc"
+
+
+def label_duration(value: dict[str, Any]) -> str:
+    unit = next(k for k in value if k != "note")
+    names = {"working_days": "ngày làm việc", "working_hours": "giờ làm việc", "calendar_days": "ngày"}
+    return f"{value[unit]} {names[unit]}"
+
+
 def comparable(value: dict[str, Any]) -> tuple[int, Decimal]:
-    unit = next(iter(value))
+    unit = next(k for k in value if k != "note")
     amount = Decimal(str(value[unit]))
     if unit == "working_days":
         return 0, amount * 8
@@ -80,21 +108,36 @@ def comparable(value: dict[str, Any]) -> tuple[int, Decimal]:
     return 1, amount
 
 
+# A fee of 0 is "không thu" only when the text says so or says nothing; "theo quy định…", "do HĐND quyết định",
+# "chi tiết tại biểu phí" with 0 means the amount is elsewhere: unconfirmed.
+_FREE = re.compile(r"miễn|không thu|không mất|không phải nộp|không có", re.IGNORECASE)
+
+
 def read_fees(by_channel: dict[str, list[dict[str, Any]]], unmapped: list[str]) -> list[dict[str, Any]]:
     mapped: dict[str, list[dict[str, Any]]] = {}
     for channel, fees in by_channel.items():
         items = []
         for fee in fees:
             kind = FEE_TYPES.get(str(fee.get("type")), fee.get("type") or "Phí")
-            name = short(fee.get("description"), 300) or kind
+            description = clean(fee.get("description"))
+            name = short(description, 300) or kind
             item: dict[str, Any] = {"name": name}
             value = to_number(fee.get("value"))
             currency = fee.get("currencyId") or ""
             currency_name = fee.get("currencyName") or ""
+            vnd = currency in VND_CURRENCY_IDS
             if value is None:
                 item["amount"] = None
-                unmapped.append(f"phí kênh {channel} '{short(name, 60)}': số tiền '{fee.get('value')}' không đọc được")
-            elif value == 0 or currency in VND_CURRENCY_IDS:
+                unmapped.append(f"phí kênh {channel} '{short(name, 60)}': số tiền '{fee.get('value')}' không đọc được (đang cập nhật)")
+            elif value == 0 and vnd and (not description or _FREE.search(description)):
+                item["amount"] = 0
+                item["currency"] = "VND"
+            elif value == 0:
+                item["amount"] = None
+                why = "không có đơn vị tiền tệ" if not vnd else "mô tả dẫn tới quy định khác"
+                item["note"] = f"nguồn ghi 0 ({why}): mức phí đang cập nhật"
+                unmapped.append(f"phí kênh {channel} '{short(name, 60)}': nguồn ghi 0, {why}; không coi là miễn phí (đang cập nhật)")
+            elif vnd:
                 item["amount"] = plain_number(value)
                 item["currency"] = "VND"
             else:
@@ -119,19 +162,43 @@ def read_fees(by_channel: dict[str, list[dict[str, Any]]], unmapped: list[str]) 
     return out
 
 
-def read_documents(data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+_NOTE = re.compile(r"^[\s*+\-•]*lưu ý\b", re.IGNORECASE)
+_SHOW = re.compile(r"xuất trình", re.IGNORECASE)
+_HAND_IN = re.compile(r"^[\s*+\-•]*(giấy tờ|thành phần hồ sơ)[^:]*phải nộp\s*:?\s*$", re.IGNORECASE)
+
+
+def read_documents(data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """(documents, notes, unmapped). The portal's groups of components are read by their heading:
+    "* Giấy tờ phải nộp" (hand in), "* Giấy tờ phải xuất trình" (only shown: ``show_only``), "* Lưu ý" (notes,
+    not documents); any other heading is a case of the procedure. A component named "Lưu ý…" is a note too."""
     unmapped: list[str] = []
-    cases = [c for c in data.get("executionCases") or [] if c.get("profileComponents")]
-    groups: list[tuple[str, list[dict[str, Any]]]] = [(clean(c.get("name")), c["profileComponents"]) for c in cases]
+    notes: list[str] = []
+    groups: list[tuple[str, str, list[dict[str, Any]]]] = []  # (kind, case name, components)
+    for case in data.get("executionCases") or []:
+        components = case.get("profileComponents") or []
+        heading = clean(case.get("name"))
+        if not components:
+            continue
+        if _NOTE.match(heading):
+            notes += [doc_name(c.get("name")) for c in components if doc_name(c.get("name"))]
+        elif _SHOW.search(heading):
+            groups.append(("show", "", components))
+        elif not heading or _HAND_IN.match(heading):
+            groups.append(("hand_in", "", components))
+        else:
+            groups.append(("case", heading, components))
     if data.get("profileComponents"):
-        groups.append(("", data["profileComponents"]))
+        groups.append(("hand_in", "", data["profileComponents"]))
     documents: list[dict[str, Any]] = []
     many = len(groups) > 1
-    for g, (case_name, components) in enumerate(groups, start=1):
+    for g, (kind, case_name, components) in enumerate(groups, start=1):
         for i, component in enumerate(components, start=1):
             name = doc_name(component.get("name"))
             if not name:
-                unmapped.append(f"giấy tờ không tên trong trường hợp {g}")
+                unmapped.append(f"giấy tờ không tên trong nhóm {g}")
+                continue
+            if _NOTE.match(clean(component.get("name"))):
+                notes.append(name)
                 continue
             doc: dict[str, Any] = {"id": f"c{g}_d{i:02d}" if many else f"d{i:02d}", "name": name}
             originals, copies = to_number(component.get("originalQty")), to_number(component.get("copyQty"))
@@ -140,16 +207,18 @@ def read_documents(data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str
             if copies is not None:
                 doc["copies"] = int(copies)
             doc["required"] = bool(component.get("required"))
-            notes = []
-            if many:
-                notes.append(f"Trường hợp: {case_name or g}")
+            if kind == "show":
+                doc["show_only"] = True
+            doc_notes = []
+            if kind == "case":
+                doc_notes.append(f"Trường hợp: {case_name}")
             if component.get("isProcessingResult"):
-                notes.append("là kết quả giải quyết của thủ tục khác")
+                doc_notes.append("là kết quả giải quyết của thủ tục khác")
             if component.get("hasElectronicForm"):
-                notes.append("có biểu mẫu điện tử")
-            if notes:
-                doc["note"] = "; ".join(notes)
+                doc_notes.append("có biểu mẫu điện tử")
+            if doc_notes:
+                doc["note"] = "; ".join(doc_notes)
             if component.get("attachments"):
                 unmapped.append(f"giấy tờ '{short(name, 60)}': {len(component['attachments'])} mẫu đơn, tờ khai đính kèm")
             documents.append(doc)
-    return documents, unmapped
+    return documents, notes, unmapped
