@@ -67,6 +67,13 @@ def regimes(path: Path) -> tuple[Regime, ...]:
     )
 
 
+@lru_cache(maxsize=8)
+def provinces(path: Path) -> dict[str, str]:
+    """Agency id -> its province (``province`` in ``agencies.yaml`` beside ``forms.yaml``; read once per path)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return {a["id"]: a["province"] for a in (data or {}).get("agencies", []) if isinstance(a, dict) and a.get("province")}
+
+
 def regime_on(day: date, path: Path = DEFAULT_WORKFLOWS / "forms.yaml") -> Regime:
     known = regimes(path)
     for regime in reversed(known):
@@ -121,6 +128,9 @@ def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[st
         "deadline_confirmed": confirmed,
         "receiving_agency": agency.name,
         "competent_agency": competent.name,
+        # The place name before the date: the province of the agency that issues the form (never another province's).
+        "place": provinces(forms_file(ctx.services).parent / "agencies.yaml").get(
+            dossier.agency_id if form == "refusal_decision" else dossier.receiving_agency_id),
         "applicant": dossier.applicant,
         "channel": dossier.channel,
         "documents": dossier.documents,

@@ -42,6 +42,7 @@ class Agency:
     eid_confirmed: bool = False
     parent: str | None = None
     divisions: tuple[Division, ...] = ()
+    province: str | None = None  # the place name its forms carry (None: a central body)
 
     def division(self, division_id: str) -> Division | None:
         return next((d for d in self.divisions if d.id == division_id), None)
@@ -109,6 +110,7 @@ def load_agencies(root: Path) -> tuple[dict[str, Agency], list[Problem]]:
             agency = Agency(
                 id=item["id"], name=item["name"], level=item["level"], eid=str(item["eid"]),
                 eid_confirmed=bool(item.get("eid_confirmed", False)), parent=item.get("parent"),
+                province=item.get("province"),
             )
         except (KeyError, TypeError) as exc:
             problems.append(located.problem(("agencies", i), f"thiếu trường {exc} (cần id, name, level, eid)"))

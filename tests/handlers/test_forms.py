@@ -101,3 +101,15 @@ def test_handlers_use_only_the_engines_public_names():
                 assert not node.module.startswith("engine."), f"{path.name}: from {node.module} import …"
             if isinstance(node, ast.Import):
                 assert not any(a.name.startswith("engine.") for a in node.names), path.name
+
+
+def test_forms_carry_the_issuing_agencys_own_province(services, commands, staff):
+    """The place before the date is the province of the agency that issues the form: a Nghệ An desk's receipt
+    says Nghệ An, a Cao Bằng desk's says Cao Bằng (it used to say Cao Bằng on every form)."""
+    from engine import Actor
+
+    nghe_an = commands.receive(Actor("motcua_na", "one_stop", "na-so-noi-vu"), "2.001955", APPLICANT, "direct", [])
+    (receipt,) = issued(services, nghe_an.id)
+    assert receipt.content["place"] == "Nghệ An"
+    cao_bang = commands.receive(staff["one_stop"], "1.001806", APPLICANT, "direct", [])
+    assert issued(services, cao_bang.id)[0].content["place"] == "Cao Bằng"
