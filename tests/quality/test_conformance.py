@@ -204,3 +204,15 @@ def test_closed_for_want_of_supplement_conforms_and_without_notice_does_not(serv
             assert rep.conforming, rep.deviations
         else:
             assert "closed_without_result" in kinds(rep)
+
+
+def test_late_apology(services, commands, staff, driver, clock):
+    """An apology after the one-day cut-off: the engine records it as a nonconformity, the check names it once."""
+    dossier = driver.run(receive(commands, staff), until="register")
+    clock.set(local(2026, 3, 13, 16, 0))  # due Mon 16/3 08:00: less than one working day left
+    commands.extend(staff["director"], dossier.code, local(2026, 3, 20, 17, 0), "Chờ ký số")
+    dossier = driver.run(dossier)
+    rep = report(services, dossier.code)
+    late = [d for d in rep.deviations if d.kind == "apology_late"]
+    assert len(late) == 1 and len(late[0].evidence) == 2  # the apology and the engine's nonconformity event
+    assert set(kinds(rep)) <= {"apology_late", "step_late"}  # the clock also ran past the register step's allowance
