@@ -25,6 +25,7 @@ _EXPORTS = {
     "Notification": "storage.alerts",
     "FORMS": "definitions", "UNCONFIRMED": "labels",
     "ledger_numbers": "reports.books", "control_slip_content": "reports.books",
+    "run_conformance": "quality.checks",
 }
 
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
     "Forbidden", "HandlerContext", "IllegalTransition", "InvalidCommand", "NotFound", "Services",
     "Settings", "SystemClock", "WorkingCalendar", "dispatch_pending", "handler", "next_serial",
     "enqueue", "dead_letters", "retry", "OutboxMessage", "OutboxDelivery", "Dossier", "IssuedForm", "FORMS",
-    "Notification", "UNCONFIRMED", "ledger_numbers", "control_slip_content",
+    "Notification", "UNCONFIRMED", "ledger_numbers", "control_slip_content", "run_conformance",
 ]
 
 
@@ -72,6 +73,7 @@ if TYPE_CHECKING:  # for type checkers and editors
     )
     from .policy import SYSTEM, Actor
     from .reports.books import control_slip_content, ledger_numbers
+    from .quality.checks import run_conformance
     from .services import Services, Settings
     from .storage.alerts import Notification
     from .storage.models import Dossier, IssuedForm

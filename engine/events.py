@@ -111,7 +111,7 @@ def _tasks_ready(before: dict[str, Any], after: dict[str, Any], ctx: Context) ->
 
 CALENDAR_KINDS = {"day_off": "ngày nghỉ", "working_day": "ngày làm việc (làm bù)", "withdrawn": "gỡ điều chỉnh"}
 
-_SNAPSHOT = "code status procedure variant procedure_version agency channel received_at due_at documents"
+_SNAPSHOT = "code status procedure variant procedure_version agency channel received_at due_at documents applicant_digest"
 DOSSIER_RECEIVED = _kind("dossier.received", "Tiếp nhận hồ sơ", _SNAPSHOT + " note",
                          lambda b, a, c: ["Hạn trả kết quả: " + c.local(a.get("due_at"))])
 DOSSIER_REGISTERED = _kind("dossier.registered", "Ghi nhận hồ sơ", _SNAPSHOT + " at_desk")
@@ -172,6 +172,24 @@ DUE_RECOMPUTED = _kind(
     + [f"Bước {c.step(t.get('step'))}: hạn mới {c.local(t.get('due_at'))}" for t in a.get("tasks", [])])
 DECISION_PUBLISHED = _kind("decision.published", "Công bố quyết định", "decision number effective changes")
 DEFINITION_DRAFTED = _kind("definition.drafted", "Lưu bản nháp định nghĩa thủ tục", "draft code errors")
+
+# The quality officer's records (issue 10): on the system chain, each names its record.
+_NC_FIELDS = "record state title source dossiers step deviation_kind severity cause correction corrective_action owner due_date verification effective reason"
+NONCONFORMITY_MOVES = {
+    "open": "Ghi nhận điểm không phù hợp",
+    "analyse": "Phân tích nguyên nhân, khắc phục tức thời",
+    "plan": "Lập hành động khắc phục",
+    "implement": "Đã thực hiện hành động khắc phục",
+    "verify_effective": "Xác nhận hành động khắc phục hiệu quả; đóng",
+    "verify_ineffective": "Hành động khắc phục chưa hiệu quả; lập lại",
+    "reject": "Không phải điểm không phù hợp",
+}
+for _move, _label in NONCONFORMITY_MOVES.items():
+    _kind(f"nonconformity.{_move}", _label, _NC_FIELDS)
+AUDIT_PLANNED = _kind("internal_audit.planned", "Lập kế hoạch đánh giá nội bộ", "audit title period_from period_to procedures per_procedure auditor")
+AUDIT_SAMPLED = _kind("internal_audit.sampled", "Chọn mẫu hồ sơ đánh giá nội bộ", "audit seed dossiers")
+AUDIT_FINDING = _kind("internal_audit.finding", "Ghi nhận kết quả đánh giá hồ sơ", "audit sample code finding nonconformity")
+TARGET_SET = _kind("quality.target_set", "Đặt mục tiêu chất lượng", "metric procedure_code division target")
 
 # One kind per move of the status machine; fields are what commands add to a move.
 _MOVE_FIELDS = "status items reason reasons result"

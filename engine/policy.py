@@ -145,6 +145,21 @@ def require(actor: Actor, action: str) -> None:
                         action=action)
 
 
+# The quality officer's records (issue 10): conformance checks, nonconformities, internal audits, targets.
+QUALITY = frozenset({Role.QUALITY_OFFICER}) | PRIVILEGED
+
+
+def require_quality(actor: Actor, what: str) -> None:
+    """Raise Forbidden unless the actor keeps the quality records (quality officer, administrator)."""
+    if actor.role not in QUALITY:
+        raise Forbidden(f"Chỉ cán bộ quản lý chất lượng (ISO) được {what}.", action=what)
+
+
+def may_implement(actor: Actor, owner: str | None) -> bool:
+    """A corrective action is reported done by its owner or by the quality officer."""
+    return actor.role in QUALITY or (owner is not None and actor.id == owner)
+
+
 def status_allows(action: str, status: str) -> bool:
     statuses = ACTIONS[action].statuses
     return statuses is None or status in statuses
@@ -342,7 +357,8 @@ def task_division_join() -> ColumnElement[bool]:
 
 
 __all__ = [
-    "ACTIONS", "ADMINISTRATION", "APPRAISERS", "DESK", "PRIVILEGED", "READ_ONLY", "SEE_ALL", "SYSTEM", "Actor", "Rule", "StepScope",
-    "TaskState", "allowed_actions", "can_view", "check_assign", "check_dossier", "check_step", "may_take_step", "require",
-    "require_administrator", "status_allows", "step_scope", "task_division_join", "visible_dossiers",
+    "ACTIONS", "ADMINISTRATION", "APPRAISERS", "DESK", "PRIVILEGED", "QUALITY", "READ_ONLY", "SEE_ALL", "SYSTEM", "Actor", "Rule",
+    "StepScope", "TaskState", "allowed_actions", "can_view", "check_assign", "check_dossier", "check_step", "may_implement",
+    "may_take_step", "require", "require_administrator", "require_quality", "status_allows", "step_scope", "task_division_join",
+    "visible_dossiers",
 ]

@@ -25,7 +25,15 @@ from ..reports.facts import observe as observe_facts
 from ..services import LoadedVersion, Services
 from ..storage.models import Dossier, Task
 from ..storage.rows import DOSSIERS, LIGHT_DOSSIER_COLUMNS, TASK_COLUMNS, TASKS, RowWriter, new_row
-from ..vocabulary import ACTIVE_TASK_STATES, Result, Role, Status, StepKind, TaskState
+from ..vocabulary import (
+    ACTIVE_TASK_STATES,
+    CLOSED_STATUSES,
+    Result,
+    Role,
+    Status,
+    StepKind,
+    TaskState,
+)
 
 # Hot statements, built once.
 _TASK_AND_DOSSIER = (
@@ -111,6 +119,8 @@ class Kernel:
         before = dossier.status
         dossier.status = lifecycle.move(dossier.code, before, move)
         self.record(dossier, status_event(move), {"status": before}, {"status": dossier.status} | (extra or {}))
+        if dossier.status in CLOSED_STATUSES:  # closed: the quality check runs once its notices are out (issue 10)
+            self.outbox(dossier, "conformance", {"dossier_id": dossier.id})
 
     def outbox(self, dossier: Dossier | None, handler: str, payload: dict[str, Any]) -> None:
         outbox.enqueue(self.session, self.s, dossier.id if dossier else None, handler, payload, self.now)

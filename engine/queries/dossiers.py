@@ -175,6 +175,8 @@ def events(session: Session, dossier_id: int) -> list[dict[str, Any]]:
         select(AuditEvent.seq, AuditEvent.at, AuditEvent.actor, AuditEvent.role, AuditEvent.action,
                AuditEvent.before, AuditEvent.after, User.name.label("actor_name"))
         .outerjoin(User, User.id == AuditEvent.actor)
+        # Only the dossier's own chain: an event carrying its id under another chain name is a forgery (audit verify names it).
+        .join(Dossier, (Dossier.id == AuditEvent.dossier_id) & (Dossier.code == AuditEvent.chain))
         .where(AuditEvent.dossier_id == dossier_id).order_by(AuditEvent.seq)
     ).all()
     return [dict(r._mapping) for r in rows]
