@@ -72,8 +72,8 @@ if TYPE_CHECKING:  # for type checkers and editors
         retry,
     )
     from .policy import SYSTEM, Actor
-    from .reports.books import control_slip_content, ledger_numbers
     from .quality.checks import run_conformance
+    from .reports.books import control_slip_content, ledger_numbers
     from .services import Services, Settings
     from .storage.alerts import Notification
     from .storage.models import Dossier, IssuedForm

@@ -1,7 +1,7 @@
 """reports: the facts the commands keep for statistics (report_dossiers, report_spans)
 
 Revision ID: 0009
-Revises: 0011
+Revises: 0013
 
 Creates the two tables and fills them by replaying the audit log of the dossiers
 already stored (``engine.reports.facts.rebuild``), so a populated database reports
@@ -16,7 +16,7 @@ from alembic import op
 import engine.storage.models
 
 revision = "0009"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

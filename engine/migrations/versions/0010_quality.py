@@ -2,7 +2,7 @@
 nonconformities, internal audits and their samples, quality targets
 
 Revision ID: 0010
-Revises: 0011
+Revises: 0009
 
 Empty at first: ``motcua audit publish`` appends every event not yet in the tree, in id order,
 and signs the new tree head. Existing databases keep their events; the first publication
@@ -19,7 +19,7 @@ UTC = engine.storage.models.UTCDateTime(timezone=True)
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 revision = "0010"
-down_revision = "0011"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
