@@ -17,7 +17,7 @@ __all__ = ["NOT_COUNTED_LABEL", "UPDATING", "deadline_label", "duration_label"]
 
 UPDATING = UNCONFIRMED
 NOT_COUNTED_LABEL = "Không tính thời gian"
-_UNITS = ("working_days", "working_hours", "calendar_days")
+_UNITS = ("working_days", "working_hours", "hours", "calendar_days")
 
 
 def duration_label(value: Duration | dict[str, Any] | str | None, *, missing: str = UPDATING) -> str:

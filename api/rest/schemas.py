@@ -18,6 +18,7 @@ from typing import Any
 from engine.commands import Receive
 from engine.definitions import ROLES
 from engine.lifecycle import STATUSES
+from engine.queries import MAX_ID
 from engine.queries.paging import TOTAL_CAP
 from engine.vocabulary import Channel, TaskState
 
@@ -26,13 +27,17 @@ from ..context import default
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 2000}
 _SHORT = {"type": "string", "maxLength": 500}
 _LINES = {"type": "array", "items": _TEXT, "minItems": 1, "maxItems": 100}
-_PROCEDURE_CODE = {"type": "string", "pattern": r"^[0-9]\.[0-9]{6}$", "description": "Mã TTHC quốc gia, ví dụ 1.001806."}
+_PROCEDURE_CODE = {"type": "string", "pattern": r"^[0-9]\.[0-9]{6}$", "examples": ["1.001806"],
+                   "description": "Mã TTHC quốc gia, ví dụ 1.001806."}
 _CHANNEL = {"enum": list(Channel), "default": default(Receive, "channel"),
             "description": "Hình thức nộp: direct (trực tiếp), postal (bưu chính), online (trực tuyến)."}
 _DATETIME = {"type": "string", "format": "date-time"}
 _VARIANT = {"type": "string", "minLength": 1, "maxLength": 60,
             "description": "Trường hợp của thủ tục (khi thủ tục có nhiều trường hợp, xem GET /procedures/{code})."}
 _NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+_COMPETENT = {"type": "string", "minLength": 1, "maxLength": 80,
+              "description": "Thủ tục cấp xã (cấp huyện trước 01/7/2025): mã cơ quan của xã, phường có thẩm quyền "
+                             "(workflows/units.yaml); mặc định: đơn vị của cán bộ tiếp nhận."}
 
 APPLICANT: dict[str, Any] = {
     "type": "object",
@@ -43,6 +48,7 @@ APPLICANT: dict[str, Any] = {
         "id_number": {"type": "string", "maxLength": 40, "description": "Số định danh cá nhân / CCCD."},
         "phone": {"type": "string", "maxLength": 40},
         "email": {"type": "string", "maxLength": 200},
+        "zalo": {"type": "string", "maxLength": 40, "description": "Số Zalo nhận thông báo."},
         "address": {"type": "string", "maxLength": 500},
         "organisation": {"type": "string", "maxLength": 300},
     },
@@ -82,6 +88,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
         "description": "Tiếp nhận hồ sơ đầy đủ (Mẫu 01: giấy tiếp nhận và hẹn trả kết quả).",
         "required": ["procedure_code", "applicant"],
         "properties": {"procedure_code": _PROCEDURE_CODE, "variant": _VARIANT, "applicant": APPLICANT,
+                       "competent_agency": _COMPETENT,
                        "channel": _CHANNEL, "documents": _DOCUMENTS, "note": _SHORT},
         "additionalProperties": False,
     },
@@ -90,6 +97,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
         "description": "Từ chối tiếp nhận (Mẫu 03), kèm lý do.",
         "required": ["procedure_code", "applicant", "reasons"],
         "properties": {"procedure_code": _PROCEDURE_CODE, "variant": _VARIANT, "applicant": APPLICANT,
+                       "competent_agency": _COMPETENT,
                        "channel": _CHANNEL, "documents": _DOCUMENTS, "reasons": _LINES},
         "additionalProperties": False,
     },
@@ -98,6 +106,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
         "description": "Hồ sơ chưa đầy đủ khi tiếp nhận: yêu cầu bổ sung (Mẫu 02), liệt kê mọi thành phần còn thiếu.",
         "required": ["procedure_code", "applicant", "items"],
         "properties": {"procedure_code": _PROCEDURE_CODE, "variant": _VARIANT, "applicant": APPLICANT,
+                       "competent_agency": _COMPETENT,
                        "channel": _CHANNEL, "documents": _DOCUMENTS, "items": _LINES, "reason": _SHORT},
         "additionalProperties": False,
     },
@@ -112,7 +121,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
             "note": _SHORT,
             "supplement_items": {"type": "array", "items": _TEXT, "maxItems": 100,
                                  "description": "Khi outcome là request_supplement: các thành phần cần bổ sung."},
-            "expected_version": {"type": "integer", "minimum": 1,
+            "expected_version": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
                                  "description": "Phiên bản hồ sơ mà người dùng đang xem; khác thì trả 409."},
             "supplement_exception": {**_SHORT, "description": "Yêu cầu bổ sung lần thứ hai trở lên: lý do ngoại lệ "
                                      "(bắt buộc; ghi nhận là điểm không phù hợp)."},
@@ -297,7 +306,7 @@ KEYSET = [
      "description": "Con trỏ: trang ngay trước trang có `prev` này (cursor: the page before)."},
 ]
 PAGINATION = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "default": 1},
      "description": "Trang (từ 1)."},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
      "description": "Số mục mỗi trang (tối đa 100)."},

@@ -5,23 +5,39 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from engine import DomainError
 from engine import queries as q
 from engine.commands import Receive, RefuseIntake, RequestSupplementAtIntake
+from engine.storage.models import AgencyRow
+from engine.text import fold
+from engine.units import units
 
 from ..auth import actor, login_required
 from ..context import commands, default, services, today
 from .base import bp, given, lines, require
 
-_APPLICANT = ("name", "id_number", "phone", "email", "address", "organisation")
+_APPLICANT = ("name", "id_number", "phone", "email", "zalo", "address", "organisation")
 _DONE = {"receipt": "Đã tiếp nhận hồ sơ", "refusal": "Đã từ chối tiếp nhận hồ sơ",
          "supplement_request": "Đã lập phiếu yêu cầu bổ sung cho hồ sơ"}
 
 
 def _page(listing: Any, chosen: Any, query: str, form: Any) -> str:
     return render_template("intake.html", listing=listing, chosen=chosen, query=query, form=form,
-                           channel_default=default(Receive, "channel"))
+                           channel_default=default(Receive, "channel"), units=_units(chosen))
+
+
+def _units(chosen: Any) -> list[tuple[str, str]]:
+    """The communes (districts) one of which is competent for the chosen procedure today: (id, name), by name."""
+    if not chosen:
+        return []
+    ids = units(services().settings.workflows_dir).competent(chosen["agency_id"], today())
+    if not ids:
+        return []
+    with services().sessions() as session:
+        rows = session.execute(select(AgencyRow.id, AgencyRow.name).where(AgencyRow.id.in_(ids))).all()
+    return sorted(((r.id, r.name) for r in rows), key=lambda item: fold(item[1]))
 
 
 @bp.get("/intake")
@@ -54,7 +70,8 @@ def _command(form: Any, chosen: dict[str, Any]) -> tuple[Any, str]:
     """The intake command the desk chose, and the slip it issues."""
     case = {"procedure_code": form.get("procedure", ""), "documents": tuple(_documents(form, chosen)),
             "applicant": {k: form.get(f"applicant_{k}", "").strip() for k in _APPLICANT},
-            "variant": form.get("variant") or None, **given(form, "channel")}
+            "variant": form.get("variant") or None, "competent_agency": form.get("competent_agency") or None,
+            **given(form, "channel")}
     decision = form.get("decision", "receive")
     if decision == "refuse":
         return RefuseIntake(**case, reasons=tuple(lines(form.get("reasons")))), "refusal"

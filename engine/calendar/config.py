@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-UNITS = ("working_days", "working_hours", "calendar_days")
+UNITS = ("working_days", "working_hours", "hours", "calendar_days")
 COUNTING_MODES = ("working_hours", "civil_code")
 OVERRIDE_KINDS = ("day_off", "working_day")
 

@@ -7,6 +7,7 @@ walk day by day, never minute by minute.
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 from collections.abc import Iterable, Sequence
@@ -142,6 +143,27 @@ class WorkingCalendar:
             if merged != self.overrides:
                 self.overrides = merged
                 self._cache.clear()
+
+    def with_overrides(self, extra: Iterable[CalendarOverride]) -> WorkingCalendar:
+        """A copy of this calendar with ``extra`` over the file's entries (this one is unchanged)."""
+        other = copy.copy(self)
+        other._cache = {}
+        other._lock = threading.Lock()
+        other.overrides = {**self._file_overrides, **overrides_by_date(extra)}
+        return other
+
+    def file_overrides(self) -> list[CalendarOverride]:
+        """The entries of calendar.yaml (the web app's are laid over them), by date."""
+        return sorted(self._file_overrides.values(), key=lambda o: o.date)
+
+    def special_days(self, year: int) -> list[date]:
+        """The days of ``year`` that differ from an ordinary week: holidays, make-up days, overrides."""
+        self.is_working_day(date(year, 1, 1))  # loads the year into the holidays package
+        with self._lock:
+            days = {d for d in self._holidays if d.year == year}
+            days |= {d for d in self._holidays.weekend_workdays if d.year == year}
+        days |= {d for d in self.overrides if d.year == year}
+        return sorted(days)
 
     def day_name(self, d: date) -> str | None:
         """The override or holiday name of ``d`` (Vietnamese), for the UI; None for an ordinary day."""
@@ -283,6 +305,8 @@ class WorkingCalendar:
           the close (17:00) of the N-th working day after the day of ``start``, and a
           fraction continues as working time from the next working day's opening
           (2.5 days from Tuesday → Friday 11:30).
+        * ``hours``: clock hours, day and night, holidays included ("trong vòng 12 giờ",
+          LEGAL.md §4): ``start`` + amount hours, rounded to the second, whatever the counting mode.
         * ``calendar_days`` (whole numbers only): ``start`` + N days at the same clock
           time (``civil_code``: the close of office hours that day). If that date is
           not a working day the due is the close of office hours of the next working
@@ -300,6 +324,9 @@ class WorkingCalendar:
 
         if unit == "working_hours":
             return self._walk(*self._split(local), self._us_of(value, 3600))
+
+        if unit == "hours":
+            return local + timedelta(microseconds=self._us_of(value, 3600))
 
         if unit == "working_days":
             us_total = self._us_of(value, self.seconds_per_day)

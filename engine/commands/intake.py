@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -12,10 +12,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from ..audit import digest
 from ..errors import InvalidCommand
 from ..events import DOSSIER_RECEIVED, DOSSIER_REFUSED_AT_INTAKE, DOSSIER_REGISTERED, EventKind
 from ..services import LoadedVersion
 from ..storage.models import Counter, Dossier, table
+from ..units import units
 from ..vocabulary import Channel, Status
 from .base import Command, handles
 from .kernel import Kernel, documents, nonempty
@@ -31,6 +33,7 @@ class Applicant:
     phone: str = ""
     address: str = ""
     email: str = ""
+    zalo: str = ""  # a Zalo number, when the applicant wants notices there (handlers/applicant.py)
     organisation: str = ""
 
     @classmethod
@@ -59,6 +62,7 @@ class Receive(Command):
     received_at: datetime | None = None
     note: str = ""
     variant: str | None = None
+    competent_agency: str | None = None  # the commune (district) competent, when the procedure names a level
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class RefuseIntake(Command):
     channel: str = Channel.DIRECT
     documents: Documents = ()
     variant: str | None = None
+    competent_agency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,13 +95,15 @@ class RequestSupplementAtIntake(Command):
     channel: str = Channel.DIRECT
     documents: Documents = ()
     variant: str | None = None
+    competent_agency: str | None = None
 
 
 @handles(Receive, "receive")
 def receive(cmd: Receive, k: Kernel) -> Dossier:
     if cmd.received_at is not None:
         k.now = cmd.received_at
-    dossier, loaded = new_dossier(k, cmd.procedure_code, cmd.applicant, cmd.channel, cmd.documents, cmd.variant)
+    dossier, loaded = new_dossier(k, cmd.procedure_code, cmd.applicant, cmd.channel, cmd.documents, cmd.variant,
+                                  cmd.competent_agency)
     k.start_clock(dossier, loaded)
     register(k, dossier, Status.RECEIVED, DOSSIER_RECEIVED, {"note": cmd.note})
     k.start_route(dossier, loaded)
@@ -106,7 +113,8 @@ def receive(cmd: Receive, k: Kernel) -> Dossier:
 @handles(RefuseIntake, "refuse_intake")
 def refuse_intake(cmd: RefuseIntake, k: Kernel) -> Dossier:
     reasons = nonempty(cmd.reasons, "lý do từ chối")
-    dossier, _ = new_dossier(k, cmd.procedure_code, cmd.applicant, cmd.channel, cmd.documents, cmd.variant)
+    dossier, _ = new_dossier(k, cmd.procedure_code, cmd.applicant, cmd.channel, cmd.documents, cmd.variant,
+                                  cmd.competent_agency)
     register(k, dossier, Status.NOT_RECEIVED, DOSSIER_REFUSED_AT_INTAKE, {"reasons": reasons})
     k.outbox(dossier, "refusal_notice", {"dossier_id": dossier.id, "reasons": reasons, "stage": "intake"})
     return dossier
@@ -114,7 +122,8 @@ def refuse_intake(cmd: RefuseIntake, k: Kernel) -> Dossier:
 
 @handles(RequestSupplementAtIntake, "request_supplement_at_intake")
 def request_supplement_at_intake(cmd: RequestSupplementAtIntake, k: Kernel) -> Dossier:
-    dossier, loaded = new_dossier(k, cmd.procedure_code, cmd.applicant, cmd.channel, cmd.documents, cmd.variant)
+    dossier, loaded = new_dossier(k, cmd.procedure_code, cmd.applicant, cmd.channel, cmd.documents, cmd.variant,
+                                  cmd.competent_agency)
     register(k, dossier, Status.REGISTERED, DOSSIER_REGISTERED, {"at_desk": True})
     ask_for_supplement(k, dossier, loaded, cmd.items, cmd.reason)
     return dossier
@@ -123,7 +132,7 @@ def request_supplement_at_intake(cmd: RequestSupplementAtIntake, k: Kernel) -> D
 # ---------------------------------------------------------------------- a new dossier
 
 def new_dossier(k: Kernel, procedure_code: str, applicant: dict[str, Any], channel: str, docs: Documents,
-                variant: str | None) -> tuple[Dossier, LoadedVersion]:
+                variant: str | None, competent_agency: str | None = None) -> tuple[Dossier, LoadedVersion]:
     """A dossier for the version in force today, coded by the receiving agency (not yet stored)."""
     if channel not in tuple(Channel):
         raise InvalidCommand(f"Hình thức nộp không hợp lệ '{channel}' ({', '.join(Channel)}).")
@@ -153,14 +162,15 @@ def new_dossier(k: Kernel, procedure_code: str, applicant: dict[str, Any], chann
         ) from None
     if channel not in procedure.channels and "channels" not in procedure.unconfirmed:
         raise InvalidCommand(f"Thủ tục {procedure_code} không nhận hồ sơ qua hình thức '{channel}'.")
-    agency = s.agency(session, k.actor.agency or procedure.agency)
+    competent = competent_unit(k, procedure.agency, procedure_code, local_day, competent_agency)
+    agency = s.agency(session, k.actor.agency or competent)
     serial = take_serial(k, f"dossier:{agency.id}:{local_day:%y%m%d}")
     dossier = Dossier(
         code=f"{agency.eid}-{local_day:%y%m%d}-{serial:04d}",
         procedure_version_id=row.id,
         procedure_code=procedure.code,
         variant=case.id,
-        agency_id=procedure.agency,
+        agency_id=competent,
         receiving_agency_id=agency.id,
         channel=str(channel),
         applicant=person.as_dict(),
@@ -171,6 +181,31 @@ def new_dossier(k: Kernel, procedure_code: str, applicant: dict[str, Any], chann
         audit_head="",
     )
     return dossier, loaded
+
+
+def competent_unit(k: Kernel, level_agency: str, procedure_code: str, day: date, chosen: str | None) -> str:
+    """The agency competent for a new dossier. A procedure of a commune (district) names the level's agency;
+    the dossier goes to one unit of the list in force on ``day``: the one chosen, else the receiving desk's own."""
+    candidates = units(k.s.settings.workflows_dir).competent(level_agency, day)
+    if candidates is None:
+        if chosen not in (None, "", level_agency):
+            raise InvalidCommand(f"Thủ tục {procedure_code} do cơ quan '{level_agency}' giải quyết, không phải '{chosen}'.",
+                                 competent_agency=chosen)
+        return level_agency
+    if chosen:
+        if chosen not in candidates:
+            raise InvalidCommand(
+                f"'{chosen}' không phải đơn vị hành chính có thẩm quyền giải quyết thủ tục {procedure_code} "
+                f"vào ngày {day:%d/%m/%Y} (danh mục xã, phường/huyện của tỉnh theo workflows/units.yaml).",
+                competent_agency=chosen,
+            )
+        return chosen
+    if k.actor.agency in candidates:
+        return k.actor.agency
+    raise InvalidCommand(
+        f"Thủ tục {procedure_code} do UBND cấp xã (cấp huyện) giải quyết: hãy chọn xã, phường (huyện) có thẩm quyền "
+        "(competent_agency), vì mỗi đơn vị hành chính là một cơ quan riêng.", parameter="competent_agency",
+    )
 
 
 def register(k: Kernel, dossier: Dossier, status: str, kind: EventKind, extra: dict[str, Any]) -> None:
@@ -186,6 +221,7 @@ def snapshot(dossier: Dossier) -> dict[str, Any]:
         "procedure_version": dossier.procedure_version_id, "agency": dossier.agency_id,
         "channel": dossier.channel, "received_at": dossier.received_at, "due_at": dossier.due_at,
         "documents": [d["id"] for d in dossier.documents],
+        "applicant_digest": digest(dossier.applicant),  # an edit of the applicant no event explains shows in `audit verify`
     }
 
 

@@ -120,6 +120,12 @@ def load_agencies(root: Path) -> tuple[dict[str, Agency], list[Problem]]:
         divisions, found = _divisions(located, i, item.get("divisions"))
         problems += found
         agencies[agency.id] = replace(agency, divisions=divisions)
+    from ..units import (
+        unit_agencies,  # each commune (district before 1/7/2025) as an agency: workflows/units.yaml
+    )
+
+    for unit in unit_agencies(root, agencies):
+        agencies.setdefault(unit.id, unit)
     return agencies, problems
 
 

@@ -10,6 +10,8 @@ from typing import Any
 from .schema import END, SUPPLEMENT_OUTCOME
 
 WORKING_DAY_HOURS = 8
+# Units of elapsed time, day and night, holidays included (not working time).
+CALENDAR_UNITS = ("hours", "calendar_days")
 
 
 @dataclass(frozen=True)
@@ -17,7 +19,7 @@ class Duration:
     """An amount of time in one of the legal units."""
 
     amount: Decimal
-    unit: str  # working_days | working_hours | calendar_days
+    unit: str  # working_days | working_hours | hours (clock hours, day and night) | calendar_days
 
     @classmethod
     def from_mapping(cls, value: dict[str, Any]) -> Duration:
@@ -26,7 +28,12 @@ class Duration:
 
     @property
     def is_working(self) -> bool:
-        return self.unit != "calendar_days"
+        return self.unit not in CALENDAR_UNITS
+
+    @property
+    def family(self) -> str:
+        """Durations of one family add up: 'working' (days and hours of working time), 'hours', 'calendar_days'."""
+        return "working" if self.is_working else self.unit
 
     def working_hours(self) -> Decimal:
         """The amount in working hours (only for working units)."""
@@ -34,7 +41,7 @@ class Duration:
             return self.amount * WORKING_DAY_HOURS
         if self.unit == "working_hours":
             return self.amount
-        raise ValueError("calendar days have no working-hour equivalent")
+        raise ValueError("clock hours and calendar days have no working-hour equivalent")
 
     def label(self) -> str:
         """Vietnamese label, as printed on slips: '10 ngày làm việc'."""
@@ -42,6 +49,7 @@ class Duration:
         return {
             "working_days": f"{amount} ngày làm việc",
             "working_hours": f"{amount} giờ làm việc",
+            "hours": f"{amount} giờ",
             "calendar_days": f"{amount} ngày",
         }[self.unit]
 

@@ -54,10 +54,12 @@ def _amount(unit: str, *, integer: bool = False) -> dict[str, Any]:
 
 
 _DURATION = {
-    "description": "Một khoảng thời gian: ngày làm việc (được phép 0,5; 0,25…), giờ làm việc, hoặc ngày theo lịch.",
+    "description": "Một khoảng thời gian: ngày làm việc (được phép 0,5; 0,25…), giờ làm việc, giờ (hours: giờ đồng hồ, "
+    "tính cả ngày lẫn đêm, như 'trong vòng 12 giờ'), hoặc ngày theo lịch.",
     "oneOf": [
         _amount("working_days"),
         _amount("working_hours"),
+        _amount("hours"),
         _amount("calendar_days", integer=True),
     ],
 }

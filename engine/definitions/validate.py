@@ -74,7 +74,7 @@ def _schema_message(error: ValidationError) -> str:
         return f"{where}: {error.instance!r} không đúng định dạng {error.validator_value}"
     if v == "oneOf":
         if isinstance(error.instance, dict) and error.absolute_path and error.absolute_path[-1] in ("deadline", "allowance"):
-            return f"{where}: phải có đúng một đơn vị: working_days, working_hours hoặc calendar_days (số dương){' hoặc not_counted' if error.absolute_path[-1] == 'allowance' else ''}"
+            return f"{where}: phải có đúng một đơn vị: working_days, working_hours, hours hoặc calendar_days (số dương){' hoặc not_counted' if error.absolute_path[-1] == 'allowance' else ''}"
         best = min(error.context, key=lambda e: len(list(e.absolute_path)), default=None) if error.context else None
         detail = f" ({_schema_message(best).split(': ', 1)[-1]})" if best is not None else ""
         return f"{where}: giá trị không hợp lệ{detail}"
@@ -113,7 +113,7 @@ def _hours(d: Duration) -> Decimal:
     return d.working_hours() if d.is_working else d.amount
 
 
-def _longest_counted(steps: tuple[Step, ...], unit_working: bool) -> Decimal:
+def _longest_counted(steps: tuple[Step, ...], family: str) -> Decimal:
     """The largest total allowance along any path from the first step to the end."""
     by_id = {s.id: s for s in steps}
     memo: dict[str, Decimal] = {}
@@ -123,7 +123,7 @@ def _longest_counted(steps: tuple[Step, ...], unit_working: bool) -> Decimal:
             return memo[step_id]
         step = by_id[step_id]
         own = Decimal(0)
-        if step.allowance is not None and step.allowance.is_working == unit_working:
+        if step.allowance is not None and step.allowance.family == family:
             own = _hours(step.allowance)
         best = Decimal(0)
         for target in set(step.outcomes.values()):
@@ -215,9 +215,9 @@ def _check_route(
     problems = _route_problems(located, steps, base + ("route",), True, ctx, raw_steps)
     deadline = Duration.from_mapping(raw_deadline)
     if not problems:
-        total = _longest_counted(steps, deadline.is_working)
+        total = _longest_counted(steps, deadline.family)
         if total > _hours(deadline):
-            unit = "ngày làm việc" if deadline.unit == "working_days" else "giờ làm việc" if deadline.is_working else "ngày"
+            unit = {"working_days": "ngày làm việc", "working_hours": "giờ làm việc", "hours": "giờ"}.get(deadline.unit, "ngày")
             shown = total / WORKING_DAY_HOURS if deadline.unit == "working_days" else total
             problems.append(located.problem(
                 base + ("deadline",), f"tổng thời gian các bước ({_fmt(shown)} {unit}) vượt thời hạn giải quyết {deadline.label()}"

@@ -150,6 +150,7 @@ def test_receipt_of_an_unconfirmed_deadline_gives_no_date(client, services):  # 
     slip = client.get(response.location).text
     due = re.search(r'data-testid="slip-due">([^<]+)<', slip).group(1)
     assert due == "đang cập nhật" and "chưa được xác nhận" in slip
+    assert "367/2025" not in slip  # an amending decree no shared source confirms is never printed (LEGAL.md §1)
     assert "3. Thời gian giải quyết hồ sơ theo quy định: đang cập nhật" in slip
     assert not re.search(r"5\. Thời gian trả kết quả giải quyết hồ sơ: <b[^>]*>\d", slip)
 
@@ -183,3 +184,23 @@ def test_director_refuses_directly_through_rest(client, token, services):  # typ
     refused = client.post(url, json={"reasons": ["Không đủ điều kiện"]}, headers=token("dir"))
     assert refused.status_code == 200 and refused.json["result"] == "refused"
     assert refused.json["forms"][-1]["form"] == "refusal_decision"
+
+
+def test_intake_names_the_competent_commune(client, token, services):  # type: ignore[no-untyped-def]
+    csrf = web_login(client, "desk")  # a provincial desk: any centre in the province may receive (LEGAL.md §2)
+    form = client.get("/intake?procedure=1.004946").text
+    options = re.findall(r'<option value="(cb-xa-\d+)"', form)
+    assert len(options) == 56 and "UBND phường Thục Phán, tỉnh Cao Bằng" in form
+    data = {"csrf_token": csrf, "procedure": "1.004946", "decision": "receive", "applicant_name": "Nguyễn Văn An",
+            "channel": "direct"}
+    missing = client.post("/intake", data=data)
+    assert missing.status_code == 422 and "hãy chọn xã, phường" in missing.text
+    done = client.post("/intake", data=data | {"competent_agency": "cb-xa-01279"}, follow_redirects=True)
+    code = re.search(r'data-testid="slip-code">([^<]+)<', done.text).group(1)
+    assert "UBND phường Nùng Trí Cao, tỉnh Cao Bằng" in client.get(f"/dossiers/{code}").text
+    body = {"procedure_code": "1.004946", "applicant": {"name": "Trần Thị B"}, "competent_agency": "cb-xa-01273"}
+    r = client.post("/api/v1/dossiers", json=body, headers=token("desk"))
+    assert r.status_code == 201 and r.json["agency_id"] == "cb-xa-01273"
+    wrong = error(client.post("/api/v1/dossiers", json=body | {"competent_agency": "cb-xa-cu-01267"}, headers=token("desk")),
+                  422, "invalid_command")
+    assert "không phải đơn vị hành chính có thẩm quyền" in wrong["message"]

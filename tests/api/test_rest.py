@@ -126,9 +126,9 @@ def test_receive_errors(client, token, services):  # type: ignore[no-untyped-def
     forbidden = error(client.post("/api/v1/dossiers", json=body, headers=token("spec")), 403, "forbidden")
     assert "Chuyên viên" in forbidden["message"] or "specialist" in forbidden["message"]
     error(client.post("/api/v1/dossiers", json=body | {"procedure_code": "9.999999"}, headers=token("desk")), 404, "not_found")
-    services.settings.allow_unconfirmed = False  # 1.004946's deadline is unconfirmed ("đang cập nhật")
+    services.settings.allow_unconfirmed = False  # 9.900012's deadline is unconfirmed ("đang cập nhật")
     try:
-        unconfirmed = error(client.post("/api/v1/dossiers", json=body | {"procedure_code": "1.004946"},
+        unconfirmed = error(client.post("/api/v1/dossiers", json=body | {"procedure_code": "9.900012"},
                                         headers=token("desk")), 422, "invalid_command")
     finally:
         services.settings.allow_unconfirmed = True
@@ -416,14 +416,14 @@ def test_openapi_document_validates_and_matches_the_routes(client, app):  # type
     from openapi_spec_validator import validate
 
     from api.rest import schemas
-    from api.rest.openapi import OPERATIONS
+    from api.rest.openapi import OPERATIONS, _flask_rule
 
     doc = client.get("/api/v1/openapi.json").json
     validate(doc)
     assert doc["openapi"].startswith("3.1")
     rules = {(r.rule, m) for r in app.url_map.iter_rules() for m in r.methods or ()}
     for op in OPERATIONS:
-        flask_path = "/api/v1" + op.path.replace("{task_id}", "<int:task_id>").replace("{ref}", "<ref>").replace("{code}", "<code>")
+        flask_path = "/api/v1" + _flask_rule(op.path)  # {task_id} -> <int:task_id>, {ref} -> <ref>, ...
         assert (flask_path, op.method.upper()) in rules, op.path
         entry = doc["paths"][op.path][op.method]
         if op.body:

@@ -70,7 +70,7 @@ def test_good_definition_has_no_error(tree):
         (("outcomes: [propose_approval, request_supplement]", "outcomes: {propose_approval: sign}"), 16, "dẫn tới bước không tồn tại 'sign'"),
         (("agency: cb-so-y-te", "agency: so-khong-co"), 5, "cơ quan không xác định 'so-khong-co'"),
         (("deadline: {working_days: 10}", "deadline: {working_days: -1}"), 6, "phải lớn hơn 0"),
-        (("deadline: {working_days: 10}", "deadline: {weeks: 2}"), 6, "working_days, working_hours hoặc calendar_days"),
+        (("deadline: {working_days: 10}", "deadline: {weeks: 2}"), 6, "working_days, working_hours, hours hoặc calendar_days"),
         (("level: province\n", "level: province\nlevle: x\n"), 5, "trường không được hỗ trợ: levle"),
         (('code: "1.001806"\n', ""), 1, "thiếu trường bắt buộc 'code'"),
         (("    kind: intake\n", "    kind: intake\n    kind: task\n"), 10, "khóa 'kind' bị lặp lại"),
@@ -221,7 +221,8 @@ def test_shipped_transcriptions_match_source():
         if len(steps) != len(procedure.steps):
             continue
         ours = [
-            float(s.allowance.working_hours() / 8) if s.allowance and s.allowance.unit != "calendar_days"
+            float(s.allowance.working_hours() / 8) if s.allowance and s.allowance.is_working
+            else float(s.allowance.amount / 8) if s.allowance and s.allowance.unit == "hours"  # the data's hours / 8
             else float(s.allowance.amount) if s.allowance else 0.0
             for s in procedure.steps
         ]

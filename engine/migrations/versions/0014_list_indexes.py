@@ -1,7 +1,7 @@
 """lists at scale: the sort key per visibility branch, open steps by agency, the inbox's active steps, trigram search
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0010
 
 The staff list is the union of three index-ordered queries (competent agency, receiving
 agency, an open step at the agency: ``engine.policy.visible_branches``), each sorted newest
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
