@@ -45,7 +45,7 @@ def create_app(config: dict[str, Any] | None = None, services: Services | None =
     """Application factory. ``services`` may be given (tests); else built from DATABASE_URL."""
     from engine import Commands
 
-    from . import analyst, health, present, public, rest, staff
+    from . import admin, analyst, health, present, public, quality, reports, rest, staff
     from .auth import csrf_token
 
     app = Flask("api", instance_relative_config=True)
@@ -67,7 +67,7 @@ def create_app(config: dict[str, Any] | None = None, services: Services | None =
     present.register(app)
     app.jinja_env.globals["csrf_token"] = csrf_token
 
-    for blueprint in (health.bp, rest.bp, staff.bp, public.bp, analyst.bp):
+    for blueprint in (health.bp, rest.bp, staff.bp, public.bp, analyst.bp, admin.bp, quality.bp, reports.bp, reports.public_bp):
         app.register_blueprint(blueprint)
     for status in (404, 405):
         app.register_error_handler(status, _unrouted)

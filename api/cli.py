@@ -71,6 +71,18 @@ def setup_command(workflows: Path | None, demo: bool) -> None:
 
         click.echo(seed(services))
     _warn_divisions(services)
+    _signing_key()
+
+
+def _signing_key() -> None:
+    """The audit log's signing key in the instance folder, created if missing (issue 10)."""
+    from engine.quality.heads import ensure_key
+
+    from .quality import audit_folder
+
+    path, created = ensure_key(audit_folder(current_app))
+    if created:
+        click.echo(f"Đã tạo khóa ký nhật ký kiểm toán: {path} (giữ bí mật, sao lưu riêng).")
 
 
 def _warn_divisions(services: object) -> None:
@@ -178,32 +190,6 @@ def due_command(start: str, amount: str, unit: str, counting: str | None) -> Non
         raise click.ClickException(str(exc)) from None
 
 
-@cli.group("audit")
-def audit_group() -> None:
-    """Nhật ký kiểm toán (chuỗi băm) / The hash-chained audit log."""
-
-
-@audit_group.command("verify")
-@with_appcontext
-def audit_verify_command() -> None:
-    """Kiểm tra nhật ký kiểm toán / Verify the audit log.
-
-    Kiểm tra mọi chuỗi, chỉ ra sự kiện hỏng đầu tiên của mỗi chuỗi; mã thoát 1 nếu có.
-
-    Check every chain; name the first broken event of each. Exit 1 if any.
-    """
-    from engine.audit import verify
-
-    services = current_app.extensions["motcua"]
-    with services.sessions() as session:
-        breaks = list(verify(session))
-    for item in breaks:
-        click.echo(str(item))
-    if breaks:
-        sys.exit(1)
-    click.echo("Nhật ký kiểm toán toàn vẹn.")
-
-
 @cli.command("schema", with_appcontext=False)
 @click.option("--check", is_flag=True, help="Chỉ kiểm tra tệp schema đã cập nhật chưa / Only check that the schema file is current.")
 def schema_command(check: bool) -> None:
@@ -254,7 +240,8 @@ def scheduler_command(outbox_seconds: float, once: bool, digest: bool) -> None:
         from engine import dispatch_pending
 
         done = dispatch_pending(services)
-        click.echo(f"quét thời hạn: gửi {report.sent} cảnh báo, dời {report.moved}, bỏ {report.voided}; "
+        click.echo(f"quét thời hạn: gửi {report.sent} cảnh báo, dời {report.moved}, bỏ {report.voided}, "
+                   f"đóng {len(report.closed)} hồ sơ không bổ sung; "
                    f"tổng hợp: {people} người; outbox: {done} việc")
         return
     run_daily(services, WORKFLOWS)  # catch up on start
@@ -354,7 +341,19 @@ from .cli_catalogue import register  # noqa: E402  (publish, catalogue, diff, im
 
 register(cli)
 
+from .cli_audit import register as register_audit  # noqa: E402  (audit verify, publish, proofs: issue 10)
+
+register_audit(cli)
+
+from .cli_quality import register as register_quality  # noqa: E402  (quality check, sample, retention: issue 10)
+
+register_quality(cli)
+
 from .cli_catalogue import import_group  # noqa: E402
 from .cli_import import import_dossiers_command  # noqa: E402  (motcua import dossiers: issue 13)
 
 import_group.add_command(import_dossiers_command)
+
+from .cli_reports import register as register_reports  # noqa: E402  (report ii06a: issue 9)
+
+register_reports(cli)

@@ -56,3 +56,22 @@ def status(code: str) -> Any:
     except NotFound:
         return render_template("public/status.html", s=None, code=code, missing=True), 404
     return render_template("public/status.html", s=s, code=code, tz=services().calendar.tz)
+
+
+@bp.get("/cong-khai/nhat-ky-kiem-toan")
+def audit_head() -> Any:
+    """The last signed tree head of the audit log (issue 10), for anyone to copy and check later."""
+    from engine.quality import heads
+
+    from .quality import audit_folder
+
+    folder = audit_folder()
+    try:
+        head, problem = heads.read(folder / heads.HEAD_FILE), None
+    except heads.HeadError:
+        head, problem = None, "Tệp đầu cây trên máy chủ bị hỏng; đã báo quản trị viên kiểm tra."
+    if request.args.get("dang") == "json" or request.accept_mimetypes.best == "application/json":
+        if head is None:
+            return {"error": problem or "Chưa công bố đầu cây nào."}, 404
+        return head.as_dict()
+    return render_template("public/audit_head.html", head=head, problem=problem, signed=head.signed_bytes().decode() if head else "")

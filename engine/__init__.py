@@ -24,6 +24,8 @@ _EXPORTS = {
     "Dossier": "storage.models", "IssuedForm": "storage.models",
     "Notification": "storage.alerts",
     "FORMS": "definitions", "UNCONFIRMED": "labels",
+    "ledger_numbers": "reports.books", "control_slip_content": "reports.books",
+    "run_conformance": "quality.checks",
 }
 
 __all__ = [
@@ -31,7 +33,7 @@ __all__ = [
     "Forbidden", "HandlerContext", "IllegalTransition", "InvalidCommand", "NotFound", "Services",
     "Settings", "SystemClock", "WorkingCalendar", "dispatch_pending", "handler", "next_serial",
     "enqueue", "dead_letters", "retry", "OutboxMessage", "OutboxDelivery", "Dossier", "IssuedForm", "FORMS",
-    "Notification", "UNCONFIRMED",
+    "Notification", "UNCONFIRMED", "ledger_numbers", "control_slip_content", "run_conformance",
 ]
 
 
@@ -70,6 +72,8 @@ if TYPE_CHECKING:  # for type checkers and editors
         retry,
     )
     from .policy import SYSTEM, Actor
+    from .quality.checks import run_conformance
+    from .reports.books import control_slip_content, ledger_numbers
     from .services import Services, Settings
     from .storage.alerts import Notification
     from .storage.models import Dossier, IssuedForm

@@ -27,8 +27,6 @@ from .storage.models import AuditEvent, Dossier
 SYSTEM_CHAIN = "system"
 
 
-
-
 def _iso(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -57,6 +55,13 @@ def canonical(event: AuditEvent | dict[str, Any]) -> bytes:
 def compute_hash(event: AuditEvent | dict[str, Any]) -> str:
     prev = event["prev_hash"] if isinstance(event, dict) else event.prev_hash
     return hashlib.sha256(prev.encode("ascii") + canonical(event)).hexdigest()
+
+
+def digest(value: Any) -> str:
+    """SHA-256 of a value's canonical JSON: what an event keeps of a personal record (the applicant)
+    so that a later edit of the record is noticed without copying it into the log."""
+    body = json.dumps(jsonable(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 def jsonable(value: Any) -> Any:
@@ -140,18 +145,29 @@ class Break:
 
 
 def verify(session: Session, batch: int = 5000) -> Iterator[Break]:
-    """Check every chain; yield each chain's first broken event."""
-    heads = dict(session.execute(select(Dossier.code, Dossier.audit_head)).all())
-    seqs = dict(session.execute(select(Dossier.code, Dossier.audit_seq)).all())
+    """Check every chain; yield each chain's first broken event, then what binds chains to dossiers.
+
+    A chain is sound when its events follow each other (seq 1, 2, ...; each ``prev_hash`` the
+    previous hash; each hash its content's) and it ends at the head its dossier keeps. Beyond
+    the chains: every event of a dossier is in that dossier's chain (a forged event under a
+    made-up chain name is not), every chain but ``system`` belongs to a dossier, and every
+    dossier has its chain (a dossier is never stored without its first event). What a rewrite
+    of a whole chain with every hash recomputed escapes is caught by the Merkle tree
+    (``engine.quality.anchor``) against a published head.
+    """
+    dossiers = {row.code: row for row in session.execute(select(Dossier.id, Dossier.code, Dossier.audit_seq, Dossier.audit_head))}
+    code_of = {row.id: row.code for row in dossiers.values()}
     chain: str | None = None
     prev, expected_seq, broken = "", 1, False
 
     def close(chain_name: str, last_seq: int, last_hash: str) -> Iterator[Break]:
-        if chain_name in heads and not broken and (heads[chain_name] != last_hash or seqs[chain_name] != last_seq):
-            yield Break(None, chain_name, seqs[chain_name], "sự kiện cuối của chuỗi đã bị xóa hoặc thay thế (không khớp với hồ sơ)")
+        row = dossiers.get(chain_name)
+        if row is not None and not broken and (row.audit_head != last_hash or row.audit_seq != last_seq):
+            yield Break(None, chain_name, row.audit_seq, "sự kiện cuối của chuỗi đã bị xóa hoặc thay thế (không khớp với hồ sơ)")
 
     last_seq_seen, last_hash_seen = 0, ""
     seen: set[str] = set()
+    foreign: list[Break] = []
     query = select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq)
     for event in session.execute(query.execution_options(yield_per=batch)).scalars():
         if event.chain != chain:
@@ -159,6 +175,13 @@ def verify(session: Session, batch: int = 5000) -> Iterator[Break]:
                 yield from close(chain, last_seq_seen, last_hash_seen)
             chain, prev, expected_seq, broken = event.chain, "", 1, False
             seen.add(chain)
+            if chain != SYSTEM_CHAIN and chain not in dossiers:
+                foreign.append(Break(event.id, chain, event.seq, "chuỗi không thuộc hồ sơ nào (hồ sơ đã bị xóa, hoặc chuỗi giả)"))
+        owner = code_of.get(event.dossier_id) if event.dossier_id is not None else SYSTEM_CHAIN
+        if owner != event.chain and len(foreign) < 1000:
+            where = f"hồ sơ #{event.dossier_id}" if event.dossier_id is not None else "không hồ sơ nào"
+            expected = f"chuỗi {owner}" if owner else "một hồ sơ không còn tồn tại"
+            foreign.append(Break(event.id, event.chain, event.seq, f"sự kiện ghi cho {where} nhưng nằm ngoài chuỗi của nó ({expected})"))
         if not broken:
             reason = None
             if event.seq != expected_seq:
@@ -174,6 +197,8 @@ def verify(session: Session, batch: int = 5000) -> Iterator[Break]:
         last_seq_seen, last_hash_seen = event.seq, event.hash
     if chain is not None:
         yield from close(chain, last_seq_seen, last_hash_seen)
-    for code in sorted(set(heads) - seen):
-        if seqs[code]:
-            yield Break(None, code, seqs[code], "toàn bộ chuỗi sự kiện của hồ sơ đã bị xóa")
+    yield from foreign
+    for code in sorted(set(dossiers) - seen):
+        reason = ("toàn bộ chuỗi sự kiện của hồ sơ đã bị xóa" if dossiers[code].audit_seq
+                  else "hồ sơ không có sự kiện nào (chuỗi đã bị xóa và thứ tự đặt lại)")
+        yield Break(None, code, dossiers[code].audit_seq, reason)

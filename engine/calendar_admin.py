@@ -8,11 +8,17 @@ and steps it moves (see :mod:`engine.commands.calendar`).
 
 from __future__ import annotations
 
+import time
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .calendar.config import CalendarOverride
 from .storage.alerts import CalendarDay
+
+if TYPE_CHECKING:
+    from .services import Services
 
 
 def announced(session: Session) -> list[CalendarOverride]:
@@ -24,4 +30,18 @@ def announced(session: Session) -> list[CalendarOverride]:
     return list(by_day.values())
 
 
-__all__ = ["announced"]
+_LAST_READ: dict[int, float] = {}
+
+
+def refresh(services: Services, every: float = 0.0) -> None:
+    """Lay the announced entries over ``services.calendar`` (at most once per ``every`` seconds):
+    another process (a web worker, a scheduler) may have changed them."""
+    key = id(services)
+    if every and time.monotonic() - _LAST_READ.get(key, -every - 1) < every:
+        return
+    _LAST_READ[key] = time.monotonic()
+    with services.sessions() as session:
+        services.calendar.layer_overrides(announced(session))
+
+
+__all__ = ["announced", "refresh"]

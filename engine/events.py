@@ -109,7 +109,9 @@ def _tasks_ready(before: dict[str, Any], after: dict[str, Any], ctx: Context) ->
 
 # ---------------------------------------------------------------------- the kinds
 
-_SNAPSHOT = "code status procedure variant procedure_version agency channel received_at due_at documents"
+CALENDAR_KINDS = {"day_off": "ngày nghỉ", "working_day": "ngày làm việc (làm bù)", "withdrawn": "gỡ điều chỉnh"}
+
+_SNAPSHOT = "code status procedure variant procedure_version agency channel received_at due_at documents applicant_digest"
 DOSSIER_RECEIVED = _kind("dossier.received", "Tiếp nhận hồ sơ", _SNAPSHOT + " note",
                          lambda b, a, c: ["Hạn trả kết quả: " + c.local(a.get("due_at"))])
 DOSSIER_REGISTERED = _kind("dossier.registered", "Ghi nhận hồ sơ", _SNAPSHOT + " at_desk")
@@ -124,6 +126,10 @@ TASK_CLAIMED = _kind("task.claimed", "Nhận xử lý", "task step claimed_by",
                      lambda b, a, c: [f"Bước: {c.step(a.get('step'))}"])
 STEP_COMPLETED = _kind("step.completed", "Hoàn thành bước", "task step outcome checkpoints timeliness note",
                        _step_completed)
+TASK_ASSIGNED = _kind("task.assigned", "Phân công xử lý", "task step assignee previous note",
+                      lambda b, a, c: [f"Bước: {c.step(a.get('step'))}; giao cho: {a.get('assignee')}"
+                                       + (f" (trước đó: {a['previous']})" if a.get("previous") else "")
+                                       + (f"; ghi chú: {a['note']}" if a.get("note") else "")])
 TASKS_READY = _kind("tasks.ready", "Chuyển bước tiếp theo", "tasks", _tasks_ready)
 SUPPLEMENT_RECEIVED = _kind("supplement.received", "Nhận hồ sơ bổ sung",
                             "due_at statutory_due_at policy documents note",
@@ -143,8 +149,47 @@ DOSSIER_MIGRATED = _kind(
     _SNAPSHOT + " source line resolved_at returned_at result timeliness steps tasks",
     lambda b, a, c: [f"Nguồn: {a.get('source', '')}, dòng {a.get('line', '')}; số bước đã làm: {len(a.get('steps') or [])}"],
 )
+# An administrator's "act as" on a dossier (its chain: shown on the dossier's timeline) and the console's
+# changes to accounts (the system chain).
+ACT_AS = _kind("admin.act_as", "Quản trị viên làm thay", "reason until",
+               lambda b, a, c: [f"Lý do: {a.get('reason', '')}", f"Được làm thay đến {c.local(a.get('until'))}"])
+_ACCOUNT = "user name role agency division"
+ACCOUNT_CREATED = _kind("account.created", "Tạo tài khoản", _ACCOUNT)
+ACCOUNT_UPDATED = _kind("account.updated", "Sửa tài khoản (vai trò, cơ quan, phòng)", _ACCOUNT)
+ACCOUNT_DEACTIVATED = _kind("account.deactivated", "Khóa tài khoản", "user tokens")
+ACCOUNT_REACTIVATED = _kind("account.reactivated", "Mở lại tài khoản", "user")
+PASSWORD_RESET = _kind("account.password_reset", "Đặt lại mật khẩu (buộc đổi khi đăng nhập)", "user tokens")
+PASSWORD_CHANGED = _kind("account.password_changed", "Người dùng đổi mật khẩu", "user")
+TOKEN_REVOKED = _kind("account.token_revoked", "Thu hồi mã truy cập API", "user token")
+CALENDAR_CHANGED = _kind(
+    "calendar.changed", "Điều chỉnh lịch làm việc", "entry day kind name document reason dossiers",
+    lambda b, a, c: [f"{a.get('day')}: {CALENDAR_KINDS.get(str(a.get('kind')), a.get('kind'))} — {a.get('name')} "
+                     f"({a.get('document')}); {a.get('dossiers', 0)} hồ sơ được tính lại thời hạn"])
+DUE_RECOMPUTED = _kind(
+    "dossier.due_recomputed", "Tính lại thời hạn do điều chỉnh lịch làm việc", "due_at statutory_due_at tasks day document",
+    lambda b, a, c: [f"Ngày {a.get('day')} ({a.get('document')}): hạn trả kết quả {c.local(b.get('due_at'))} → "
+                     f"{c.local(a.get('due_at'))}"]
+    + [f"Bước {c.step(t.get('step'))}: hạn mới {c.local(t.get('due_at'))}" for t in a.get("tasks", [])])
 DECISION_PUBLISHED = _kind("decision.published", "Công bố quyết định", "decision number effective changes")
 DEFINITION_DRAFTED = _kind("definition.drafted", "Lưu bản nháp định nghĩa thủ tục", "draft code errors")
+
+# The quality officer's records (issue 10): on the system chain, each names its record.
+_NC_FIELDS = "record state title source dossiers step deviation_kind severity cause correction corrective_action owner due_date verification effective reason"
+NONCONFORMITY_MOVES = {
+    "open": "Ghi nhận điểm không phù hợp",
+    "analyse": "Phân tích nguyên nhân, khắc phục tức thời",
+    "plan": "Lập hành động khắc phục",
+    "implement": "Đã thực hiện hành động khắc phục",
+    "verify_effective": "Xác nhận hành động khắc phục hiệu quả; đóng",
+    "verify_ineffective": "Hành động khắc phục chưa hiệu quả; lập lại",
+    "reject": "Không phải điểm không phù hợp",
+}
+for _move, _label in NONCONFORMITY_MOVES.items():
+    _kind(f"nonconformity.{_move}", _label, _NC_FIELDS)
+AUDIT_PLANNED = _kind("internal_audit.planned", "Lập kế hoạch đánh giá nội bộ", "audit title period_from period_to procedures per_procedure auditor")
+AUDIT_SAMPLED = _kind("internal_audit.sampled", "Chọn mẫu hồ sơ đánh giá nội bộ", "audit seed dossiers")
+AUDIT_FINDING = _kind("internal_audit.finding", "Ghi nhận kết quả đánh giá hồ sơ", "audit sample code finding nonconformity")
+TARGET_SET = _kind("quality.target_set", "Đặt mục tiêu chất lượng", "metric procedure_code division target")
 
 # One kind per move of the status machine; fields are what commands add to a move.
 _MOVE_FIELDS = "status items reason reasons result"

@@ -6,8 +6,13 @@ No other module states a role rule.
 
 The rules, in words:
 
-- An administrator (and the engine itself) may do anything; an analyst and a
-  quality officer read every dossier and act on none of their steps.
+- The engine itself may do anything. An administrator reads every dossier but,
+  by separation of duties, acts on one (its steps or as a whole) only in another's
+  place under a recorded "act as" (làm thay) with a reason, on that dossier, for
+  a limited time (``engine.acting``): the actor then carries the dossier's code in
+  ``acts_on``, and the act-as event is on the dossier's timeline. An administrator
+  never receives a dossier. An analyst and a quality officer read every dossier and
+  act on none of their steps.
 - A dossier is seen by the people of its competent agency, of the agency
   that received it, and of any agency that holds an open step of it.
 - A step is taken by its role at its agency; a step of a division only by
@@ -42,6 +47,7 @@ class Actor:
     agency: str | None = None
     name: str = ""
     unit: str | None = None  # the division id (workflows/agencies.yaml); None: not in a division
+    acts_on: frozenset[str] = frozenset()  # an administrator's dossiers under a recorded "act as" (engine.acting)
 
 
 SYSTEM = Actor("system", Role.SYSTEM)
@@ -51,6 +57,7 @@ SEE_ALL = PRIVILEGED | {Role.ANALYST}
 READ_ONLY = frozenset({Role.QUALITY_OFFICER, Role.ANALYST})  # read, never act on a dossier's steps
 DESK = frozenset({Role.ONE_STOP})
 APPRAISERS = frozenset({Role.SPECIALIST, Role.DIVISION_HEAD, Role.DIRECTOR})
+LEADERS = frozenset({Role.DIVISION_HEAD, Role.DIRECTOR})
 
 
 def _sources(move: str) -> frozenset[str]:
@@ -84,20 +91,73 @@ ACTIONS: dict[str, Rule] = {
     "return_result": Rule(DESK, _sources("return_result"), "trả kết quả"),
     # Only the engine itself (the scheduler) or an administrator: when the waiting period has run out.
     "close_unsupplemented": Rule(frozenset(), frozenset({Status.AWAITING_SUPPLEMENT}), "đóng hồ sơ quá hạn bổ sung"),
+    "calendar": Rule(frozenset(), label="điều chỉnh lịch làm việc"),  # administrators only (PRIVILEGED)
     "transfer_competence": Rule(frozenset({Role.ANALYST}),
                                 frozenset(lifecycle.STATUSES) - frozenset(CLOSED_STATUSES), "chuyển thẩm quyền"),
+    # Statistics (engine/reports): leaders, quality and control officers; the desk keeps its tracking ledger.
+    "view_reports": Rule(LEADERS | READ_ONLY, label="xem báo cáo thống kê"),
+    "view_ledger": Rule(LEADERS | READ_ONLY | DESK, label="xem sổ theo dõi hồ sơ"),
     # Not on a dossier: writing definitions (drafts, validation, publishing by a decision) in the analyst's workbench.
     "author": Rule(frozenset({Role.ANALYST}), label="soạn và công bố định nghĩa thủ tục"),
+    # An administrator records that they act in another's place on one dossier, with a reason.
+    "act_as": Rule(frozenset({Role.ADMINISTRATOR}), label="làm thay trên hồ sơ (quản trị viên)"),
 }
-NOT_ON_A_PAGE = ("receive", "transfer_competence", "close_unsupplemented", "author")  # actions no dossier page offers
+# actions no dossier page offers as a button (act_as has its own form on the page, for administrators)
+NOT_ON_A_PAGE = ("receive", "transfer_competence", "close_unsupplemented", "author", "act_as", "calendar", "view_reports", "view_ledger")
+# What an administrator may do on the console (users, tokens, sessions): no one else.
+ADMINISTRATION = Rule(frozenset({Role.ADMINISTRATOR}), label="quản trị tài khoản")
+NOT_FOR_ADMINISTRATORS = frozenset({"receive"})  # no dossier yet, so no "act as" can cover it
+
+
+def require_administrator(actor: Actor) -> None:
+    """Raise Forbidden unless ``actor`` is an administrator (the console's rule)."""
+    if actor.role not in ADMINISTRATION.roles:
+        raise Forbidden(f"Chỉ quản trị viên được dùng chức năng này ({ADMINISTRATION.label}).")
+
+
+def _acting_as(actor: Actor, code: str | None) -> None:
+    """Separation of duties: an administrator acts on a dossier only under a recorded "act as" on it."""
+    if actor.role == Role.ADMINISTRATOR and (code is None or code not in actor.acts_on):
+        raise Forbidden(
+            f"Quản trị viên không xử lý hồ sơ{' ' + code if code else ''} thay cán bộ. Nếu thật cần, hãy ghi "
+            "'làm thay' kèm lý do trên trang hồ sơ: việc làm thay được ghi vào nhật ký và hiện trên hồ sơ.",
+            dossier=code or "",
+        )
+
+
+def report_scope(actor: Actor, agency: str | None) -> str | None:
+    """The agency a report of ``actor`` may cover: any (None = all) for administrators and analysts,
+    else only the actor's own agency (asking for another is refused)."""
+    if actor.role in SEE_ALL:
+        return agency or None
+    if agency and agency != actor.agency:
+        raise Forbidden(f"Bạn chỉ xem được số liệu của cơ quan mình ({actor.agency or 'không thuộc cơ quan nào'}).")
+    return actor.agency
 
 
 def require(actor: Actor, action: str) -> None:
     """Raise Forbidden unless the actor's role may take ``action`` (see :data:`ACTIONS`)."""
     rule = ACTIONS[action]
+    if actor.role == Role.ADMINISTRATOR and action in NOT_FOR_ADMINISTRATORS:
+        raise Forbidden(f"Quản trị viên không {rule.label or action}: việc này của cán bộ một cửa.", action=action)
     if actor.role not in rule.roles | PRIVILEGED:
         raise Forbidden(f"Vai trò '{role_label(actor.role)}' không được dùng chức năng này ({rule.label or action}).",
                         action=action)
+
+
+# The quality officer's records (issue 10): conformance checks, nonconformities, internal audits, targets.
+QUALITY = frozenset({Role.QUALITY_OFFICER}) | PRIVILEGED
+
+
+def require_quality(actor: Actor, what: str) -> None:
+    """Raise Forbidden unless the actor keeps the quality records (quality officer, administrator)."""
+    if actor.role not in QUALITY:
+        raise Forbidden(f"Chỉ cán bộ quản lý chất lượng (ISO) được {what}.", action=what)
+
+
+def may_implement(actor: Actor, owner: str | None) -> bool:
+    """A corrective action is reported done by its owner or by the quality officer."""
+    return actor.role in QUALITY or (owner is not None and actor.id == owner)
 
 
 def status_allows(action: str, status: str) -> bool:
@@ -118,9 +178,10 @@ DivisionName = Callable[[str, str], "str | None"]
 """``(agency, division) -> name``, or None when the agency declares no such division."""
 
 
-def check_step(actor: Actor, task: StepLike, division_name: DivisionName) -> None:
-    """Raise Forbidden unless ``actor`` may take this step (role, agency, division)."""
+def check_step(actor: Actor, task: StepLike, division_name: DivisionName, dossier_code: str | None = None) -> None:
+    """Raise Forbidden unless ``actor`` may take this step (role, agency, division) of dossier ``dossier_code``."""
     if actor.role in PRIVILEGED:
+        _acting_as(actor, dossier_code)
         return
     if actor.role != task.role or (actor.agency is not None and actor.agency != task.agency_id):
         raise Forbidden(f"Việc '{task.name}' dành cho vai trò '{task.role}' của cơ quan '{task.agency_id}'.")
@@ -134,11 +195,26 @@ def check_step(actor: Actor, task: StepLike, division_name: DivisionName) -> Non
             )
 
 
-def may_take_step(actor: Actor, task: StepLike, division_name: DivisionName) -> bool:
+def check_assign(actor: Actor, task: StepLike, division_name: DivisionName) -> None:
+    """Raise Forbidden unless ``actor`` may give this step to someone (phân công): the head of the
+    step's division (any head of the agency when the step has no declared division) or the
+    agency's director."""
+    if actor.role in PRIVILEGED:
+        return
+    if actor.agency != task.agency_id or actor.role not in (Role.DIVISION_HEAD, Role.DIRECTOR):
+        raise Forbidden(f"Chỉ lãnh đạo phòng hoặc lãnh đạo cơ quan '{task.agency_id}' được phân công việc '{task.name}'.")
+    if actor.role == Role.DIVISION_HEAD and task.division is not None and actor.unit != task.division:
+        division = division_name(task.agency_id, task.division)
+        if division is not None:
+            raise Forbidden(f"Việc '{task.name}' thuộc {division}: chỉ lãnh đạo phòng này được phân công.",
+                            division=task.division)
+
+
+def may_take_step(actor: Actor, task: StepLike, division_name: DivisionName, dossier_code: str | None = None) -> bool:
     if actor.role in READ_ONLY:
         return False
     try:
-        check_step(actor, task, division_name)
+        check_step(actor, task, division_name, dossier_code)
     except Forbidden:
         return False
     return True
@@ -162,6 +238,9 @@ def check_dossier(actor: Actor, dossier: DossierLike, open_steps: Callable[[], I
     ``open_steps`` gives the (agency, division) of the dossier's open steps; it is called only
     when the answer depends on them.
     """
+    if actor.role in PRIVILEGED:
+        _acting_as(actor, dossier.code)
+        return
     if actor.role in SEE_ALL or actor.agency is None:
         return
     own_agency = actor.agency in (dossier.agency_id, dossier.receiving_agency_id)
@@ -278,7 +357,8 @@ def task_division_join() -> ColumnElement[bool]:
 
 
 __all__ = [
-    "ACTIONS", "APPRAISERS", "DESK", "PRIVILEGED", "READ_ONLY", "SEE_ALL", "SYSTEM", "Actor", "Rule", "StepScope",
-    "TaskState", "allowed_actions", "can_view", "check_dossier", "check_step", "may_take_step", "require",
-    "status_allows", "step_scope", "task_division_join", "visible_dossiers",
+    "ACTIONS", "ADMINISTRATION", "APPRAISERS", "DESK", "PRIVILEGED", "QUALITY", "READ_ONLY", "SEE_ALL", "SYSTEM", "Actor", "Rule",
+    "StepScope", "TaskState", "allowed_actions", "can_view", "check_assign", "check_dossier", "check_step", "may_implement",
+    "may_take_step", "require", "require_administrator", "require_quality", "status_allows", "step_scope", "task_division_join",
+    "visible_dossiers",
 ]

@@ -58,9 +58,12 @@ def run_daily(services: Services, workflows: Path) -> dict[str, list[str]]:
 
 
 def run_sweep(services: Services) -> SweepReport:
-    """One deadline sweep (warnings, escalations), then the outbox for what it queued."""
+    """One deadline sweep (warnings, escalations) and the closures of dossiers whose supplement did not come."""
+    from .closing import close_due
+
     report = sweep(services)
-    if report.sent or report.armed:
+    report.closed = close_due(services)
+    if report.sent or report.armed or report.closed:
         log.info("sweep: %s", report)
     return report
 

@@ -3,6 +3,11 @@
 Importing this package registers every handler with the engine's outbox.
 """
 
-from . import forms, notify  # noqa: F401  (registers the statutory-form and notification handlers)
+from . import (  # noqa: F401  (registers the statutory-form and notification handlers)
+    applicant,
+    forms,
+    notify,
+    quality,  # the conformance check of a closed dossier: issue 10
+)
 
-__all__ = ["forms", "notify"]
+__all__ = ["applicant", "forms", "notify", "quality"]

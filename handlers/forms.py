@@ -25,7 +25,9 @@ from engine import (
     IssuedForm,
     OutboxMessage,
     Services,
+    control_slip_content,
     handler,
+    ledger_numbers,
     next_serial,
 )
 
@@ -39,6 +41,9 @@ SUFFIX = {
     "refusal_decision": "TCGQ",
     "apology": "PXL",
     "stop_notice": "TBD",
+    "result": "KQ",
+    "transfer_note": "CV",
+    "control_slip": "PKS",
     "closure_notice": "TBĐHS",
 }
 
@@ -113,6 +118,8 @@ def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[st
     tz = ctx.services.calendar.tz
     basis: datetime = dossier.received_at or dossier.registered_at
     regime = regime_on(basis.astimezone(tz).date(), forms_file(ctx.services))
+    if form == "receipt" and not _issued_before(ctx, dossier.id, "receipt"):  # its line in the desk's tracking ledger: "Vào Sổ theo dõi hồ sơ, Quyển số … Số thứ tự …"
+        extra = ledger_numbers(session, dossier.receiving_agency_id, basis.astimezone(tz).date()) | extra
     case = procedure.variant(dossier.variant or None)
     confirmed = "deadline" not in procedure.unconfirmed
     year = ctx.now.astimezone(tz).year
@@ -210,3 +217,31 @@ def closure_notice(ctx: HandlerContext, message: OutboxMessage) -> None:
 def stop_notice(ctx: HandlerContext, message: OutboxMessage) -> None:
     """Thông báo dừng giải quyết hồ sơ (withdrawal)."""
     issue(ctx, message, "stop_notice", {"reason": message.payload["reason"]})
+
+
+def _issued_before(ctx: HandlerContext, dossier_id: int, form: str) -> bool:
+    forms = cast(Table, IssuedForm.__table__)
+    found = ctx.session.connection().execute(
+        select(forms.c.id).where(forms.c.dossier_id == dossier_id, forms.c.form == form).limit(1)
+    ).first()
+    return found is not None
+
+
+@handler("step_form", inline=True)
+def step_form(ctx: HandlerContext, message: OutboxMessage) -> None:
+    """A form a step lists in ``forms:`` (kết quả giải quyết, văn bản chuyển hồ sơ), issued once per dossier."""
+    form = message.payload["form"]
+    if not _issued_before(ctx, message.payload["dossier_id"], form):
+        issue(ctx, message, form, {"step": message.payload.get("step"), "step_name": message.payload.get("step_name")})
+
+
+@handler("control_slip", inline=True)
+def control_slip(ctx: HandlerContext, message: OutboxMessage) -> None:
+    """Phiếu kiểm soát quá trình giải quyết hồ sơ, attached to the record when the dossier closes."""
+    dossier_id = message.payload["dossier_id"]
+    if _issued_before(ctx, dossier_id, "control_slip"):
+        return
+    dossier = ctx.session.get(Dossier, dossier_id)
+    if dossier is None:
+        raise LookupError(f"dossier {dossier_id} does not exist")
+    issue(ctx, message, "control_slip", control_slip_content(ctx.session, dossier, ctx.services.calendar.tz))

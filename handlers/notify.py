@@ -1,13 +1,12 @@
 """Notifications as outbox handlers.
 
 * ``notify.staff`` (inline: it only writes here) stores an in-app notification
-  for each user of the payload (the bell in the staff pages); the unique key
-  ``(user, dedup)`` keeps a notice written twice to one row.
+  for each user of each notice of the payload (the bell in the staff pages; a sweep
+  queues one message per batch of warnings); the unique key ``(user, dedup)`` keeps
+  a notice written twice to one row.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -22,11 +21,13 @@ NOTIFICATIONS: Table = Notification.__table__  # type: ignore[assignment]
 
 @handler("notify.staff", inline=True)
 def notify_staff(ctx: HandlerContext, message: OutboxMessage) -> None:
-    p: dict[str, Any] = message.payload
-    title, body = render(ctx.services, p["kind"], p.get("values", {}))
-    rows = [{"user_id": user, "kind": p["kind"], "dossier_id": p.get("dossier_id"), "dossier_code": p.get("code"),
-             "title": title, "body": body, "dedup": p["dedup"], "created_at": ctx.now, "read_at": None}
-            for user in p["users"]]
+    """Payload: one notice (``kind``, ``users``, ``dedup``, ``values``...) or ``notices``, a list of them."""
+    rows = []
+    for p in message.payload.get("notices") or [message.payload]:
+        title, body = render(ctx.services, p["kind"], p.get("values", {}))
+        rows += [{"user_id": user, "kind": p["kind"], "dossier_id": p.get("dossier_id"), "dossier_code": p.get("code"),
+                  "title": title, "body": body, "dedup": p["dedup"], "created_at": ctx.now, "read_at": None}
+                 for user in p["users"]]
     if rows:
         conn = ctx.session.connection()
         dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert

@@ -29,8 +29,9 @@ from tests.helpers import (  # the constants are also read from here by older im
 )
 
 # Tables a test may write; emptied before each test (procedure versions and agencies stay).
-VOLATILE = ("issued_forms", "outbox", "audit_events", "tasks", "dossiers", "counters",
-            "deadline_alarms", "notifications", "calendar_days")
+VOLATILE = ("report_spans", "report_dossiers", "act_as_grants", "issued_forms", "outbox", "audit_tree", "audit_events", "tasks",
+            "dossiers", "counters", "deadline_alarms", "notifications", "calendar_days",
+            "conformance_checks", "nonconformities", "audit_samples", "internal_audits", "quality_targets")
 
 
 def _variant(catalog, code: str, new_code: str, **changes):  # type: ignore[no-untyped-def]
@@ -90,4 +91,5 @@ def staff() -> dict[str, Actor]:
               for role in roles}
     people["outsider"] = Actor("specialist_noivu", "specialist", "cb-so-noi-vu")
     people["admin"] = Actor("admin", "administrator", None)
+    people["analyst"] = Actor("analyst1", "analyst", None)
     return people

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import jsonify, request
 
-from . import account, actions, dossiers, procedures, public, tasks  # noqa: F401  (register the operations)
+from . import account, actions, dossiers, procedures, public, quality, tasks  # noqa: F401  (register the operations)
 from .base import bp
 from .openapi import document
 

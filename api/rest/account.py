@@ -22,13 +22,15 @@ def user_dict(user: Any) -> dict[str, Any]:
 
 
 @operation(bp, "POST", "/auth/token", summary="Lấy mã truy cập (bearer token)", tag="auth", body="TokenRequest",
-           response="Token", auth=False, errors=("invalid_credentials",))
+           response="Token", auth=False, errors=("invalid_credentials", "forbidden"))
 def create_token(body: dict[str, Any]) -> Any:
     """Đổi tên đăng nhập và mật khẩu lấy mã truy cập 12 giờ."""
     with services().sessions() as session:
         user = authenticate(session, body["username"], body["password"])
         if user is None:
             return error_response("invalid_credentials")
+        if user.must_change_password:
+            return error_response("forbidden", "Cần đổi mật khẩu tạm (trên trang /doi-mat-khau) trước khi lấy mã truy cập.")
         token, row = issue_token(session, user, services().now())
         session.commit()
         return {"access_token": token, "token_type": "Bearer", "expires_at": row.expires_at, "user": user_dict(user)}

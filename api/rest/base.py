@@ -25,6 +25,17 @@ DOSSIER_ERRORS = ("forbidden", "not_found")
 ACTION_ERRORS = ("forbidden", "not_found", "conflict", "illegal_transition", "invalid_command")
 
 
+def unstorable(value: Any) -> bool:
+    """Text no database keeps as sent: a NUL (PostgreSQL refuses it) or a lone surrogate (not UTF-8)."""
+    if isinstance(value, str):
+        return "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(unstorable(k) or unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(unstorable(v) for v in value)
+    return False
+
+
 @bp.errorhandler(DomainError)
 def _domain_error(exc: DomainError) -> Any:
     return from_domain(exc)
@@ -40,23 +51,33 @@ def _http_error(exc: HTTPException) -> Any:
 
 def int_arg(name: str, default: int) -> int:
     raw = request.args.get(name)
-    if raw in (None, ""):
+    if raw is None:
         return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidCommand(f"Tham số '{name}' phải là số nguyên.", parameter=name) from None
+    if not (raw.isascii() and raw.lstrip("-").isdigit()) or len(raw) > 12:
+        raise InvalidCommand(f"Tham số '{name}' phải là số nguyên.", parameter=name)
+    return int(raw)
+
+
+def bool_arg(name: str) -> bool | None:
+    """A boolean query parameter as OpenAPI writes one (true/false; 1/0 also); absent: None."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    value = {"true": True, "1": True, "false": False, "0": False}.get(raw.lower())
+    if value is None:
+        raise InvalidCommand(f"Tham số '{name}' phải là true hoặc false.", parameter=name)
+    return value
 
 
 def paging(default: int = 20) -> tuple[int, int]:
     page, per_page = int_arg("page", 1), int_arg("per_page", default)
-    if page < 1 or not 1 <= per_page <= q.MAX_PER_PAGE:
-        raise InvalidCommand(f"Phân trang không hợp lệ: page ≥ 1, 1 ≤ per_page ≤ {q.MAX_PER_PAGE}.")
+    if not 1 <= page <= q.MAX_ID or not 1 <= per_page <= q.MAX_PER_PAGE:
+        raise InvalidCommand(f"Phân trang không hợp lệ: 1 ≤ page ≤ {q.MAX_ID}, 1 ≤ per_page ≤ {q.MAX_PER_PAGE}.")
     return page, per_page
 
 
 def status_arg() -> str | None:
-    status = request.args.get("status") or None
+    status = request.args.get("status")
     if status is not None and status not in STATUSES:
         raise InvalidCommand(f"Trạng thái không hợp lệ '{status}' (có: {', '.join(STATUSES)}).", parameter="status")
     return status
@@ -70,10 +91,10 @@ def detail(ref: str | int) -> dict[str, Any]:
 
 def code_of(ref: str) -> str:
     """Commands take the dossier code; the API also accepts the numeric id."""
-    if ref.isdigit():
+    if q.numeric_id(ref) is not None:
         with services().sessions() as session:
             return q.find_dossier(session, ref).code
     return ref
 
 
-__all__ = ["ACTION_ERRORS", "DOSSIER_ERRORS", "bp", "code_of", "detail", "int_arg", "paging", "status_arg"]
+__all__ = ["ACTION_ERRORS", "DOSSIER_ERRORS", "bool_arg", "bp", "code_of", "unstorable", "detail", "int_arg", "paging", "status_arg"]

@@ -12,7 +12,7 @@ from engine.lifecycle import STATUSES
 
 from ..auth import actor
 from ..context import commands, services
-from .base import DOSSIER_ERRORS, bp, detail, paging, status_arg
+from .base import DOSSIER_ERRORS, bool_arg, bp, detail, paging, status_arg
 from .openapi import operation
 from .schemas import PAGINATION
 
@@ -28,8 +28,7 @@ _INTAKE_ERRORS = ("forbidden", "not_found", "invalid_command")
                *PAGINATION])
 def list_dossiers() -> Any:
     page, per_page = paging()
-    overdue_raw = request.args.get("overdue")
-    overdue = None if overdue_raw in (None, "") else overdue_raw.lower() in ("1", "true", "yes")
+    overdue = bool_arg("overdue")
     with services().sessions() as session:
         result = q.dossiers(session, actor(), now=services().now(), status=status_arg(),
                             procedure=request.args.get("procedure") or None, q=request.args.get("q") or None,

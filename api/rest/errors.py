@@ -37,6 +37,7 @@ CODES: dict[str, tuple[int, str, str]] = {
     "invalid_command": (422, "Không thực hiện được thao tác với dữ liệu đã nhập.",
                         "The action cannot be carried out as given (missing checkpoint, unknown outcome, bad value)."),
     "invalid_definition": (422, "Định nghĩa thủ tục không hợp lệ.", "The procedure definition does not validate."),
+    "payload_too_large": (413, "Nội dung gửi lên quá lớn.", "The request body is too large."),
     "internal_error": (500, "Lỗi hệ thống; thao tác chưa được ghi.", "Internal error; nothing was saved."),
 }
 
@@ -61,5 +62,9 @@ def from_domain(exc: DomainError) -> Any:
 
 def from_http(exc: HTTPException) -> Any:
     code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-            409: "conflict", 422: "validation_error"}.get(exc.code or 500, "internal_error")
-    return error_response(code, None, {}, exc.code)
+            409: "conflict", 413: "payload_too_large", 422: "validation_error"}.get(exc.code or 500, "internal_error")
+    response = error_response(code, None, {}, exc.code)
+    for name, value in exc.get_headers():  # a 405's Allow (RFC 9110 §15.5.6), a 401's challenge
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response

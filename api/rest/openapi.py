@@ -18,8 +18,11 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from jsonschema import Draft202012Validator
 
+from engine.queries import MAX_ID
+
 from ..auth import load_bearer_user
 from . import schemas
+from .base import unstorable
 from .errors import CODES, error_response
 
 VERSION = "1.0.0"
@@ -28,6 +31,7 @@ STR_PARAMS = {
     "ref": "ID số hoặc mã hồ sơ, ví dụ CB.SYT-260302-0001.",
     "code": "Mã (hồ sơ hoặc thủ tục).",
 }
+STR_EXAMPLES = {"ref": ["CB.SYT-260302-0001"], "code": ["1.001806", "CB.SYT-260302-0001"]}
 VALIDATORS = {name: Draft202012Validator(schema) for name, schema in schemas.REQUESTS.items()}
 
 
@@ -78,6 +82,12 @@ def operation(bp: Blueprint, method: str, path: str, *, summary: str, tag: str, 
                 if user is None:
                     return error_response("unauthorized")
                 g.user = user
+            if any(name in INT_PARAMS and not 0 < value <= MAX_ID for name, value in kwargs.items()):
+                return error_response("not_found")  # no row has such an id (and the database's integer would overflow)
+            if unstorable(kwargs):
+                return error_response("not_found")  # no resource is named with a NUL or a broken character
+            if any(unstorable(request.args.get(p["name"])) for p in query or ()):
+                return error_response("invalid_command", "Tham số chứa ký tự không hợp lệ (NUL hoặc Unicode hỏng).")
             if body is not None:
                 data = request.get_json(silent=True)
                 if data is None and request.content_length in (None, 0) and not request.data:
@@ -85,6 +95,8 @@ def operation(bp: Blueprint, method: str, path: str, *, summary: str, tag: str, 
                 if not isinstance(data, dict):
                     return error_response("bad_request")
                 problems = _validation_errors(body, data)
+                if not problems and unstorable(data):
+                    problems = [{"path": "/", "message": "chuỗi chứa ký tự NUL hoặc Unicode hỏng (surrogate)"}]
                 if problems:
                     first = problems[0]
                     message = f"Dữ liệu không hợp lệ tại {first['path']}: {first['message']}"
@@ -121,8 +133,9 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
     for op in OPERATIONS:
         parameters = []
         for name in re.findall(r"\{(\w+)\}", op.path):
-            kind = "integer" if name in INT_PARAMS else "string"
-            parameters.append({"name": name, "in": "path", "required": True, "schema": {"type": kind},
+            kind = ({"type": "integer", "minimum": 1, "maximum": MAX_ID} if name in INT_PARAMS
+                    else {"type": "string", "examples": STR_EXAMPLES.get(name, [])})
+            parameters.append({"name": name, "in": "path", "required": True, "schema": kind,
                                "description": INT_PARAMS.get(name) or STR_PARAMS.get(name, name)})
         parameters.extend(op.query)
         entry: dict[str, Any] = {

@@ -18,6 +18,7 @@ from typing import Any
 from engine.commands import Receive
 from engine.definitions import ROLES
 from engine.lifecycle import STATUSES
+from engine.queries import MAX_ID
 from engine.vocabulary import Channel, TaskState
 
 from ..context import default
@@ -25,7 +26,8 @@ from ..context import default
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 2000}
 _SHORT = {"type": "string", "maxLength": 500}
 _LINES = {"type": "array", "items": _TEXT, "minItems": 1, "maxItems": 100}
-_PROCEDURE_CODE = {"type": "string", "pattern": r"^[0-9]\.[0-9]{6}$", "description": "Mã TTHC quốc gia, ví dụ 1.001806."}
+_PROCEDURE_CODE = {"type": "string", "pattern": r"^[0-9]\.[0-9]{6}$", "examples": ["1.001806"],
+                   "description": "Mã TTHC quốc gia, ví dụ 1.001806."}
 _CHANNEL = {"enum": list(Channel), "default": default(Receive, "channel"),
             "description": "Hình thức nộp: direct (trực tiếp), postal (bưu chính), online (trực tuyến)."}
 _DATETIME = {"type": "string", "format": "date-time"}
@@ -45,6 +47,7 @@ APPLICANT: dict[str, Any] = {
         "id_number": {"type": "string", "maxLength": 40, "description": "Số định danh cá nhân / CCCD."},
         "phone": {"type": "string", "maxLength": 40},
         "email": {"type": "string", "maxLength": 200},
+        "zalo": {"type": "string", "maxLength": 40, "description": "Số Zalo nhận thông báo."},
         "address": {"type": "string", "maxLength": 500},
         "organisation": {"type": "string", "maxLength": 300},
     },
@@ -117,7 +120,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
             "note": _SHORT,
             "supplement_items": {"type": "array", "items": _TEXT, "maxItems": 100,
                                  "description": "Khi outcome là request_supplement: các thành phần cần bổ sung."},
-            "expected_version": {"type": "integer", "minimum": 1,
+            "expected_version": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
                                  "description": "Phiên bản hồ sơ mà người dùng đang xem; khác thì trả 409."},
             "supplement_exception": {**_SHORT, "description": "Yêu cầu bổ sung lần thứ hai trở lên: lý do ngoại lệ "
                                      "(bắt buộc; ghi nhận là điểm không phù hợp)."},
@@ -284,7 +287,7 @@ RESPONSES: dict[str, dict[str, Any]] = {
 }
 
 PAGINATION = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "default": 1},
      "description": "Trang (từ 1)."},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
      "description": "Số mục mỗi trang (tối đa 100)."},

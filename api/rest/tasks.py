@@ -58,8 +58,9 @@ def claim(task_id: int) -> Any:
                        "danh sách phiếu: GET /dossiers/{ref}).")
 def complete(task_id: int, body: dict[str, Any]) -> Any:
     if_match = request.headers.get("If-Match", "").strip('" ')
-    if "expected_version" not in body and if_match.isdigit():
-        body = {**body, "expected_version": int(if_match)}
+    version = q.numeric_id(if_match)
+    if "expected_version" not in body and version is not None:
+        body = {**body, "expected_version": version}
     dossier = commands().handle(actor(), CompleteStep.from_body(body, task_id=task_id))
     with services().sessions() as session:
         return q.dossier_summary(session, dossier)

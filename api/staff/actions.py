@@ -14,6 +14,7 @@ from flask import flash, redirect, request, url_for
 
 from engine import DomainError, InvalidCommand
 from engine.commands import (
+    AssignStep,
     ClaimTask,
     Command,
     CompleteStep,
@@ -52,12 +53,26 @@ def complete(task_id: int) -> Any:
     command = CompleteStep(task_id, outcome, tuple(form.getlist("checkpoints")),
                            supplement_items=tuple(lines(form.get("supplement_items"))),
                            expected_version=form.get("expected_version", type=int),
+                           assignee=form.get("assignee") or None,
                            **given(form, "note", "supplement_exception"))
     try:
         commands().handle(actor(), command)
     except DomainError as exc:
         return fail(exc, back(code))
     flash(f"Đã ghi: {OUTCOMES.get(outcome or '', 'Hoàn thành')}.", "success")
+    return redirect(back(code))
+
+
+@bp.post("/tasks/<int:task_id>/assign")
+@login_required
+def assign(task_id: int) -> Any:
+    code = request.form.get("dossier", "")
+    try:
+        task = commands().handle(actor(), AssignStep(task_id, request.form.get("assignee", ""),
+                                                     **given(request.form, "note")))
+    except DomainError as exc:
+        return fail(exc, back(code))
+    flash(f"Đã phân công '{task.name}' cho {task.claimed_by}.", "success")
     return redirect(back(code))
 
 

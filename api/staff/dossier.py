@@ -14,9 +14,11 @@ from flask import Response, render_template
 
 from engine import Forbidden, events, policy
 from engine import queries as q
+from engine.commands.acting import acting_until_of, with_grants
 from engine.definitions import SUPPLEMENT_OUTCOME
 from engine.labels import role_label
-from engine.vocabulary import ACTIVE_TASK_STATES, StepKind, TaskState
+from engine.queries.workload import workload
+from engine.vocabulary import ACTIVE_TASK_STATES, Role, StepKind, TaskState
 
 from .. import present
 from ..auth import actor, login_required
@@ -38,15 +40,18 @@ def dossier(code: str) -> Any:
     moment = now()
     with services().sessions() as session:
         detail = q.dossier_detail(session, me, code)
+        me = with_grants(session, me, moment)  # an administrator's "act as" on this dossier (engine.commands.acting)
+        acting_until = acting_until_of(session, me, detail["code"], moment)
         procedure = services().version(session, detail["procedure_version_id"]).procedure
-    active = [t for t in detail["tasks"] if t["state"] in ACTIVE_TASK_STATES]
+        active = [t for t in detail["tasks"] if t["state"] in ACTIVE_TASK_STATES]
+        assignable, specialists = _assignment_choices(session, me, active)
     steps = {t["id"]: _step_of(procedure, t["step_id"]) for t in active}
     variant_name = next((v.name for v in procedure.variants if v.id and v.id == detail["variant"]), None)
     actionable = []
     for task in detail["tasks"]:
         if task["state"] != TaskState.OPEN or task["claimed_by"] not in (None, me.id):
             continue
-        if policy.may_take_step(me, SimpleNamespace(**task), services().division_name):
+        if policy.may_take_step(me, SimpleNamespace(**task), services().division_name, detail["code"]):
             actionable.append({"task": task, "step": steps.get(task["id"])})
     can = policy.allowed_actions(me, SimpleNamespace(**detail), [(t["agency_id"], t["division"]) for t in active],
                                  services().division_name,
@@ -60,7 +65,28 @@ def dossier(code: str) -> Any:
     return render_template("dossier.html", d=detail, actionable=actionable, can=can, timeline=timeline, left=left,
                            current_steps=[t["step_id"] for t in active],
                            done_steps=[t["step_id"] for t in detail["tasks"] if t["state"] == TaskState.COMPLETED],
-                           supplement=SUPPLEMENT_OUTCOME, variant_name=variant_name, now=moment, tz=tz())
+                           supplement=SUPPLEMENT_OUTCOME, variant_name=variant_name, now=moment, tz=tz(),
+                           acting_until=acting_until, assignable=assignable, specialists=specialists)
+
+
+def _assignment_choices(session: Any, me: Any, active: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Open steps ``me`` may give to someone else (with the people who may take each and their
+    workload), and the division's specialists for a "phân công" step ``me`` is completing."""
+    assignable = []
+    specialists: list[dict[str, Any]] = []
+    for task in active:
+        if task["state"] != TaskState.OPEN:
+            continue
+        if task["role"] == me.role:
+            if me.role == Role.DIVISION_HEAD and task["step_id"].endswith("assign"):
+                specialists = workload(session, task["agency_id"], Role.SPECIALIST, task["division"] or me.unit)
+            continue
+        try:
+            policy.check_assign(me, SimpleNamespace(**task), services().division_name)
+        except Forbidden:
+            continue
+        assignable.append({"task": task, "people": workload(session, task["agency_id"], task["role"], task["division"])})
+    return assignable, specialists
 
 
 @bp.get("/dossiers/<code>/bpmn.xml")

@@ -8,6 +8,7 @@ from flask import render_template, request
 
 from engine import queries as q
 from engine.lifecycle import STATUSES
+from engine.quality.nonconformity import overdue
 from engine.queries.inbox import CLAIMS
 
 from .. import present
@@ -29,11 +30,13 @@ def inbox() -> Any:
     with services().sessions() as session:
         result = q.inbox(session, actor(), scope=scope, procedure=procedure, status=status, page=page, per_page=per_page)
         choices = q.inbox_procedures(session, actor())
+        corrective = overdue(session, actor().id, moment.astimezone(services().calendar.tz).date())  # issue 10
+        session.expunge_all()
     for item in result.items:
         item["left"] = present.task_time_left(item["state"], item["due_at"], moment, services().calendar)
         item["dossier_left"] = present.dossier_time_left(item["status"], item["dossier_due_at"], moment, services().calendar)
     return render_template("inbox.html", result=result, scope=scope, status=status, procedure=procedure,
-                           choices=choices, now=moment)
+                           choices=choices, now=moment, corrective=corrective)
 
 
 @bp.get("/dossiers")

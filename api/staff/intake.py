@@ -18,7 +18,7 @@ from ..auth import actor, login_required
 from ..context import commands, default, services, today
 from .base import bp, given, lines, require
 
-_APPLICANT = ("name", "id_number", "phone", "email", "address", "organisation")
+_APPLICANT = ("name", "id_number", "phone", "email", "zalo", "address", "organisation")
 _DONE = {"receipt": "Đã tiếp nhận hồ sơ", "refusal": "Đã từ chối tiếp nhận hồ sơ",
          "supplement_request": "Đã lập phiếu yêu cầu bổ sung cho hồ sơ"}
 

@@ -7,6 +7,7 @@ walk day by day, never minute by minute.
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 from collections.abc import Iterable, Sequence
@@ -142,6 +143,27 @@ class WorkingCalendar:
             if merged != self.overrides:
                 self.overrides = merged
                 self._cache.clear()
+
+    def with_overrides(self, extra: Iterable[CalendarOverride]) -> WorkingCalendar:
+        """A copy of this calendar with ``extra`` over the file's entries (this one is unchanged)."""
+        other = copy.copy(self)
+        other._cache = {}
+        other._lock = threading.Lock()
+        other.overrides = {**self._file_overrides, **overrides_by_date(extra)}
+        return other
+
+    def file_overrides(self) -> list[CalendarOverride]:
+        """The entries of calendar.yaml (the web app's are laid over them), by date."""
+        return sorted(self._file_overrides.values(), key=lambda o: o.date)
+
+    def special_days(self, year: int) -> list[date]:
+        """The days of ``year`` that differ from an ordinary week: holidays, make-up days, overrides."""
+        self.is_working_day(date(year, 1, 1))  # loads the year into the holidays package
+        with self._lock:
+            days = {d for d in self._holidays if d.year == year}
+            days |= {d for d in self._holidays.weekend_workdays if d.year == year}
+        days |= {d for d in self.overrides if d.year == year}
+        return sorted(days)
 
     def day_name(self, d: date) -> str | None:
         """The override or holiday name of ``d`` (Vietnamese), for the UI; None for an ordinary day."""

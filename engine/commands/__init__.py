@@ -19,8 +19,11 @@ from typing import Any
 from .. import policy
 from ..policy import Actor
 from ..services import Services
-from . import closure, competence, intake, supplement, tasks  # noqa: F401  (register the handlers)
+from . import acting, closure, competence, intake, supplement, tasks  # noqa: F401  (register the handlers)
+from .acting import ActAs, with_grants
+from .assignment import AssignStep
 from .base import BY_NAME, HANDLERS, Command
+from .calendar import AnnounceDay, WithdrawDay
 from .closure import CloseUnsupplemented, Extend, Refuse, ReturnResult, Withdraw
 from .competence import TransferCompetence
 from .intake import Applicant, Receive, RefuseIntake, RequestSupplementAtIntake, next_serial
@@ -41,7 +44,8 @@ class Commands:
             policy.require(actor, command.action)
         handler = HANDLERS[type(command)]
         with self.s.unit_of_work() as session:
-            return handler(command, Kernel(self.s, session, actor, self.s.now()))
+            now = self.s.now()
+            return handler(command, Kernel(self.s, session, with_grants(session, actor, now), now))
 
     def __getattr__(self, name: str) -> Any:
         command = BY_NAME.get(name)
@@ -57,7 +61,7 @@ class Commands:
 
 
 __all__ = [
-    "Applicant", "ClaimTask", "CloseUnsupplemented", "Command", "Commands", "CompleteStep", "Extend", "Receive", "ReceiveSupplement",
+    "ActAs", "AnnounceDay", "Applicant", "AssignStep", "ClaimTask", "CloseUnsupplemented", "Command", "Commands", "CompleteStep", "Extend", "Receive", "ReceiveSupplement",
     "Refuse", "RefuseIntake", "RequestSupplement", "RequestSupplementAtIntake", "ReturnResult", "TransferCompetence",
-    "Withdraw", "next_serial",
+    "Withdraw", "WithdrawDay", "next_serial",
 ]

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from ..audit import digest
 from ..errors import InvalidCommand
 from ..events import DOSSIER_RECEIVED, DOSSIER_REFUSED_AT_INTAKE, DOSSIER_REGISTERED, EventKind
 from ..services import LoadedVersion
@@ -32,6 +33,7 @@ class Applicant:
     phone: str = ""
     address: str = ""
     email: str = ""
+    zalo: str = ""  # a Zalo number, when the applicant wants notices there (handlers/applicant.py)
     organisation: str = ""
 
     @classmethod
@@ -219,6 +221,7 @@ def snapshot(dossier: Dossier) -> dict[str, Any]:
         "procedure_version": dossier.procedure_version_id, "agency": dossier.agency_id,
         "channel": dossier.channel, "received_at": dossier.received_at, "due_at": dossier.due_at,
         "documents": [d["id"] for d in dossier.documents],
+        "applicant_digest": digest(dossier.applicant),  # an edit of the applicant no event explains shows in `audit verify`
     }
 
 

@@ -15,16 +15,25 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from .. import lifecycle, outbox, policy, route
+from .. import lifecycle, notifications, outbox, policy, route
 from ..audit import record
 from ..definitions import Duration, Step, Variant
 from ..errors import Conflict, InvalidCommand, NotFound
 from ..events import TASKS_READY, status_event
 from ..policy import Actor
+from ..reports.facts import observe as observe_facts
 from ..services import LoadedVersion, Services
 from ..storage.models import Dossier, Task
 from ..storage.rows import DOSSIERS, LIGHT_DOSSIER_COLUMNS, TASK_COLUMNS, TASKS, RowWriter, new_row
-from ..vocabulary import ACTIVE_TASK_STATES, Result, Role, Status, StepKind, TaskState
+from ..vocabulary import (
+    ACTIVE_TASK_STATES,
+    CLOSED_STATUSES,
+    Result,
+    Role,
+    Status,
+    StepKind,
+    TaskState,
+)
 
 # Hot statements, built once.
 _TASK_AND_DOSSIER = (
@@ -99,12 +108,19 @@ class Kernel:
 
     def record(self, dossier: Dossier | None, kind: Any, before: dict[str, Any], after: dict[str, Any]) -> None:
         record(self.session, dossier, self.actor, kind, before, after, self.now)
+        observe_facts(self, dossier, kind, before, after)  # the reporting facts, same transaction
+        if dossier is not None and notifications.enabled():
+            notice = notifications.applicant_notice(str(kind), after)
+            if notice is not None:  # the applicant is told by the channels they gave (handlers/applicant.py)
+                self.outbox(dossier, "notify.applicant", notice | {"dossier_id": dossier.id})
 
     def move(self, dossier: Dossier, move: str, extra: dict[str, Any] | None = None) -> None:
         """A move of the status machine, recorded as its own event."""
         before = dossier.status
         dossier.status = lifecycle.move(dossier.code, before, move)
         self.record(dossier, status_event(move), {"status": before}, {"status": dossier.status} | (extra or {}))
+        if dossier.status in CLOSED_STATUSES:  # closed: the quality check runs once its notices are out (issue 10)
+            self.outbox(dossier, "conformance", {"dossier_id": dossier.id})
 
     def outbox(self, dossier: Dossier | None, handler: str, payload: dict[str, Any]) -> None:
         outbox.enqueue(self.session, self.s, dossier.id if dossier else None, handler, payload, self.now)

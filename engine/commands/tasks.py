@@ -16,6 +16,7 @@ from ..storage.models import Dossier, Task, table
 from ..storage.rows import TASKS
 from ..timeliness import timeliness
 from ..vocabulary import WORKING_STATUSES, Result, Role, Status, StepKind, TaskState
+from .assignment import check_assignee, give
 from .base import Command, handles
 from .closure import finish_return, written_refusal
 from .kernel import Kernel
@@ -46,13 +47,14 @@ class CompleteStep(Command):
     note: str = ""
     supplement_items: Sequence[str] = ()
     expected_version: int | None = None
+    assignee: str | None = None  # at "phân công": who takes the step(s) that follow (engine.commands.assignment)
     supplement_exception: str = ""  # a second supplement request: why (recorded as a nonconformity)
 
 
 @handles(ClaimTask, "claim")
 def claim(cmd: ClaimTask, k: Kernel) -> Task:
     task, dossier = k.task(cmd.task_id)
-    policy.check_step(k.actor, task, k.s.division_name)
+    policy.check_step(k.actor, task, k.s.division_name, dossier.code)
     if task.claimed_by == k.actor.id:
         return task
     if task.claimed_by is not None:
@@ -71,7 +73,7 @@ def complete(cmd: CompleteStep, k: Kernel) -> Dossier:
     task, dossier = k.task(cmd.task_id)
     if cmd.expected_version is not None and dossier.version != cmd.expected_version:
         raise Conflict(f"Hồ sơ {dossier.code} đã thay đổi kể từ khi bạn mở nó; hãy tải lại.")
-    policy.check_step(k.actor, task, k.s.division_name)
+    policy.check_step(k.actor, task, k.s.division_name, dossier.code)
     if task.claimed_by not in (None, k.actor.id):
         raise Conflict(f"Việc '{task.name}' của hồ sơ {dossier.code} do {task.claimed_by} đang xử lý.")
     loaded = k.s.version(k.session, dossier.procedure_version_id)
@@ -123,7 +125,19 @@ def complete(cmd: CompleteStep, k: Kernel) -> Dossier:
     k.sync_tasks(dossier, loaded, workflow, ready_before)
     if dossier.status == Status.RESOLVED and status_before != Status.RESOLVED and dossier.result == Result.REFUSED:
         refusal_decided(k, dossier, task)
+    if cmd.assignee:
+        assign_new_steps(k, dossier, cmd.assignee)
     return dossier
+
+
+def assign_new_steps(k: Kernel, dossier: Dossier, assignee: str) -> None:
+    """Give the steps this completion made ready to ``assignee`` (the head's choice at "phân công")."""
+    fresh = [t for t in k.rows.new_tasks if t.dossier_id == dossier.id and t.role != k.actor.role]
+    if not fresh:
+        raise InvalidCommand("Bước này không chuyển sang bước nào để phân công cho cán bộ khác; bỏ chọn người thụ lý.")
+    for task in fresh:
+        check_assignee(k, task, assignee)
+        give(k, dossier, task, assignee)
 
 
 _COMPLETED = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import engine.quality.models  # noqa: F401  (conformance, nonconformities, internal audits, targets: issue 10)
 import engine.storage.accounts  # noqa: F401  (users and API tokens: api/, issue 4)
 import engine.storage.alerts  # noqa: F401  (deadline alarms, notifications, calendar days: issue 8)
 import engine.storage.decisions  # noqa: F401  (decisions applied to the catalogue: issue 3)

@@ -15,6 +15,7 @@ from ..text import fold
 from .catalogue import fields, procedure, procedure_bpmn, procedures
 from .closure import DueClosure, due_for_closure
 from .dossiers import (
+    MAX_ID,
     can_view,
     dossier_detail,
     dossier_summary,
@@ -22,13 +23,15 @@ from .dossiers import (
     events,
     find_dossier,
     issued_form,
+    numeric_id,
 )
 from .inbox import inbox, inbox_procedures
 from .paging import MAX_PER_PAGE, Page, clamp
 from .public import mask_identifier, mask_name, public_status
 
 __all__ = [
-    "MAX_PER_PAGE", "DueClosure", "Page", "can_view", "clamp", "dossier_detail", "dossier_summary", "dossiers", "due_for_closure", "events", "fields", "find_dossier",
+    "MAX_ID", "MAX_PER_PAGE", "DueClosure", "Page", "can_view", "clamp", "dossier_detail", "dossier_summary", "dossiers",
+    "due_for_closure", "events", "fields", "find_dossier", "numeric_id",
     "fold", "inbox", "inbox_procedures", "issued_form", "mask_identifier", "mask_name", "procedure", "procedure_bpmn",
     "procedures", "public_status",
 ]

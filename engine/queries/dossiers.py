@@ -32,13 +32,25 @@ from ..storage.models import (
 from ..vocabulary import ACTIVE_TASK_STATES, OPEN_STATUSES, Status
 from .paging import Page, paged
 
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger number is no row (and overflows PostgreSQL's parameter)
+
+
+def numeric_id(ref: str | int) -> int | None:
+    """``ref`` as a row id when it is one: ASCII digits (not '³') within the column's range; else None."""
+    if isinstance(ref, str):
+        if not (ref.isascii() and ref.isdigit()) or len(ref) > 10:
+            return None
+        ref = int(ref)
+    return ref if 0 < ref <= MAX_ID else None
+
 
 def find_dossier(session: Session, ref: str | int) -> Dossier:
     """A dossier by numeric id or by code."""
     dossier = None
     full = [undefer(Dossier.applicant), undefer(Dossier.documents)]
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        dossier = session.get(Dossier, int(ref), options=full)
+    number = numeric_id(ref)
+    if number is not None:
+        dossier = session.get(Dossier, number, options=full)
     if dossier is None:
         dossier = session.execute(select(Dossier).options(*full).where(Dossier.code == str(ref))).scalar_one_or_none()
     if dossier is None:
@@ -163,6 +175,8 @@ def events(session: Session, dossier_id: int) -> list[dict[str, Any]]:
         select(AuditEvent.seq, AuditEvent.at, AuditEvent.actor, AuditEvent.role, AuditEvent.action,
                AuditEvent.before, AuditEvent.after, User.name.label("actor_name"))
         .outerjoin(User, User.id == AuditEvent.actor)
+        # Only the dossier's own chain: an event carrying its id under another chain name is a forgery (audit verify names it).
+        .join(Dossier, (Dossier.id == AuditEvent.dossier_id) & (Dossier.code == AuditEvent.chain))
         .where(AuditEvent.dossier_id == dossier_id).order_by(AuditEvent.seq)
     ).all()
     return [dict(r._mapping) for r in rows]

@@ -20,7 +20,7 @@ from ..storage.models import DivisionRow, Dossier, ProcedureVersion, Task
 from ..vocabulary import ACTIVE_TASK_STATES, TaskState
 from .paging import Page
 
-CLAIMS = ("mine", "unit", "all")  # claimed by me / unclaimed in my unit / both
+CLAIMS = ("mine", "unit", "all", "division")  # claimed by me / unclaimed in my unit / both / all of my division
 
 
 @lru_cache(maxsize=64)
@@ -44,13 +44,16 @@ def _inbox_statement(steps: StepScope, scope: str, by_procedure: bool, by_status
         .outerjoin(DivisionRow, task_division_join())
         .outerjoin(claimer, claimer.id == Task.claimed_by)
         .where(Task.state.in_(ACTIVE_TASK_STATES))
-        .where(steps.clause())
     )
+    if scope == "division":  # a head's view: every open step of their division, whoever holds it
+        stmt = stmt.where(Task.agency_id == bindparam("agency"), Task.division == bindparam("division"))
+    else:
+        stmt = stmt.where(steps.clause())
     if scope == "mine":
         stmt = stmt.where(Task.claimed_by == bindparam("me"))
     elif scope == "unit":
         stmt = stmt.where(Task.claimed_by.is_(None))
-    else:
+    elif scope == "all":
         stmt = stmt.where(or_(Task.claimed_by.is_(None), Task.claimed_by == bindparam("me")))
     if by_procedure:
         stmt = stmt.where(Dossier.procedure_code == bindparam("procedure"))
@@ -72,9 +75,15 @@ def inbox(session: Session, actor: Actor, *, scope: str = "all", procedure: str 
     """
     steps = step_scope(actor)
     scope = scope if scope in CLAIMS else "all"
+    if scope == "division" and not actor.unit:
+        scope = "all"  # someone in no division has no division's view
     stmt = _inbox_statement(steps, scope, bool(procedure), bool(status))
-    params: dict[str, Any] = {"limit": per_page, "offset": (page - 1) * per_page, **steps.params(actor)}
-    if scope != "unit":
+    params: dict[str, Any] = {"limit": per_page, "offset": (page - 1) * per_page}
+    if scope == "division":
+        params |= {"agency": actor.agency, "division": actor.unit}
+    else:
+        params |= steps.params(actor)
+    if scope in ("mine", "all"):
         params["me"] = actor.id
     if procedure:
         params["procedure"] = procedure

@@ -218,6 +218,16 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditLeaf(Base):
+    """The audit events' place in the Merkle tree (``engine.quality.anchor``): appended at each publication,
+    in event id order, never rewritten. ``leaf_hash`` is RFC 6962's hash of the event's canonical bytes."""
+
+    __tablename__ = "audit_tree"
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    event_id: Mapped[int] = mapped_column(Integer, unique=True)
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+
+
 class OutboxMessage(Base):
     """A side effect to run after the command's commit.
 

@@ -106,6 +106,11 @@ class RowWriter:
         self._dossiers[dossier.id] = (dossier, values | {"id": dossier.id})
         return dossier
 
+    @property
+    def new_tasks(self) -> list[Task]:
+        """The tasks this command created (not yet inserted)."""
+        return list(self._new_tasks)
+
     def add_task(self, task: Task) -> Task:
         """A new task row, inserted by :meth:`flush`."""
         self._new_tasks.append(task)

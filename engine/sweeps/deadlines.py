@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -96,9 +96,11 @@ class SweepReport:
     sent: int = 0
     moved: int = 0
     voided: int = 0
+    closed: list[str] = field(default_factory=list)  # dossiers closed for want of supplement (engine.closing)
 
     def __str__(self) -> str:
-        return f"armed {self.armed} steps, sent {self.sent}, moved {self.moved}, voided {self.voided}"
+        return (f"armed {self.armed} steps, sent {self.sent}, moved {self.moved}, voided {self.voided}, "
+                f"closed {len(self.closed)}")
 
 
 def sweep(services: Services, now: datetime | None = None) -> SweepReport:
@@ -116,10 +118,9 @@ def sweep(services: Services, now: datetime | None = None) -> SweepReport:
 
 def refresh_calendar(services: Services) -> None:
     """The days announced in the web app, over calendar.yaml's (another process may have changed them)."""
-    from ..calendar_admin import announced
+    from ..calendar_admin import refresh
 
-    with services.sessions() as session:
-        services.calendar.layer_overrides(announced(session))
+    refresh(services)
 
 
 # ---------------------------------------------------------------------- arming
@@ -184,9 +185,14 @@ def fire(services: Services, now: datetime, report: SweepReport) -> int:
             for t in conn.execute(_OPEN_TASKS_OF, {"ids": sorted(dossier_alarms)}):
                 open_steps.setdefault(t.dossier_id, []).append(t)
         people = Directory(conn)
+        notices = []
         for alarm in alarms:
-            _decide(services, session, conn, people, alarm, tasks.get(alarm.task_id), dossiers.get(alarm.dossier_id),
-                    open_steps.get(alarm.dossier_id, []), now, report)
+            notice = _decide(services, conn, people, alarm, tasks.get(alarm.task_id), dossiers.get(alarm.dossier_id),
+                             open_steps.get(alarm.dossier_id, []), now, report)
+            if notice is not None:
+                notices.append(notice)
+        if notices:  # one message for the batch: its notices are written in one transaction after the commit
+            outbox.enqueue(session, services, None, "notify.staff", {"notices": notices}, now)
     return len(alarms)
 
 
@@ -195,21 +201,22 @@ def _by_id(conn: Connection, stmt: Any, ids: Iterable[int]) -> dict[int, Any]:
     return {r.id: r for r in conn.execute(stmt, {"ids": ids})} if ids else {}
 
 
-def _decide(services: Services, session: Any, conn: Connection, people: Directory, alarm: Any, task: Any,
-            dossier: Any, steps: list[Any], now: datetime, report: SweepReport) -> None:
+def _decide(services: Services, conn: Connection, people: Directory, alarm: Any, task: Any,
+            dossier: Any, steps: list[Any], now: datetime, report: SweepReport) -> dict[str, Any] | None:
+    """Send (return the notice to write), move or void one due alarm."""
     cfg, calendar = services.settings.sweep, services.calendar
     if dossier is None or (alarm.task_id and (task is None or task.state not in ACTIVE)):
         conn.execute(_VOID, {"alarm_id": alarm.id})
         report.voided += 1
-        return
+        return None
     if dossier.status not in RUNNING | STOPPED_CLOCK:
         conn.execute(_VOID, {"alarm_id": alarm.id})
         report.voided += 1
-        return
+        return None
     if dossier.status in STOPPED_CLOCK or (task is not None and task.state == TaskState.WAITING):
         conn.execute(_MOVE, {"alarm_id": alarm.id, "at": now + timedelta(minutes=cfg.recheck_minutes)})
         report.moved += 1
-        return
+        return None
     if task is not None:
         at = step_moment(alarm.kind, calendar, cfg, task.ready_at, task.due_at)
     else:
@@ -217,20 +224,19 @@ def _decide(services: Services, session: Any, conn: Connection, people: Director
     if at is None:
         conn.execute(_VOID, {"alarm_id": alarm.id})
         report.voided += 1
-        return
+        return None
     if at > now:
         conn.execute(_MOVE, {"alarm_id": alarm.id, "at": at})
         report.moved += 1
-        return
+        return None
     users = _recipients(alarm.kind, people, dossier, task, steps)
     if conn.execute(_SEND, {"alarm_id": alarm.id, "now": now, "who": ",".join(users)}).rowcount != 1:
-        return
+        return None
     report.sent += 1
-    if users:
-        outbox.enqueue(session, services, dossier.id, "notify.staff",
-                       _payload(services, alarm.kind, users, dossier, task, steps), now)
-    else:
+    if not users:
         log.warning("alarm %s (%s, dossier %s): nobody to tell", alarm.id, alarm.kind, dossier.code)
+        return None
+    return _payload(services, alarm.kind, users, dossier, task, steps)
 
 
 def _recipients(kind: str, people: Directory, dossier: Any, task: Any, steps: list[Any]) -> list[str]:

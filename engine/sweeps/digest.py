@@ -60,18 +60,17 @@ def send_digests(services: Services, now: datetime | None = None) -> int:
             .where(User.active.is_(True), User.role.in_(STEP_ROLES))
         ).all()
         counts = _counts(groups, users)
-        sent = 0
+        notices = []
         for user in users:
             c = counts[user.id]
             c["unread"] = unread.get(user.id, 0)
             if not (c["mine"] or c["pool"] or c["unread"]):
                 continue
             values: dict[str, Any] = {"day": day.strftime("%d/%m/%Y"), "name": user.name} | c
-            outbox.enqueue(session, services, None, "notify.staff", {
-                "kind": "digest", "users": [user.id], "dedup": f"digest:{day.isoformat()}", "values": values,
-            }, now)
-            sent += 1
-    return sent
+            notices.append({"kind": "digest", "users": [user.id], "dedup": f"digest:{day.isoformat()}", "values": values})
+        if notices:
+            outbox.enqueue(session, services, None, "notify.staff", {"notices": notices}, now)
+    return len(notices)
 
 
 def _counts(groups: Sequence[Any], users: Sequence[Any]) -> dict[str, dict[str, int]]:

@@ -408,14 +408,14 @@ def test_openapi_document_validates_and_matches_the_routes(client, app):  # type
     from openapi_spec_validator import validate
 
     from api.rest import schemas
-    from api.rest.openapi import OPERATIONS
+    from api.rest.openapi import OPERATIONS, _flask_rule
 
     doc = client.get("/api/v1/openapi.json").json
     validate(doc)
     assert doc["openapi"].startswith("3.1")
     rules = {(r.rule, m) for r in app.url_map.iter_rules() for m in r.methods or ()}
     for op in OPERATIONS:
-        flask_path = "/api/v1" + op.path.replace("{task_id}", "<int:task_id>").replace("{ref}", "<ref>").replace("{code}", "<code>")
+        flask_path = "/api/v1" + _flask_rule(op.path)  # {task_id} -> <int:task_id>, {ref} -> <ref>, ...
         assert (flask_path, op.method.upper()) in rules, op.path
         entry = doc["paths"][op.path][op.method]
         if op.body:

@@ -78,11 +78,14 @@ def test_other_division_is_forbidden_and_nothing_changes(commands, services, sta
     with pytest.raises(Forbidden, match=BTXH):
         commands.complete(stranger, task.id, None, [])
     assert snapshot(services, dossier.id) == before
-    # The division's own head takes it; so may an administrator (privileged).
+    # The division's own head takes it; an administrator only under a recorded "act as" (separation of duties).
     commands.claim(staff["division_head"], task.id)
     commands.complete(staff["division_head"], task.id)
     appraise = open_task(services, dossier.id, "appraise")
     assert appraise.division == DIVISION
+    with pytest.raises(Forbidden, match="làm thay"):
+        commands.claim(staff["admin"], appraise.id)
+    commands.act_as(staff["admin"], dossier.code, "Chuyên viên nghỉ ốm, hồ sơ sắp quá hạn")
     commands.claim(staff["admin"], appraise.id)
 
 
@@ -140,7 +143,7 @@ def test_step_without_division_is_anyones_of_the_role(commands, services):
 
 def test_transferred_task_keeps_no_division_of_the_old_agency(commands, services, staff):
     dossier = to_assign(commands, services, staff["one_stop"], "1.001806")
-    commands.transfer_competence(staff["admin"], dossier.code, NOI_VU, "Quyết định chuyển giao (thử nghiệm)")
+    commands.transfer_competence(staff["analyst"], dossier.code, NOI_VU, "Quyết định chuyển giao (thử nghiệm)")
     task = open_task(services, dossier.id, "assign")
     successor = Actor("tp_noivu", "division_head", NOI_VU, unit="van-phong")
     assert (dossier.code, "assign") in inbox_steps(services, successor)  # btxh-tre-em is no division of Sở Nội vụ

@@ -268,7 +268,7 @@ def test_transfer_of_competence(commands, services, staff):
     before = load(services, dossier.code)
     with pytest.raises(Forbidden):
         commands.transfer_competence(staff["director"], dossier.code, "cb-so-noi-vu", "x")
-    dossier = commands.transfer_competence(staff["admin"], dossier.code, "cb-so-noi-vu", "Quyết định chuyển giao (thử nghiệm)")
+    dossier = commands.transfer_competence(staff["analyst"], dossier.code, "cb-so-noi-vu", "Quyết định chuyển giao (thử nghiệm)")
     assert dossier.agency_id == "cb-so-noi-vu"
     assert dossier.received_at == before.received_at and dossier.due_at == before.due_at
     task = only_task(services, dossier.id, "appraise")
@@ -470,8 +470,10 @@ def test_forms_follow_the_regime_in_force_at_receipt(commands, services, staff, 
     dossier = receive(commands, staff, "9.900005")
     clock.set(local(2025, 7, 2, 9, 0))
     commands.withdraw(staff["one_stop"], dossier.code, "Người nộp rút hồ sơ")
-    receipt, stop = forms(services, dossier.id)
+    issued = {f.form: f for f in forms(services, dossier.id)}  # the control slip is filed when the dossier stops
+    receipt, stop, slip = issued["receipt"], issued["stop_notice"], issued["control_slip"]
     assert (receipt.regime, receipt.form_number) == ("nd61-2018", "Mẫu 01")
+    assert (slip.form, slip.regime, slip.form_number) == ("control_slip", "nd61-2018", "Mẫu 05")
     assert stop.regime == "nd61-2018" and stop.form_number == "(không có mẫu quy định)"  # no stop notice form then
     clock.set(local(2025, 7, 1, 8, 0))
     later = receive(commands, staff, "9.900005")

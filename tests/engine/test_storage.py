@@ -112,14 +112,14 @@ def test_audit_verify_detects_removed_last_event(services, commands, staff):
     assert len(breaks) == 1 and breaks[0].chain == dossier.code and "bị xóa" in breaks[0].reason
 
 
-def test_audit_cli_verify(services, commands, staff, monkeypatch):
+def test_audit_cli_verify(services, commands, staff, monkeypatch, tmp_path):
     from click.testing import CliRunner
 
     from api import create_app
     from api.cli import cli
 
     commands.receive(staff["one_stop"], "1.001806", APPLICANT)
-    app = create_app(services=services)
+    app = create_app({"AUDIT_DIR": str(tmp_path)}, services=services)
     runner = CliRunner()
     result = runner.invoke(cli, ["audit", "verify"], obj=_script_info(app))
     assert result.exit_code == 0, result.output

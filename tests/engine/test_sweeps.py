@@ -9,40 +9,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from engine import dispatch_pending
 from engine.simulate import Driver
-from engine.storage.accounts import upsert_user
 from engine.storage.alerts import DeadlineAlarm, Notification
 from engine.sweeps.config import SweepSettingError, SweepSettings
 from engine.sweeps.deadlines import sweep
 from engine.sweeps.digest import send_digests
-from tests.helpers import AGENCY, APPLICANT, DIVISION, local, only_task
-
-PEOPLE = {  # the staff the warnings go to
-    "one_stop1": ("one_stop", None),
-    "specialist1": ("specialist", DIVISION),
-    "specialist2": ("specialist", DIVISION),
-    "division_head1": ("division_head", DIVISION),
-    "director1": ("director", None),
-    "clerk1": ("clerk", None),
-}
-
-
-def add_people(services):  # type: ignore[no-untyped-def]
-    """The staff of PEOPLE as accounts (the sweep tells accounts, not actors)."""
-    with services.sessions() as session:
-        session.execute(text("DELETE FROM users"))
-        for user_id, (role, division) in PEOPLE.items():
-            upsert_user(session, user_id, f"Cán bộ {user_id}", role, AGENCY, "x", services.now(), division)
-        session.commit()
-    return PEOPLE
-
-
-@pytest.fixture
-def people(services):  # type: ignore[no-untyped-def]
-    return add_people(services)
+from tests.helpers import APPLICANT, local, only_task
 
 
 def notices(services, user=None):  # type: ignore[no-untyped-def]

@@ -16,7 +16,6 @@ from engine.storage.alerts import DeadlineAlarm, Notification
 from engine.storage.models import OutboxMessage
 from engine.sweeps import deadlines
 from engine.sweeps.deadlines import sweep
-from tests.engine.test_sweeps import add_people
 from tests.helpers import APPLICANT, ROOT, local
 
 
@@ -31,13 +30,13 @@ def counts(services):  # type: ignore[no-untyped-def]
         sent = session.execute(select(func.count()).where(DeadlineAlarm.state == "sent",
                                                           DeadlineAlarm.dossier_id != 0)).scalar_one()
         notices = session.execute(select(Notification.user_id, Notification.dedup)).all()
-        messages = session.execute(select(func.count()).where(OutboxMessage.handler == "notify.staff")).scalar_one()
+        payloads = session.execute(select(OutboxMessage.payload).where(OutboxMessage.handler == "notify.staff")).scalars()
+        messages = sum(len(p["notices"]) for p in payloads)  # the warnings queued, one message per batch
     return sent, notices, messages
 
 
-def test_two_scheduler_processes_send_each_warning_once(database, services, commands, staff):
+def test_two_scheduler_processes_send_each_warning_once(database, services, commands, staff, people):
     """PostgreSQL: two processes at once. SQLite runs one scheduler at a time: the two run one after the other."""
-    add_people(services)
     dossiers_at_appraisal(commands, staff, 30)  # in March 2026: every warning is due by now (the real clock)
     env = os.environ | {"DATABASE_URL": database.url.render_as_string(hide_password=False),
                         "MOTCUA_NOTICES": str(ROOT / "no-such-folder")}
@@ -65,8 +64,7 @@ def test_two_scheduler_processes_send_each_warning_once(database, services, comm
         assert session.execute(select(func.count()).where(DeadlineAlarm.state == "pending")).scalar_one() == 0
 
 
-def test_a_crash_mid_sweep_loses_and_repeats_nothing(services, commands, staff, clock, monkeypatch):
-    add_people(services)
+def test_a_crash_mid_sweep_loses_and_repeats_nothing(services, commands, staff, clock, monkeypatch, people):
     dossiers_at_appraisal(commands, staff, 3)
     clock.set(local(2026, 3, 2, 8, 1))
     sweep(services)  # armed

@@ -1,0 +1,51 @@
+"""The quality officer's blueprint (``/chat-luong``), its hooks, and what its views share."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+
+from engine import policy
+from engine.quality.queries import Period
+
+from .. import pages
+from ..auth import actor, csrf_ok
+
+bp = Blueprint("quality", __name__, url_prefix="/chat-luong", template_folder="../templates")
+pages.register(bp)
+
+
+@bp.before_request
+def _signed_in() -> Any:
+    if g.get("user") is None:
+        return redirect(url_for("staff.login", next=request.full_path if request.method == "GET" else None))
+    if request.method == "POST" and not csrf_ok():
+        return render_template(
+            "error.html", title="Phiên làm việc đã hết hạn",
+            message="Biểu mẫu đã hết hạn hoặc không hợp lệ (CSRF). Hãy tải lại trang và thử lại; chưa có gì được ghi.",
+        ), 400
+    return None
+
+
+def officer() -> None:
+    """The quality officer's pages: quality officers and administrators only."""
+    if actor().role not in policy.QUALITY:
+        abort(403)
+
+
+def day(name: str) -> date | None:
+    """A date filter (``YYYY-MM-DD``); a malformed one is ignored and shown back empty."""
+    raw = (request.values.get(name) or "").strip()
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def period() -> Period:
+    return Period(day("from"), day("to"))
+
+
+__all__ = ["bp", "day", "officer", "period"]

@@ -1,0 +1,58 @@
+"""A director downloads Biểu II.06a as Excel and PDF from the report page in Chromium; the files carry the figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from engine import Actor, Commands
+from tests.conftest import local
+from tests.helpers import APPLICANT
+
+pytestmark = pytest.mark.browser
+
+DESK = Actor("e2e-desk", "one_stop", "cb-so-y-te")
+
+
+def test_ii06a_downloads_open_with_the_figures(people: Any, server: Any, tmp_path: Any) -> None:
+    commands = Commands(server.services)
+    server.set_time(local(2026, 1, 6, 9, 0))  # a quiet past period of its own: 05/01/2026 – 09/01/2026
+    commands.receive(DESK, "1.001806", APPLICANT, "online")
+    commands.receive(DESK, "1.001806", APPLICANT, "direct")
+    commands.refuse_intake(DESK, "1.001806", APPLICANT, ["Không thuộc thẩm quyền"])
+    page = people("giamdoc")
+    page.click("text=Báo cáo")
+    page.click("text=Biểu II.06a")
+    page.select_option("select[name=kind]", "range")
+    page.fill("input[name=from]", "2026-01-05")
+    page.fill("input[name=to]", "2026-01-09")
+    page.click("[data-testid=period-form] button[type=submit], [data-testid=report-form] button[type=submit]")
+    page.wait_for_url("**kind=range**")
+    total = page.locator("tr[data-kind=total]")
+    assert total.locator("td[data-col=received_total]").inner_text() == "2"
+    assert total.locator("td[data-col=refused_intake]").inner_text() == "1"
+
+    with page.expect_download() as xlsx_download:
+        page.click("[data-testid=download-xlsx]")
+    xlsx = tmp_path / "ii06a.xlsx"
+    xlsx_download.value.save_as(xlsx)
+    sheet = load_workbook(xlsx).active
+    assert sheet["B9"].value == "Tổng cộng"
+    assert [sheet.cell(9, c).value for c in range(3, 7)] == [2, 1, 1, 0]  # total, online, direct/postal, carried over
+    assert sheet.cell(9, 18).value == 1  # refused at intake
+
+    with page.expect_download() as pdf_download:
+        page.click("[data-testid=download-pdf]")
+    pdf = tmp_path / "ii06a.pdf"
+    pdf_download.value.save_as(pdf)
+    reader = PdfReader(pdf)
+    text = reader.pages[0].extract_text()
+    assert "Từ ngày 05/01/2026 đến ngày 09/01/2026" in text and "Sở Y tế tỉnh Cao Bằng" in text
+    assert "Tổng cộng 2 1 1 0" in " ".join(text.split())
+    width, height = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height
+    assert width > height  # A4 landscape
+    fonts = {str(f.get_object()["/BaseFont"]) for f in reader.pages[0]["/Resources"]["/Font"].values()}
+    assert any("DejaVu" in f for f in fonts), fonts  # embedded, Vietnamese glyphs
