@@ -173,7 +173,7 @@ def test_search_ignores_diacritics_and_case(items, query: str) -> None:  # type:
 def test_listing_says_updating_for_what_the_source_does_not_give(items) -> None:  # type: ignore[no-untyped-def]
     by_code = {i.code: i for i in items}
     labour = by_code["2.001955"]
-    assert labour.deadline == "7 ngày làm việc" and labour.fees == ["Lệ phí: không thu"]
+    assert labour.deadline == "7 ngày làm việc" and labour.fees == "đang cập nhật"  # 0 with no currency (e0e242b)
     assert labour.channels == ["Trực tiếp", "Bưu chính công ích", "Trực tuyến"] and labour.online == "Toàn trình"
     assert labour.published_by == "3783/QĐ-UBND" and not labour.confirmed  # its internal process is not known
     worship = by_code["1.010803"]

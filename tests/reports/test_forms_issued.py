@@ -13,6 +13,7 @@ from engine.definitions import load_catalog
 from engine.reports.issuing import SELF_ISSUED
 from engine.simulate import Driver
 from engine.storage.models import IssuedForm
+from engine.units import units
 from tests.helpers import APPLICANT, WORKFLOWS, local
 from tests.reports.mix import actor_for, desk
 
@@ -39,8 +40,11 @@ def test_each_listed_form_is_issued_once_along_every_route(commands, services, c
                 continue
             seen.add(shape(variant))
             try:
+                # a procedure naming a level (UBND cấp xã) goes to one commune of the list (engine/units.py)
+                communes = units(None).competent(procedure.agency, clock.now().date())
                 dossier = commands.receive(desk(procedure.agency), code, APPLICANT, procedure.channels[0], [],
-                                           None, "", variant.id if procedure.has_variants else None)
+                                           None, "", variant.id if procedure.has_variants else None,
+                                           competent_agency=min(communes) if communes else None)
             except InvalidCommand as refused:  # not in force on the day (abolished, not yet effective)
                 skipped.append((code, refused.message))
                 continue
