@@ -14,7 +14,7 @@ from engine.reports.issuing import SELF_ISSUED
 from engine.simulate import Driver
 from engine.storage.models import IssuedForm
 from tests.helpers import APPLICANT, WORKFLOWS, local
-from tests.reports.mix import actor_for, desk
+from tests.reports.mix import COMMUNE, actor_for, desk
 
 # Routes of the same shape (steps' kinds, roles, agencies, forms and outcomes) behave alike: by default one
 # procedure per shape is walked (28 of the 137 routes today); MOTCUA_ALL_ROUTES=1 walks every one.
@@ -40,7 +40,8 @@ def test_each_listed_form_is_issued_once_along_every_route(commands, services, c
             seen.add(shape(variant))
             try:
                 dossier = commands.receive(desk(procedure.agency), code, APPLICANT, procedure.channels[0], [],
-                                           None, "", variant.id if procedure.has_variants else None)
+                                           None, "", variant.id if procedure.has_variants else None,
+                                           COMMUNE if procedure.agency == "cb-ubnd-xa" else None)
             except InvalidCommand as refused:  # not in force on the day (abolished, not yet effective)
                 skipped.append((code, refused.message))
                 continue
