@@ -18,6 +18,7 @@ from tests.helpers import APPLICANT, local
 # (procedure, agency it runs at): several fields and both levels.
 PROCEDURES = ("1.001806", "1.001731", "1.000131", "1.000482", "1.014318", "2.000632")
 TRANSFER_TO = "cb-so-noi-vu"
+COMMUNE = "cb-xa-01279"  # a ward of Cao Bằng since 1/7/2025: commune procedures name the one competent
 # (intake roll, plan) of the first dossiers: supplement left waiting, supplement received, apology, withdrawal,
 # refusal, transfer, left in progress, straight through, refused at intake, incomplete at intake.
 FIRST = ((0.5, 0.0), (0.5, 0.01), (0.5, 0.1), (0.5, 0.15), (0.5, 0.2), (0.5, 0.26), (0.5, 0.35), (0.5, 0.9),
@@ -71,17 +72,19 @@ class Mix:
         if i < len(FIRST):  # the first dossiers take every path once, whatever the seed
             roll, plan = FIRST[i]
         c = self.commands
+        where = {"competent_agency": COMMUNE} if agency == "cb-ubnd-xa" else {}
         if roll < 0.05:
-            c.refuse_intake(desk(agency), code, applicant, ["Không thuộc thẩm quyền"], channel)
+            c.refuse_intake(desk(agency), code, applicant, ["Không thuộc thẩm quyền"], channel, **where)
             return "refused_intake"
         if roll < 0.12:
-            dossier = c.request_supplement_at_intake(desk(agency), code, applicant, ["Tờ khai"], "Thiếu tờ khai", channel)
+            dossier = c.request_supplement_at_intake(desk(agency), code, applicant, ["Tờ khai"], "Thiếu tờ khai", channel,
+                                                    **where)
             if rng.random() < 0.3:
                 return "incomplete_left"
             self.later(rng, 20, 200)
             dossier = c.receive_supplement(desk(agency), dossier.code, [])
         else:
-            dossier = c.receive(desk(agency), code, applicant, channel)
+            dossier = c.receive(desk(agency), code, applicant, channel, **where)
         steps = 0
         while True:
             step = driver.next_step(dossier)
