@@ -87,6 +87,7 @@ def test_wrong_actor(services, commands, staff, driver):
     """The administrator (whom the engine lets take any step) signs in the director's place."""
     dossier = driver.run(receive(commands, staff), until="approve")
     task = only_task(services, dossier.id, "approve")
+    commands.act_as(staff["admin"], dossier.code, "Lãnh đạo vắng, quản trị viên làm thay (kịch bản sai lệch)")  # separation of duties: recorded first
     commands.complete(staff["admin"], task.id, "sign")
     dossier = driver.run(dossier)
     rep = report(services, dossier.code)
@@ -154,6 +155,7 @@ def test_late_result_without_apology(services, commands, staff, driver, clock):
 def test_refusal_without_decision(services, commands, staff, driver):
     """The administrator (whom the engine lets refuse) refuses on their own: no leader decided."""
     dossier = driver.run(receive(commands, staff), until="review")
+    commands.act_as(staff["admin"], dossier.code, "Lãnh đạo vắng, quản trị viên làm thay (kịch bản sai lệch)")  # separation of duties: recorded first
     commands.refuse(staff["admin"], dossier.code, ["Không đủ điều kiện"])
     dossier = driver.run(dossier)
     rep = report(services, dossier.code)

@@ -26,6 +26,7 @@ def test_check_runs_when_a_dossier_closes(services, commands, staff):
     withdrawn = commands.receive(staff["one_stop"], "1.001806", APPLICANT)
     commands.withdraw(staff["one_stop"], withdrawn.code, "Người nộp xin rút")
     bad = driver.run(commands.receive(staff["one_stop"], "1.001806", APPLICANT), until="approve")
+    commands.act_as(staff["admin"], bad.code, "Lãnh đạo vắng, quản trị viên làm thay (kịch bản sai lệch)")  # separation of duties: recorded first
     commands.complete(staff["admin"], only_task(services, bad.id, "approve").id, "sign")
     bad = driver.run(bad)
     assert dispatch_pending(services) == 3
@@ -39,6 +40,7 @@ def test_check_runs_when_a_dossier_closes(services, commands, staff):
 def _deviating(services, commands, staff):  # type: ignore[no-untyped-def]
     driver = Driver(commands, staff)
     bad = driver.run(commands.receive(staff["one_stop"], "1.001806", APPLICANT), until="approve")
+    commands.act_as(staff["admin"], bad.code, "Lãnh đạo vắng, quản trị viên làm thay (kịch bản sai lệch)")  # separation of duties: recorded first
     commands.complete(staff["admin"], only_task(services, bad.id, "approve").id, "sign")
     bad = driver.run(bad)
     dispatch_pending(services)

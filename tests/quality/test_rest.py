@@ -16,6 +16,7 @@ def test_quality_api(client, token, services, commands, staff):
     driver = Driver(commands, staff)
     driver.run(commands.receive(staff["one_stop"], "1.001806", APPLICANT))
     bad = driver.run(commands.receive(staff["one_stop"], "1.001806", APPLICANT), until="approve")
+    commands.act_as(staff["admin"], bad.code, "Lãnh đạo vắng, quản trị viên làm thay (kịch bản sai lệch)")  # separation of duties: recorded first
     commands.complete(staff["admin"], only_task(services, bad.id, "approve").id, "sign")
     bad = driver.run(bad)
     dispatch_pending(services)

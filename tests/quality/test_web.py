@@ -19,6 +19,7 @@ def _world(services, commands, staff):  # type: ignore[no-untyped-def]
     driver = Driver(commands, staff)
     good = driver.run(commands.receive(staff["one_stop"], "1.001806", APPLICANT))
     bad = driver.run(commands.receive(staff["one_stop"], "1.001806", APPLICANT), until="approve")
+    commands.act_as(staff["admin"], bad.code, "Lãnh đạo vắng, quản trị viên làm thay (kịch bản sai lệch)")  # separation of duties: recorded first
     commands.complete(staff["admin"], only_task(services, bad.id, "approve").id, "sign")
     bad = driver.run(bad)
     assert dispatch_pending(services) == 2
