@@ -223,10 +223,10 @@ def scheduler_command(outbox_seconds: float, once: bool, digest: bool) -> None:
     """Chạy việc định kỳ / Run scheduled work.
 
     Outbox; quét thời hạn (cảnh báo sắp đến hạn, quá hạn, báo lãnh đạo); bản tổng hợp hằng ngày;
-    mỗi ngày các quyết định chuyển thẩm quyền đến ngày hiệu lực.
+    mỗi ngày các quyết định chuyển thẩm quyền đến ngày hiệu lực và đầu cây nhật ký kiểm toán được ký.
 
     The outbox worker; the deadline sweep (near-due warnings, overdue escalations); the daily
-    digest; each day the transfers of competence that take effect.
+    digest; each day the transfers of competence that take effect and a signed head of the audit tree.
     """
     import logging
 
@@ -246,7 +246,9 @@ def scheduler_command(outbox_seconds: float, once: bool, digest: bool) -> None:
         return
     run_daily(services, WORKFLOWS)  # catch up on start
     click.echo("motcua scheduler: đang chạy (Ctrl+C để dừng)")
-    build(services, WORKFLOWS, outbox_seconds).start()
+    from .quality import audit_folder
+
+    build(services, WORKFLOWS, outbox_seconds, audit_folder(current_app)).start()
 
 
 @cli.command("close-unsupplemented")

@@ -1,4 +1,5 @@
-"""Scheduled work: the outbox worker, the deadline sweep, the daily digest, transfers of competence.
+"""Scheduled work: the outbox worker, the deadline sweep, the daily digest, transfers of competence,
+and the daily signed head of the audit tree (issue 10: published periodically).
 
 Any number of scheduler processes may run against one PostgreSQL: the outbox
 is safe to share (each message is claimed by a conditional update), the sweep
@@ -26,6 +27,7 @@ from .sweeps.digest import send_digests
 
 log = logging.getLogger(__name__)
 DAILY_LOCK = 0x6D6F7463  # "motc": the advisory-lock key of the daily job
+PUBLISH_LOCK = 0x6D6F7470  # "motp": the advisory-lock key of the head's publication
 
 
 @contextmanager
@@ -74,7 +76,22 @@ def run_digest(services: Services) -> int:
     return sent
 
 
-def build(services: Services, workflows: Path, outbox_seconds: float = 5.0) -> BlockingScheduler:
+def run_publish(services: Services, folder: Path) -> int | None:
+    """Add the new audit events to the Merkle tree and publish a signed head in ``folder``
+    (``engine.quality.anchor``); the number of events added, or None when another process does it."""
+    from .quality import anchor
+
+    with leader(services, PUBLISH_LOCK) as is_leader:
+        if not is_leader:
+            return None
+        with services.sessions() as session:
+            published = anchor.publish(session, folder, services.now())
+    log.info("audit tree: %d events added, head of size %d", published.added, published.head.tree_size)
+    return published.added
+
+
+def build(services: Services, workflows: Path, outbox_seconds: float = 5.0,
+          audit_folder: Path | None = None) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=str(services.calendar.tz))
     cfg = services.settings.sweep
     scheduler.add_job(dispatch_pending, "interval", seconds=outbox_seconds, args=[services],
@@ -86,4 +103,7 @@ def build(services: Services, workflows: Path, outbox_seconds: float = 5.0) -> B
                       id="digest", max_instances=1, coalesce=True)
     scheduler.add_job(run_daily, "cron", hour=0, minute=5, args=[services, workflows],
                       id="daily", max_instances=1, coalesce=True)
+    if audit_folder is not None:  # the signed tree head, each day after the transfers
+        scheduler.add_job(run_publish, "cron", hour=0, minute=15, args=[services, audit_folder],
+                          id="publish", max_instances=1, coalesce=True)
     return scheduler
