@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, g, redirect, render_template, request, session, url_for
 
 from engine import Actor
 from engine.storage.accounts import User, user_for_token
@@ -82,6 +82,16 @@ def csrf_ok() -> bool:
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
     expected = session.get(CSRF) or ""
     return bool(expected) and hmac.compare_digest(sent, expected)
+
+
+def csrf_refusal() -> Any:
+    """The page answering a POST whose CSRF token is missing or stale (every blueprint's hook), else None."""
+    if request.method == "POST" and not csrf_ok():
+        return render_template(
+            "error.html", title="Phiên làm việc đã hết hạn",
+            message="Biểu mẫu đã hết hạn hoặc không hợp lệ (CSRF). Hãy tải lại trang và thử lại; chưa có gì được ghi.",
+        ), 400
+    return None
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, request, url_for
 
-from engine.vocabulary import Role
+from engine import policy
 
 from .. import pages
-from ..auth import csrf_ok
+from ..auth import csrf_refusal
 from ..staff.password import password_gate
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri", template_folder="templates")
@@ -21,16 +21,10 @@ def _administrator_only() -> Any:
     user = g.get("user")
     if user is None:
         return redirect(url_for("staff.login", next=request.full_path if request.method == "GET" else None))
-    if user.role != Role.ADMINISTRATOR:
-        abort(403)
+    policy.require_administrator(user.actor())  # Forbidden -> the Vietnamese 403 page
     if user.must_change_password:
         return password_gate()
-    if request.method == "POST" and not csrf_ok():
-        return render_template(
-            "error.html", title="Phiên làm việc đã hết hạn",
-            message="Biểu mẫu đã hết hạn hoặc không hợp lệ (CSRF). Hãy tải lại trang và thử lại; chưa có gì được ghi.",
-        ), 400
-    return None
+    return csrf_refusal()
 
 
 __all__ = ["bp"]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, request, url_for
 
 from engine import policy
 
 from .. import pages
-from ..auth import csrf_ok
+from ..auth import csrf_refusal
 
 bp = Blueprint("analyst", __name__, url_prefix="/kiem-soat")
 pages.register(bp)
@@ -20,12 +20,7 @@ def _analyst_only() -> Any:
     if g.get("user") is None:
         return redirect(url_for("staff.login", next=request.path))
     policy.require(g.user.actor(), "author")  # Forbidden -> the Vietnamese 403 page
-    if request.method == "POST" and not csrf_ok():
-        return render_template(
-            "error.html", title="Phiên làm việc đã hết hạn",
-            message="Biểu mẫu đã hết hạn hoặc không hợp lệ (CSRF). Hãy tải lại trang và thử lại; chưa có gì được ghi.",
-        ), 400
-    return None
+    return csrf_refusal()
 
 
 __all__ = ["bp"]

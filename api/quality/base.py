@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, request, url_for
 
 from engine import policy
 from engine.quality.queries import Period
 
 from .. import pages
-from ..auth import actor, csrf_ok
+from ..auth import actor, csrf_refusal
 
 bp = Blueprint("quality", __name__, url_prefix="/chat-luong", template_folder="../templates")
 pages.register(bp)
@@ -21,12 +21,7 @@ pages.register(bp)
 def _signed_in() -> Any:
     if g.get("user") is None:
         return redirect(url_for("staff.login", next=request.full_path if request.method == "GET" else None))
-    if request.method == "POST" and not csrf_ok():
-        return render_template(
-            "error.html", title="Phiên làm việc đã hết hạn",
-            message="Biểu mẫu đã hết hạn hoặc không hợp lệ (CSRF). Hãy tải lại trang và thử lại; chưa có gì được ghi.",
-        ), 400
-    return None
+    return csrf_refusal()
 
 
 def officer() -> None:

@@ -133,15 +133,20 @@ def quality_deviations() -> Any:
         return {"items": qq.deviations(session, _period(), svc.calendar.tz, kind)}
 
 
+def _dossier(session: Any, ref: str) -> Any:
+    dossier = qq.dossier_by_ref(session, ref[:60])
+    if dossier is None:
+        raise NotFound(f"Không có hồ sơ '{ref[:60]}'.")
+    return dossier
+
+
 @operation(bp, "GET", "/quality/dossiers/{ref}", summary="Kiểm tra sự phù hợp của một hồ sơ (ngay lúc này)", tag="quality",
            response="QualityObject", errors=("forbidden", "not_found"))
 def quality_dossier(ref: str) -> Any:
     _officer()
     svc = services()
     with svc.sessions() as session:
-        dossier = qq.dossier_by_ref(session, ref[:60])
-        if dossier is None:
-            raise NotFound(f"Không có hồ sơ '{ref[:60]}'.")
+        dossier = _dossier(session, ref)
         return check_dossier(svc, session, dossier).as_dict()
 
 
@@ -151,9 +156,7 @@ def quality_check(ref: str) -> Any:
     _officer()
     svc = services()
     with svc.sessions() as session:
-        dossier = qq.dossier_by_ref(session, ref[:60])
-        if dossier is None:
-            raise NotFound(f"Không có hồ sơ '{ref[:60]}'.")
+        dossier = _dossier(session, ref)
         code = dossier.code
     return checks.run_code(svc, code, "demand").as_dict()
 

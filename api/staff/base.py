@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, url_for
 
 from engine import DomainError, policy
 
 from .. import pages
-from ..auth import actor, csrf_ok
+from ..auth import actor, csrf_refusal
 
 bp = Blueprint("staff", __name__)
 pages.register(bp)
@@ -17,12 +17,7 @@ pages.register(bp)
 
 @bp.before_request
 def _csrf() -> Any:
-    if request.method == "POST" and not csrf_ok():
-        return render_template(
-            "error.html", title="Phiên làm việc đã hết hạn",
-            message="Biểu mẫu đã hết hạn hoặc không hợp lệ (CSRF). Hãy tải lại trang và thử lại; chưa có gì được ghi.",
-        ), 400
-    return None
+    return csrf_refusal()
 
 
 def lines(text: str | None) -> list[str]:
