@@ -175,8 +175,10 @@ def _table(counter: Counter[str], label: str) -> list[str]:
     return lines
 
 
-def catalogue_markdown(entries: Sequence[Any], agencies: dict[str, Agency], on: date | None, history: Sequence[tuple[str, int]] = ()) -> str:
-    """workflows/CATALOGUE.md: counts by field, agency, level, online level, confirmation; every procedure."""
+def catalogue_markdown(entries: Sequence[Any], agencies: dict[str, Agency], on: date | None, history: Sequence[tuple[str, int]] = (),
+                       *, rule: str = "", abolished: Sequence[Any] = ()) -> str:
+    """workflows/CATALOGUE.md: the rule that chose it, counts by field, agency, level, online level,
+    confirmation and field × level × confirmation; every procedure; the procedures abolished."""
     items = listing(entries, agencies)
     when = f"ngày {on:%d/%m/%Y}" if on else "theo các tệp hiện tại"
     confirmed = sum(1 for i in items if i.confirmed)
@@ -190,6 +192,8 @@ def catalogue_markdown(entries: Sequence[Any], agencies: dict[str, Agency], on: 
         "chỉ nhận hồ sơ khi quản trị viên cho phép thủ tục chưa xác nhận).",
         "",
     ]
+    if rule:
+        lines += [rule.strip(), ""]
     if history:
         lines += ["Số thủ tục có hiệu lực theo thời gian (áp dụng lần lượt các quyết định trong `workflows/decisions/`):", ""]
         lines += ["| ngày | số thủ tục |", "|---|---:|"] + [f"| {d} | {n} |" for d, n in history] + [""]
@@ -203,13 +207,33 @@ def catalogue_markdown(entries: Sequence[Any], agencies: dict[str, Agency], on: 
     ]
     for title, counter, label in sections:
         lines += [f"## {title}", "", *_table(counter, label), ""]
+    lines += ["## Theo lĩnh vực, cấp và tình trạng xác nhận", "", *_cross_table(items)]
     lines += ["## Danh sách", "", "| mã | tên | lĩnh vực | cấp | cơ quan | thời hạn | quyết định | xác nhận |", "|---|---|---|---|---|---|---|---|"]
     for i in items:
         name = i.name.replace("|", "\\|")
         lines.append(
             f"| {i.code} | {name} | {i.field_name} | {i.level} | {i.agency_name} | {i.deadline} | {i.published_by} | {'có' if i.confirmed else 'chưa'} |"
         )
+    gone = listing(abolished, agencies)
+    if gone:
+        lines += ["", "## Đã bãi bỏ", "", f"{len(gone)} thủ tục đã công bố rồi bị bãi bỏ (không nhận hồ sơ mới):", "",
+                  "| mã | tên | lĩnh vực | cơ quan | bãi bỏ bởi |", "|---|---|---|---|---|"]
+        lines += [f"| {i.code} | {i.name.replace('|', chr(92) + '|')} | {i.field_name} | {i.agency_name} | {i.published_by} |" for i in gone]
     return "\n".join(lines) + "\n"
+
+
+def _cross_table(items: Sequence[ListedProcedure]) -> list[str]:
+    """Field × level × confirmed: one row per field, one column per (level, confirmed) pair that occurs."""
+    counts = Counter((i.field_name, i.level, i.confirmed) for i in items)
+    columns = sorted({(level, confirmed) for _, level, confirmed in counts}, key=lambda c: (c[0], not c[1]))
+    header = " | ".join(f"{level}, {'đã xác nhận' if confirmed else UPDATING}" for level, confirmed in columns)
+    lines = [f"| lĩnh vực | {header} | tổng |", "|---|" + "---:|" * (len(columns) + 1)]
+    for name in sorted({f for f, _, _ in counts}):
+        row = [counts[(name, level, confirmed)] for level, confirmed in columns]
+        lines.append(f"| {name} | " + " | ".join(map(str, row)) + f" | {sum(row)} |")
+    totals = [sum(counts[(f, level, confirmed)] for f in {f for f, _, _ in counts}) for level, confirmed in columns]
+    lines.append("| **Tổng** | " + " | ".join(f"**{t}**" for t in totals) + f" | **{sum(totals)}** |")
+    return lines + [""]
 
 
 __all__ = ["FIELD_NAMES", "ListedProcedure", "UPDATING", "catalogue_markdown", "field_name", "fold", "list_item", "listing", "search"]

@@ -31,13 +31,25 @@ def catalogue_in_db(session: Session, on: date) -> list[dict[str, Any]]:
     ]
 
 
+RULE_FILE = "catalogue-rule.md"  # beside CATALOGUE.md: how the catalogue was chosen (tools/build_catalogue.py writes it)
+
+
 def catalogue_index(timeline: Timeline, on: date | None = None) -> str:
-    """workflows/CATALOGUE.md: the catalogue in force on ``on`` (default: latest) and its history."""
+    """workflows/CATALOGUE.md: the rule that chose the catalogue, the catalogue in force on ``on``
+    (default: latest), its history and what was abolished.
+
+    The history starts at the date a reconstructed state describes (30/06/2024 where none is).
+    """
     from ..listing import catalogue_markdown
 
-    marks = sorted({date(2024, 6, 30)} | {d.effective for d in timeline.decisions if d.effective})
+    rebuilt = {d.reconstructed_as_of for d in timeline.decisions if d.reconstructed_as_of and not d.effective}
+    marks = sorted((rebuilt or {date(2024, 6, 30)}) | {d.effective for d in timeline.decisions if d.effective})
     history = [(f"{d:%d/%m/%Y}", len(timeline.at(d))) for d in marks]
-    return catalogue_markdown(timeline.at(on), timeline.catalog.agencies, on, history)
+    rule_path = timeline.catalog.root / RULE_FILE
+    rule = rule_path.read_text(encoding="utf-8") if rule_path.is_file() else ""
+    rule = "\n".join(line for line in rule.splitlines() if not line.startswith("<!--"))
+    return catalogue_markdown(timeline.at(on), timeline.catalog.agencies, on, history, rule=rule,
+                              abolished=timeline.abolished_at(on))
 
 
 def applied(session: Session) -> list[DecisionRow]:

@@ -31,6 +31,17 @@ DECISION_SCHEMA: dict[str, Any] = {
         "effective": {**_DATE_OR_NULL, "description": "Ngày có hiệu lực; null: có hiệu lực từ trước mọi ngày đã biết."},
         "legal_basis": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "note": {"type": "string"},
+        "reconstructed": {
+            "type": "object",
+            "description": "Không phải một văn bản có trong dữ liệu: trạng thái danh mục dựng lại từ nguồn khác. "
+            "as_of: ngày mà trạng thái dựng lại mô tả; sources: dựng lại từ đâu.",
+            "required": ["as_of", "sources"],
+            "properties": {
+                "as_of": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                "sources": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+            },
+            "additionalProperties": False,
+        },
         "operations": {
             "type": "array",
             "minItems": 1,
@@ -113,6 +124,7 @@ class Decision:
     digest: str
     raw: dict[str, Any] = field(repr=False, compare=False, hash=False)
     located: Located | None = field(default=None, repr=False, compare=False, hash=False)
+    reconstructed_as_of: date | None = None  # not an instrument of the data: a state rebuilt as of this date
 
     @property
     def label(self) -> str:
@@ -169,11 +181,12 @@ def load_decision(path: Path, display: str | None = None) -> tuple[Decision | No
     if problems:
         return None, problems
     data = located.data
-    for key in ("signed", "effective"):
+    for where in (("signed",), ("effective",), ("reconstructed", "as_of")):
+        value = data.get(where[0]) if len(where) == 1 else (data.get("reconstructed") or {}).get(where[1])
         try:
-            _date(data.get(key))
+            _date(value)
         except ValueError:
-            problems.append(located.problem((key,), f"{key}: ngày không hợp lệ {data.get(key)!r}"))
+            problems.append(located.problem(where, f"{'.'.join(where)}: ngày không hợp lệ {value!r}"))
     operations = []
     for i, raw in enumerate(data["operations"]):
         kind = raw["op"]
@@ -208,5 +221,6 @@ def load_decision(path: Path, display: str | None = None) -> tuple[Decision | No
         signed=signed, effective=effective, legal_basis=tuple(data.get("legal_basis", ())),
         note=data.get("note", ""), operations=tuple(operations), file=located.file,
         digest=digest(data), raw=data, located=located,
+        reconstructed_as_of=_date((data.get("reconstructed") or {}).get("as_of")),
     )
     return decision, problems
