@@ -16,6 +16,7 @@ from engine import Actor, Commands, FixedClock, Services, Settings, WorkingCalen
 from engine.catalogue_sync import sync_catalog
 from engine.definitions import load_catalog, procedure_from_data
 from engine.storage.db import make_engine, migrate, scratch_database, session_factory
+from tests.data import OTHER_FIELDS
 from tests.helpers import (  # the constants are also read from here by older imports
     AGENCY,
     BACKENDS,
@@ -36,17 +37,18 @@ VOLATILE = ("report_spans", "report_dossiers", "act_as_grants", "issued_forms", 
 
 def _variant(catalog, code: str, new_code: str, **changes):  # type: ignore[no-untyped-def]
     """A test-only copy of a real procedure under another code, with some fields changed."""
-    data = dict(catalog.procedures[code].raw) | {"code": new_code} | changes
+    data = {k: v for k, v in (dict(catalog.procedures[code].raw) | {"code": new_code} | changes).items() if v is not None}
     return procedure_from_data(data, f"test variant of {code}", set(catalog.agencies))
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """A migrated database with the real catalogue loaded (plus test variants)."""
+    """A migrated database with the real catalogue loaded, plus test variants and the transcribed processes of
+    other agencies' fields (tests/data/other_fields: not in the catalogue, used for divisions and calendar days)."""
     with scratch_database(request.param, PG_URL, tmp_path_factory.mktemp("db"), "motcua_test") as url:
         engine = make_engine(url)
         migrate(engine)
-        catalog = load_catalog(WORKFLOWS)
+        catalog = load_catalog(WORKFLOWS, [WORKFLOWS / "procedures", OTHER_FIELDS])
         assert not catalog.errors, "\n".join(map(str, catalog.errors))
         pause = _variant(catalog, "1.001806", "9.900001", on_supplement="pause", name="Biến thể thử nghiệm: tạm dừng khi bổ sung")
         catalog.procedures[pause.code] = pause
@@ -56,6 +58,11 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         unknown = _variant(catalog, "1.001806", "9.900012", unconfirmed=["deadline"],
                            name="Biến thể thử nghiệm: thời hạn đang cập nhật")
         catalog.procedures[unknown.code] = unknown
+        # Every procedure of the catalogue is published by a 2025 decision; the commune lists before 1/7/2025 need one
+        # in force earlier (no published_by: in force from the sync below).
+        early = _variant(catalog, "1.004946", "9.900013", name="Biến thể thử nghiệm: thủ tục cấp xã có hiệu lực trước năm 2025",
+                         published_by=None)
+        catalog.procedures[early.code] = early
         civil = _variant(catalog, "1.001806", "9.900002", counting="civil_code", name="Biến thể thử nghiệm: cách tính Bộ luật Dân sự")
         catalog.procedures[civil.code] = civil
         with session_factory(engine)() as session:

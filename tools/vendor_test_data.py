@@ -13,7 +13,11 @@ What it copies, and nothing else (no legal texts):
 * ``internal_processes/*.json`` (approved internal processes of Cao Bằng)
   → ``tests/data/internal_processes/``, byte for byte;
 * ``bpmn_samples/*.bpmn`` and their ``README.md`` (CC BY 3.0 attribution)
-  → ``tests/data/bpmn_samples/``, byte for byte.
+  → ``tests/data/bpmn_samples/``, byte for byte;
+* ``dvcqg/provinces.json`` (the 34 provincial units) → ``tests/data/dvcqg_provinces.json``, byte for byte;
+* the rows of ``dvcqg/catalog_2026-07-18.jsonl`` whose category is one of the labour-sector fields
+  (``FIELDS`` of tools/build_catalogue.py) → ``tests/data/national_catalogue_labour_2026-07-18.csv``
+  (code, name, category, promulgating body; code order), what the catalogue's rule is checked against.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 TARGET = REPO / "tests" / "data"
 PORTAL = "dvcqg_details.jsonl.gz"
+NATIONAL = "national_catalogue_labour_2026-07-18.csv"
 
 
 def portal_lines(source: Path) -> bytes:
@@ -40,6 +45,27 @@ def portal_lines(source: Path) -> bytes:
             raise SystemExit(f"{path}: mã trong bản ghi khác tên tệp")
         lines.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def national_rows(source: Path) -> bytes:
+    """The national catalogue's rows of the labour-sector fields, as CSV (UTF-8, code order)."""
+    import csv
+
+    from build_catalogue import FIELDS  # tools/ is this script's directory
+
+    labour = {name for name, slug in FIELDS.items() if slug}
+    rows = []
+    with source.open(encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            category = next((c for c in row.get("categories") or [] if c in labour), None)
+            if category:
+                rows.append((row["code"], " ".join(row["name"].split()), category, row.get("departmentPromulgate") or ""))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(("code", "name", "category", "promulgated_by"))
+    writer.writerows(sorted(rows))
+    return buffer.getvalue().encode("utf-8")
 
 
 def gzipped(raw: bytes) -> bytes:
@@ -57,6 +83,7 @@ def copies() -> dict[Path, Path]:
         for path in sorted((DATA / name).glob(pattern)):
             out[TARGET / name / path.name] = path
     out[TARGET / "bpmn_samples" / "README.md"] = DATA / "bpmn_samples" / "README.md"
+    out[TARGET / "dvcqg_provinces.json"] = DATA / "dvcqg" / "provinces.json"
     return out
 
 
@@ -78,6 +105,11 @@ def main() -> int:
         stale.append(portal)
         if not args.check:
             portal.write_bytes(gzipped(lines))
+    national = national_rows(DATA / "dvcqg" / "catalog_2026-07-18.jsonl")
+    if not (TARGET / NATIONAL).exists() or (TARGET / NATIONAL).read_bytes() != national:
+        stale.append(TARGET / NATIONAL)
+        if not args.check:
+            (TARGET / NATIONAL).write_bytes(national)
     wanted = copies()
     for target, source in wanted.items():
         if not target.exists() or target.read_bytes() != source.read_bytes():

@@ -22,6 +22,11 @@ HERE = Path(__file__).resolve().parent
 PORTAL_RECORDS = HERE / "dvcqg_details.jsonl.gz"
 INTERNAL_PROCESSES = HERE / "internal_processes"
 BPMN_SAMPLES = HERE / "bpmn_samples"
+NATIONAL_CATALOGUE = HERE / "national_catalogue_labour_2026-07-18.csv"
+PROVINCES = HERE / "dvcqg_provinces.json"
+# Transcribed approved processes of other agencies' own fields (Cao Bằng 2028/QĐ-UBND: civil servants,
+# youth, archives): not in the catalogue (workflows/), loaded by the test database for the engine's tests.
+OTHER_FIELDS = HERE / "other_fields"
 
 
 @cache
@@ -64,6 +69,22 @@ def _approved_documents() -> tuple[dict[str, Any], ...]:
 def approved_processes() -> dict[str, dict[str, Any]]:
     """The approved internal processes of Cao Bằng (decisions 2022/QĐ-UBND, 2028/QĐ-UBND): code → process (a copy)."""
     return {p["ma_tthc"]: copy.deepcopy(p) for doc in _approved_documents() for p in doc["procedures"]}
+
+
+@cache
+def national_catalogue() -> dict[str, dict[str, str]]:
+    """The national catalogue of 18/7/2026, its rows of the labour-sector fields: code → {code, name, category, promulgated_by}."""
+    import csv
+
+    with NATIONAL_CATALOGUE.open(encoding="utf-8", newline="") as handle:
+        return {row["code"]: row for row in csv.DictReader(handle)}
+
+
+@cache
+def province_names() -> tuple[str, ...]:
+    """The 34 provincial units (Resolution 202/2025/QH15) by name without "Tỉnh"/"Thành phố": "Cao Bằng", "Hà Nội"…"""
+    rows = json.loads(PROVINCES.read_text(encoding="utf-8"))["data"]["rows"]
+    return tuple(sorted(row["name"].removeprefix("Tỉnh ").removeprefix("Thành phố ") for row in rows))
 
 
 def bpmn_samples() -> Iterator[Path]:

@@ -65,10 +65,10 @@ def test_the_competent_commune_must_be_named_elsewhere(commands, services, staff
 def test_before_the_rearrangement_the_old_commune_list(commands, services, clock):
     clock.set(local(2025, 3, 3, 9, 0))
     desk = Actor("mc_songhien", "one_stop", SONG_HIEN_2024)
-    dossier = commands.receive(desk, "1.004941", APPLICANT)  # a commune procedure of the pre-2025 catalogue
+    dossier = commands.receive(desk, "9.900013", APPLICANT)  # a commune procedure in force before 1/7/2025 (test variant of 1.004946)
     assert dossier.agency_id == SONG_HIEN_2024
     with pytest.raises(InvalidCommand, match="không phải đơn vị hành chính có thẩm quyền"):
-        commands.receive(desk, "1.004941", APPLICANT, competent_agency=THUC_PHAN)  # not yet in force
+        commands.receive(desk, "9.900013", APPLICANT, competent_agency=THUC_PHAN)  # not yet in force
 
 
 def test_units_file_follows_the_installed_list():

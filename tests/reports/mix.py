@@ -16,8 +16,10 @@ from engine.simulate import Driver, OpenStep
 from tests.helpers import APPLICANT, local
 
 # (procedure, agency it runs at): several fields and both levels.
-PROCEDURES = ("1.001806", "1.001731", "1.000131", "1.000482", "1.014318", "2.000632")
-TRANSFER_TO = "cb-so-noi-vu"
+# Cao Bằng: social protection (Sở Y tế), children (commune); Nghệ An: merit, labour, employment (Sở Nội vụ),
+# vocational education (Sở GD&ĐT).
+PROCEDURES = ("1.001806", "1.004946", "1.010803", "1.014318", "1.014199", "2.001959")
+TRANSFER_TO = {"cb": "cb-so-noi-vu", "na": "na-so-gd-dt"}  # a transfer of competence stays in the dossier's province
 COMMUNE = "cb-xa-01279"  # a ward of Cao Bằng since 1/7/2025: commune procedures name the one competent
 # (intake roll, plan) of the first dossiers: supplement left waiting, supplement received, apology, withdrawal,
 # refusal, transfer, left in progress, straight through, refused at intake, incomplete at intake.
@@ -111,8 +113,9 @@ class Mix:
                     dossier = c.refuse(Actor("director@" + step.agency_id, "director", step.agency_id), dossier.code,
                                        ["Không đủ điều kiện"])
                     continue
-                if 0.25 <= plan < 0.30 and steps == 2 and step.agency_id != TRANSFER_TO:
-                    c.transfer_competence(Actor("admin", "administrator"), dossier.code, TRANSFER_TO,
+                target = TRANSFER_TO[step.agency_id.split("-", 1)[0]]
+                if 0.25 <= plan < 0.30 and steps == 2 and step.agency_id != target:
+                    c.transfer_competence(Actor("admin", "administrator"), dossier.code, target,
                                           "Quyết định chuyển giao thẩm quyền (thử nghiệm)")
                     continue
                 if 0.30 <= plan < 0.42 and steps == 3:
