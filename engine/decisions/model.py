@@ -181,12 +181,15 @@ def load_decision(path: Path, display: str | None = None) -> tuple[Decision | No
     if problems:
         return None, problems
     data = located.data
-    for where in (("signed",), ("effective",), ("reconstructed", "as_of")):
-        value = data.get(where[0]) if len(where) == 1 else (data.get("reconstructed") or {}).get(where[1])
+    dates: list[tuple[tuple[str, ...], Any]] = [
+        (("signed",), data.get("signed")), (("effective",), data.get("effective")),
+        (("reconstructed", "as_of"), (data.get("reconstructed") or {}).get("as_of")),
+    ]
+    for key, value in dates:
         try:
             _date(value)
         except ValueError:
-            problems.append(located.problem(where, f"{'.'.join(where)}: ngày không hợp lệ {value!r}"))
+            problems.append(located.problem(key, f"{'.'.join(key)}: ngày không hợp lệ {value!r}"))
     operations = []
     for i, raw in enumerate(data["operations"]):
         kind = raw["op"]

@@ -212,6 +212,6 @@ def test_cli_publishes_the_real_decisions_and_prints_the_catalogue(tmp_path: Pat
         expected = timeline.at(date.fromisoformat(day))
         assert sorted((r["code"], r["agency"]) for r in rows) == sorted((e.code, e.agency) for e in expected)
     text = runner.invoke(cli, ["catalogue", "--at", "2024-06-30"]).output
-    assert "cb-so-ldtbxh" in text and "cb-so-noi-vu" not in text
+    assert "cb-so-ldtbxh" in text and "cb-so-y-te" not in text
     text = runner.invoke(cli, ["catalogue", "--at", "2026-01-01"]).output
-    assert "cb-so-noi-vu" in text and "cb-so-ldtbxh" not in text
+    assert "cb-so-y-te" in text and "cb-so-ldtbxh" not in text

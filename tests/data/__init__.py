@@ -66,9 +66,11 @@ def _approved_documents() -> tuple[dict[str, Any], ...]:
     return tuple(json.loads(path.read_text(encoding="utf-8")) for path in sorted(INTERNAL_PROCESSES.glob("*.json")))
 
 
-def approved_processes() -> dict[str, dict[str, Any]]:
-    """The approved internal processes of Cao Bằng (decisions 2022/QĐ-UBND, 2028/QĐ-UBND): code → process (a copy)."""
-    return {p["ma_tthc"]: copy.deepcopy(p) for doc in _approved_documents() for p in doc["procedures"]}
+def approved_processes(decision: str | None = None) -> dict[str, dict[str, Any]]:
+    """The approved internal processes of Cao Bằng (decisions 2022/QĐ-UBND, 2028/QĐ-UBND, or only ``decision``):
+    code → process (a copy)."""
+    return {p["ma_tthc"]: copy.deepcopy(p) for doc in _approved_documents() for p in doc["procedures"]
+            if decision is None or decision in doc["source"]["document"]}
 
 
 @cache
