@@ -89,6 +89,18 @@ operations:
     assert all(str(p).startswith(str(bad.relative_to(Path.cwd())) if bad.is_relative_to(Path.cwd()) else str(bad)) for p in timeline.errors)
 
 
+def test_reconstructed_state_carries_its_date(tree: Path) -> None:
+    """A state rebuilt from other sources says so: ``reconstructed: {as_of, sources}``, its date checked at its line."""
+    text = BASELINE + "reconstructed: {as_of: 2025-02-28, sources: [QĐ 2022/QĐ-UBND (danh mục năm 2025)]}\n"
+    decision, problems = load_decision(write_decision(tree, "0-rebuilt", text))
+    assert problems == [] and decision is not None
+    assert decision.reconstructed_as_of == date(2025, 2, 28) and decision.effective is None
+    _, problems = load_decision(write_decision(tree, "0-rebuilt", text.replace("2025-02-28", "2025-02-30")))
+    assert any(p.line == 9 and "reconstructed.as_of" in p.message for p in problems), problems
+    _, problems = load_decision(write_decision(tree, "0-rebuilt", text.replace(", sources: [QĐ 2022/QĐ-UBND (danh mục năm 2025)]", "")))
+    assert any("sources" in p.message for p in problems), problems
+
+
 # ---------------------------------------------------------------- through the engine
 
 
