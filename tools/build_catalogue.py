@@ -415,6 +415,8 @@ def plan(choice: Choice, owned: dict[str, dict[str, Any]], national: dict[str, d
             comments.append(f"# Tên trong quyết định: {row.name}")
         elif not national_name:
             comments.append("# Tên: theo quyết định (mã không có trong danh mục TTHC quốc gia ngày 18/7/2026).")
+        if not national_name:
+            comments.append(f"# Bãi bỏ từ ngày 18/7/2026 (dựng lại): decisions/{NATIONAL_DATE}-doi-chieu-danh-muc-quoc-gia.yaml.")
         if source.number == "3783/QĐ-UBND" and not row.heading:
             comments.append("# Mục C của danh mục: thủ tục dùng chung cho các cấp; ghi cấp tỉnh.")
         planned.append(Planned(row.code, data, comments, source.number))
