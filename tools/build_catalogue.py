@@ -471,7 +471,7 @@ def decisions(choice: Choice, planned: list[Planned], owned: dict[str, dict[str,
             "signed": None, "effective": None,
             "reconstructed": {"as_of": BASELINE_AS_OF, "sources": [
                 *(f"QĐ {n} của Chủ tịch UBND tỉnh {title} (mã, tên, lĩnh vực, cấp của thủ tục năm 2025)" for n in decisions_used),
-                f"Danh mục TTHC quốc gia ngày {NATIONAL_DATE} (lĩnh vực)",
+                "Danh mục TTHC quốc gia ngày 18/7/2026 (lĩnh vực)",
                 "Quy ước của danh mục về số mã (không phải dữ kiện nguồn): mã 1.x dưới 1.013000 và 2.x dưới 2.002000",
             ]},
             "note": (
@@ -552,7 +552,7 @@ def decisions(choice: Choice, planned: list[Planned], owned: dict[str, dict[str,
             "issuer": "Các bộ công bố thủ tục; văn bản bãi bỏ hoặc thay thế chưa có trong dữ liệu",
             "signed": None, "effective": NATIONAL_DATE,
             "reconstructed": {"as_of": NATIONAL_DATE, "sources": [
-                f"Danh mục TTHC quốc gia ngày {NATIONAL_DATE} (dvcqg/catalog_{NATIONAL_DATE}.jsonl, 5.670 thủ tục): không có các mã này"]},
+                f"Danh mục TTHC quốc gia ngày 18/7/2026 (dvcqg/catalog_{NATIONAL_DATE}.jsonl, 5.670 thủ tục): không có các mã này"]},
             "legal_basis": [f"Danh mục thủ tục hành chính trên Cổng Dịch vụ công quốc gia ngày {NATIONAL_DATE}"],
             "note": (
                 "Dựng lại, không phải một văn bản có trong dữ liệu: các thủ tục này được tỉnh công bố năm 2025 nhưng danh mục TTHC "
