@@ -14,7 +14,12 @@ open). Then it times, each several times after a warm-up:
 
 and prints the figures and the plans (EXPLAIN ANALYZE) of the report's statements.
 
-Usage: python bench/reports.py [--size 1000000] [--pg URL] [--keep] [--plans]
+Usage: python bench/reports.py [--size 1000000] [--pg URL] [--plans]
+       python bench/reports.py --db URL --state FILE [--build] [--plans]
+
+With ``--db`` the data goes to that database itself (a database of its own, made with ``createdb``) and
+stays there: ``--build`` writes it and the samples the timings need to ``--state``; without ``--build``
+the script only times, so one build can be measured before and after ``alembic upgrade``.
 """
 
 from __future__ import annotations
@@ -228,50 +233,70 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--pg", default=PG_DEFAULT)
     parser.add_argument("--plans", action="store_true", help="print EXPLAIN ANALYZE of the report's statements")
+    parser.add_argument("--db", help="a database of its own, kept (instead of a scratch schema of --pg)")
+    parser.add_argument("--state", type=Path, help="with --db: where the samples of the build are kept")
+    parser.add_argument("--build", action="store_true", help="with --db: build the data first")
     args = parser.parse_args()
+    if args.db:
+        if args.state is None:
+            parser.error("--db needs --state")
+        engine = make_engine(args.db)
+        if args.build:
+            print(f"Tạo {args.size:,} hồ sơ (PostgreSQL, {args.db})…", flush=True)
+            built = generate(engine, args.size)
+            args.state.write_text(json.dumps(built, ensure_ascii=False))
+        else:
+            built = json.loads(args.state.read_text())
+        measure(engine, built, args.plans)
+        return
     with scratch_database("postgresql", args.pg, Path("."), "motcua_bench_reports") as url:
         engine = make_engine(url)
         print(f"Tạo {args.size:,} hồ sơ (PostgreSQL)…", flush=True)
         built = generate(engine, args.size)
-        with engine.connect() as conn:
-            counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
-                      for t in ("dossiers", "report_dossiers", "report_spans", "tasks")}
-        print(f"Dựng dữ liệu: {built['seconds']:.0f} s; {counts}")
-        agency = built["agency"]
-        year, quarter = period("year", 2026), period("quarter", 2026, 3)
-        results = {}
-        with engine.connect() as conn:
-            results["II.06a năm 2026, mọi cơ quan"] = timed(lambda: ii06a.compute(conn, year, TZ, None))
-            results[f"II.06a quý 3/2026, {agency}"] = timed(lambda: ii06a.compute(conn, quarter, TZ, agency))
-            this = period("month", 2026, 12)
+        measure(engine, built, args.plans)
 
-            def board() -> None:
-                dashboard.open_work(conn, agency, NOW)
-                dashboard.on_time(conn, agency, this, TZ)
-                dashboard.on_time(conn, agency, this.previous(), TZ)
-                dashboard.slowest_steps(conn, agency, NOW)
-                dashboard.overdue_dossiers(conn, agency, NOW)
 
-            results[f"Bảng điều hành, {agency}"] = timed(board)
-            director = Actor("dir", "director", agency)
-            times: list[float] = []
-            samples = built["samples"]
-            for kind in ("code", "id_number", "phone", "name"):
-                for value in samples[kind][:50]:
-                    t0 = time.perf_counter()
-                    search(conn, director, Criteria(**{kind: value}), TZ)
-                    times.append((time.perf_counter() - t0) * 1000)
-            total = ii06a.compute(conn, year, TZ, None).total.figures
-        for name, (median, runs) in results.items():
-            print(f"{name}: trung vị {median:.0f} ms (các lần: {', '.join(f'{t:.0f}' for t in runs)})")
-        print(f"Tra cứu cán bộ ({len(times)} truy vấn: mã, số định danh, điện thoại, tên): "
-              f"p50 {statistics.median(times):.1f} ms, p95 {p95(times):.1f} ms, max {max(times):.1f} ms")
-        print(f"Tổng năm 2026: {total}")
-        if args.plans:
-            for label, (p, a) in {"year, all": (year, None), "quarter, one agency": (quarter, agency)}.items():
-                for i, plan in enumerate(plans(engine, p, a), start=1):
-                    print(f"\n--- plan {label} #{i}\n{plan}")
-        engine.dispose()
+def measure(engine: Any, built: dict[str, Any], show_plans: bool) -> None:
+    """Time the report, the dashboard and search on the data ``built`` describes."""
+    with engine.connect() as conn:
+        counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+                  for t in ("dossiers", "report_dossiers", "report_spans", "tasks")}
+    print(f"Dựng dữ liệu: {built['seconds']:.0f} s; {counts}")
+    agency = built["agency"]
+    year, quarter = period("year", 2026), period("quarter", 2026, 3)
+    results = {}
+    with engine.connect() as conn:
+        results["II.06a năm 2026, mọi cơ quan"] = timed(lambda: ii06a.compute(conn, year, TZ, None))
+        results[f"II.06a quý 3/2026, {agency}"] = timed(lambda: ii06a.compute(conn, quarter, TZ, agency))
+        this = period("month", 2026, 12)
+
+        def board() -> None:
+            dashboard.open_work(conn, agency, NOW)
+            dashboard.on_time(conn, agency, this, TZ)
+            dashboard.on_time(conn, agency, this.previous(), TZ)
+            dashboard.slowest_steps(conn, agency, NOW)
+            dashboard.overdue_dossiers(conn, agency, NOW)
+
+        results[f"Bảng điều hành, {agency}"] = timed(board)
+        director = Actor("dir", "director", agency)
+        times: list[float] = []
+        samples = built["samples"]
+        for kind in ("code", "id_number", "phone", "name"):
+            for value in samples[kind][:50]:
+                t0 = time.perf_counter()
+                search(conn, director, Criteria(**{kind: value}), TZ)
+                times.append((time.perf_counter() - t0) * 1000)
+        total = ii06a.compute(conn, year, TZ, None).total.figures
+    for name, (median, runs) in results.items():
+        print(f"{name}: trung vị {median:.0f} ms (các lần: {', '.join(f'{t:.0f}' for t in runs)})")
+    print(f"Tra cứu cán bộ ({len(times)} truy vấn: mã, số định danh, điện thoại, tên): "
+          f"p50 {statistics.median(times):.1f} ms, p95 {p95(times):.1f} ms, max {max(times):.1f} ms")
+    print(f"Tổng năm 2026: {total}")
+    if show_plans:
+        for label, (p, a) in {"year, all": (year, None), "quarter, one agency": (quarter, agency)}.items():
+            for i, plan in enumerate(plans(engine, p, a), start=1):
+                print(f"\n--- plan {label} #{i}\n{plan}")
+    engine.dispose()
 
 
 if __name__ == "__main__":

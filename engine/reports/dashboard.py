@@ -11,9 +11,9 @@ from sqlalchemy import Connection, and_, case, func, select
 
 from ..storage.models import Dossier, Task, table
 from ..vocabulary import ACTIVE_TASK_STATES, TaskState, Timeliness
-from .ii06a import NOT_RECEIVED
 from .periods import Period
-from .tables import FACTS
+from .summary import day_number
+from .tables import DAYS
 
 NEAR = timedelta(days=1)  # "near due": due within the next 24 hours
 SLOW_WINDOW = timedelta(days=90)  # the slowest steps over the last 90 days
@@ -50,11 +50,11 @@ def open_work(conn: Connection, agency: str | None, now: datetime) -> list[dict[
 
 
 def on_time(conn: Connection, agency: str | None, period: Period, tz: tzinfo) -> Rate:
-    f = FACTS.c
-    start, end = period.instants(tz)
-    where = [f.ended_at >= start, f.ended_at < end, f.received_at.is_not(None), f.outcome != NOT_RECEIVED]
-    where += [f.agency_ended == agency] if agency else []
-    row = conn.execute(select(func.count(), _n(f.timeliness.in_((Timeliness.EARLY, Timeliness.ON_TIME)))).where(*where)).one()
+    """Resolved in the period and of them early or on time, from the day sums (engine/reports/summary.py)."""
+    d = DAYS.c
+    where = [d.day >= day_number(period.start), d.day <= day_number(period.end)] + ([d.agency_id == agency] if agency else [])
+    row = conn.execute(select(func.coalesce(func.sum(d.resolved_total), 0),
+                              func.coalesce(func.sum(d.early + d.on_time), 0)).where(*where)).one()
     return Rate(period.label, int(row[0]), int(row[1]))
 
 
