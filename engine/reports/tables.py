@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..storage.models import Base, UTCDateTime, table
@@ -104,8 +104,26 @@ class ReportDay(Base):
     overdue_delta: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ReportStepStat(Base):
+    """The leader's dashboard's slowest steps as of ``computed_at`` (the nightly job; engine/reports/dashboard.py).
+
+    ``agency_id`` ``*``: all agencies together.
+    """
+
+    __tablename__ = "report_step_stats"
+    agency_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    step_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    done: Mapped[int] = mapped_column(Integer)
+    late: Mapped[int] = mapped_column(Integer)
+    median: Mapped[float] = mapped_column(Float)
+    p90: Mapped[float] = mapped_column(Float)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 FACTS = table(ReportDossier)
 SPANS = table(ReportSpan)
 DAYS = table(ReportDay)
+STEP_STATS = table(ReportStepStat)
 
-__all__ = ["DAYS", "FACTS", "SPANS", "ReportDay", "ReportDossier", "ReportSpan"]
+__all__ = ["DAYS", "FACTS", "SPANS", "STEP_STATS", "ReportDay", "ReportDossier", "ReportSpan", "ReportStepStat"]

@@ -1,4 +1,4 @@
-"""reports at scale: the facts summed per local day (report_days), a trigram index on the folded applicant name
+"""reports at scale: the facts summed per local day (report_days), the slowest steps by night, a trigram index on the folded applicant name
 
 Revision ID: 0019
 Revises: 0014
@@ -8,6 +8,9 @@ procedure, the flows of Biểu II.06a and the deltas of its stocks; the commands
 same transaction as the facts from now on. This migration fills it from the facts already
 stored (``summary.rebuild``: one pass over report_dossiers and report_spans, about a minute
 per million dossiers), so it runs on a populated database.
+
+``report_step_stats`` holds the dashboard's slowest steps as the nightly scheduler job 'step_stats'
+computes them (empty until its first run: the dashboard computes them live meanwhile).
 
 On PostgreSQL, staff search by part of the applicant's name (``report_dossiers.applicant_fold
 LIKE '%…%'``) gets a trigram index (pg_trgm, as migration 0014 does for ``dossiers``); where the
@@ -20,12 +23,15 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
+import engine.storage.models
+
 revision = "0019"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
 
 log = logging.getLogger("alembic.runtime.migration")
+UTC_DT = engine.storage.models.UTCDateTime(timezone=True)
 COUNTERS = ("received", "received_online", "resolved_total", "early", "on_time", "late", "withdrawn", "refused",
             "closed_unsupplemented", "refused_intake", "apologies", "open_delta", "supplement_delta", "overdue_delta")
 
@@ -42,6 +48,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("day", "agency_id", "level", "field", "procedure_code", name=op.f("pk_report_days")),
     )
     op.create_index("ix_report_days_agency", "report_days", ["agency_id", "day"])
+    op.create_table(
+        "report_step_stats",
+        sa.Column("agency_id", sa.String(length=80), nullable=False),
+        sa.Column("step_id", sa.String(length=80), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("done", sa.Integer(), nullable=False),
+        sa.Column("late", sa.Integer(), nullable=False),
+        sa.Column("median", sa.Float(), nullable=False),
+        sa.Column("p90", sa.Float(), nullable=False),
+        sa.Column("computed_at", UTC_DT, nullable=False),
+        sa.PrimaryKeyConstraint("agency_id", "step_id", "name", name=op.f("pk_report_step_stats")),
+    )
     from engine.reports.summary import rebuild
 
     bind = op.get_bind()
@@ -77,5 +95,6 @@ def _trgm_schema(bind: sa.engine.Connection) -> str | None:
 
 def downgrade() -> None:
     op.execute("DROP INDEX IF EXISTS ix_report_dossiers_applicant_trgm")
+    op.drop_table("report_step_stats")
     op.drop_index("ix_report_days_agency", table_name="report_days")
     op.drop_table("report_days")
