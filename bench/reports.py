@@ -291,17 +291,21 @@ def measure(engine: Any, built: dict[str, Any], show_plans: bool) -> None:
         results[f"Bảng điều hành, {agency}"] = timed(lambda: board_of(conn, agency))
         director = Actor("dir", "director", agency)
         times: list[float] = []
+        by_kind: dict[str, list[float]] = {}
         samples = built["samples"]
         for kind in ("code", "id_number", "phone", "name"):
             for value in samples[kind][:50]:
                 t0 = time.perf_counter()
                 search(conn, director, Criteria(**{kind: value}), TZ)
                 times.append((time.perf_counter() - t0) * 1000)
+                by_kind.setdefault(kind, []).append(times[-1])
         total = ii06a.compute(conn, year, TZ, None).total.figures
     for name, (median, runs) in results.items():
         print(f"{name}: trung vị {median:.0f} ms (các lần: {', '.join(f'{t:.0f}' for t in runs)})")
     print(f"Tra cứu cán bộ ({len(times)} truy vấn: mã, số định danh, điện thoại, tên): "
           f"p50 {statistics.median(times):.1f} ms, p95 {p95(times):.1f} ms, max {max(times):.1f} ms")
+    for kind, values in by_kind.items():
+        print(f"  tra cứu theo {kind}: p50 {statistics.median(values):.1f} ms, p95 {p95(values):.1f} ms")
     print(f"Tổng năm 2026: {total}")
     if show_plans:
         name = samples["name"][0]

@@ -14,7 +14,9 @@ computes them (empty until its first run: the dashboard computes them live meanw
 
 On PostgreSQL, staff search by part of the applicant's name (``report_dossiers.applicant_fold
 LIKE '%…%'``) gets a trigram index (pg_trgm, as migration 0014 does for ``dossiers``); where the
-extension cannot be created the migration goes on without it and that search scans.
+extension cannot be created the migration goes on without it and that search scans. A btree
+on (registered_at, dossier_id) that includes the folded name serves a name that many share
+(newest first, an index-only scan once autovacuum has marked the pages visible).
 """
 
 import logging
@@ -67,6 +69,7 @@ def upgrade() -> None:
     if bind.dialect.name == "postgresql":
         op.execute("ANALYZE report_days")
         _trigram(bind)
+        _recent_names()
 
 
 def _trigram(bind: sa.engine.Connection) -> None:
@@ -76,6 +79,12 @@ def _trigram(bind: sa.engine.Connection) -> None:
         return
     op.execute("CREATE INDEX IF NOT EXISTS ix_report_dossiers_applicant_trgm ON report_dossiers "
                f'USING gin (applicant_fold "{schema}".gin_trgm_ops)')
+
+
+def _recent_names() -> None:
+    """Newest first with the folded name in the index: a name many share is found by an index-only scan."""
+    op.execute("CREATE INDEX IF NOT EXISTS ix_report_dossiers_recent_name ON report_dossiers "
+               "(registered_at, dossier_id) INCLUDE (applicant_fold)")
 
 
 def _trgm_schema(bind: sa.engine.Connection) -> str | None:
@@ -95,6 +104,7 @@ def _trgm_schema(bind: sa.engine.Connection) -> str | None:
 
 def downgrade() -> None:
     op.execute("DROP INDEX IF EXISTS ix_report_dossiers_applicant_trgm")
+    op.execute("DROP INDEX IF EXISTS ix_report_dossiers_recent_name")
     op.drop_table("report_step_stats")
     op.drop_index("ix_report_days_agency", table_name="report_days")
     op.drop_table("report_days")
