@@ -110,9 +110,9 @@ def _steps(conn: Connection, agency: str | None, now: datetime, by_agency: bool 
     ):
         groups.setdefault(tuple(key), []).append(((done - ready).total_seconds() / 3600, bool(late)))
     rows = []
-    for key, items in groups.items():
+    for group, items in groups.items():
         spans = sorted(h for h, _ in items)
-        rows.append(dict(zip([k.name for k in keys], key, strict=True)) | {
+        rows.append(dict(zip([k.name for k in keys], group, strict=True)) | {
             "done": len(items), "late": sum(1 for _, x in items if x), "median": _pct(spans, 0.5), "p90": _pct(spans, 0.9)})
     return rows
 

@@ -52,7 +52,7 @@ def local_day(at: datetime, tz: tzinfo) -> int:
     return day_number(at.astimezone(tz).date())
 
 
-def fact_counts(row: Mapping[str, Any], tz: tzinfo) -> list[tuple[Cell, str]]:
+def fact_counts(row: Mapping[Any, Any], tz: tzinfo) -> list[tuple[Cell, str]]:
     """What one ``report_dossiers`` row counts: (day, agency) and the counter, once each."""
     out: list[tuple[Cell, str]] = []
     received, ended, outcome = row.get("received_at"), row.get("ended_at"), row.get("outcome")
@@ -80,7 +80,7 @@ def fact_counts(row: Mapping[str, Any], tz: tzinfo) -> list[tuple[Cell, str]]:
     return out
 
 
-def span_counts(span: Mapping[str, Any], tz: tzinfo) -> list[tuple[Cell, str, int]]:
+def span_counts(span: Mapping[Any, Any], tz: tzinfo) -> list[tuple[Cell, str, int]]:
     """The stock deltas of one ``report_spans`` row: (day, agency), the counter and +1 / -1."""
     agency, started, ended, due = str(span["agency_id"]), span["started_at"], span.get("ended_at"), span.get("due_at")
     out: list[tuple[Cell, str, int]] = []
@@ -101,19 +101,20 @@ class Tally:
     """Changes to the day-rows, summed before they are written (zeros dropped)."""
 
     def __init__(self, tz: tzinfo) -> None:
-        self.tz, self.changes = tz, {}  # type: Changes
+        self.tz = tz
+        self.changes: Changes = {}
 
     def add(self, cell: Cell, dims: Dims, name: str, n: int) -> None:
         counters = self.changes.setdefault((cell[0], cell[1], *dims), {})
         counters[name] = counters.get(name, 0) + n
 
-    def fact(self, row: Mapping[str, Any] | None, n: int) -> None:
+    def fact(self, row: Mapping[Any, Any] | None, n: int) -> None:
         if row is not None:
             dims = (str(row["level"]), str(row["field"]), str(row["procedure_code"]))
             for cell, name in fact_counts(row, self.tz):
                 self.add(cell, dims, name, n)
 
-    def span(self, span: Mapping[str, Any], dims: Dims, n: int) -> None:
+    def span(self, span: Mapping[Any, Any], dims: Dims, n: int) -> None:
         for cell, name, sign in span_counts(span, self.tz):
             self.add(cell, dims, name, sign * n)
 
@@ -166,7 +167,7 @@ def rebuild(conn: Connection, tz: tzinfo, batch: int = 5000) -> int:
     return len(rows)
 
 
-def _stream(conn: Connection, query: Any) -> Iterable[Mapping[str, Any]]:
+def _stream(conn: Connection, query: Any) -> Iterable[Mapping[Any, Any]]:
     # Per statement: Connection.execution_options() would change the caller's connection for good.
     result = conn.execute(query, execution_options={"stream_results": True, "yield_per": 10000})
     yield from result.mappings()
