@@ -83,7 +83,7 @@ def staff_search() -> Any:
             rows = search.search(session.connection(), actor(), criteria, tz())
     return render_template("reports/search.html", rows=rows, c=criteria, limit=search.LIMIT, statuses=STATUSES,
                            query=request.query_string.decode(), slip_choices=printing.CHOICES,
-                           max_print=printing.MAX_DOSSIERS)
+                           max_print=printing.MAX_DOSSIERS, max_pdf=printing.MAX_PDF)
 
 
 @bp.get("/tra-cuu.xlsx")

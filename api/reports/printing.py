@@ -1,7 +1,8 @@
 """Bulk printing of slips from staff search: the chosen dossiers' slips as one PDF or one printable page.
 
 ``GET /bao-cao/tra-cuu/in-phieu?code=…&code=…&slip=receipt|control_slip|all&format=pdf|html``, or
-``all=1`` with the search's own criteria (``q_code``, ``q_name``…: ``code`` names the chosen dossiers) for every dossier of the result (at most 500). A page break
+``all=1`` with the search's own criteria (``q_code``, ``q_name``…: ``code`` names the chosen dossiers);
+at most 500 dossiers on the printable page, 50 in one PDF (``engine.reports.printing``) for every dossier of the result (at most 500). A page break
 separates the dossiers. Only dossiers the signed-in user may see are printed: one that is not refuses
 the whole job (``engine.reports.printing``).
 """
@@ -45,6 +46,8 @@ def print_slips() -> Any:
             codes = [r["code"] for r in search.search(conn, me, criteria, tz(), limit=printing.MAX_DOSSIERS)]
         else:
             codes = request.args.getlist("code")
+        if fmt == "pdf":
+            printing.check_pdf_size(len(set(codes)))
         batches = printing.dossiers(conn, me, codes)
         printing.attach_forms(conn, batches, choice)
         sheets = [sheet for batch in batches for sheet in _sheets(s, session, batch, choice)]

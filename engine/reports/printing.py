@@ -18,7 +18,10 @@ from ..errors import Forbidden, InvalidCommand, NotFound
 from ..policy import Actor
 from ..storage.models import Dossier, IssuedForm, table
 
-MAX_DOSSIERS = 500  # one print job at most (the search shows as many)
+MAX_DOSSIERS = 500  # one print job at most (the search shows as many): the printable page
+# One PDF at most: WeasyPrint lays out ~0.15 s a page on the project machine and a receipt is two pages,
+# so 50 dossiers are already ~15 s of a request; more go to the printable page (the browser prints it).
+MAX_PDF = 50
 # What may be printed: (the choice, its label).
 CHOICES: dict[str, str] = {
     "receipt": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả (bản mới nhất)",
@@ -72,4 +75,10 @@ def attach_forms(conn: Connection, batches: list[Batch], choice: str) -> None:
         batch.forms = forms[-1:] if choice != "all" else forms
 
 
-__all__ = ["CHOICES", "MAX_DOSSIERS", "Batch", "attach_forms", "dossiers"]
+def check_pdf_size(count: int) -> None:
+    if count > MAX_PDF:
+        raise InvalidCommand(f"{count} hồ sơ: tệp PDF in tối đa {MAX_PDF} hồ sơ một lần (mỗi trang mất thời gian dàn trang); "
+                             f"chọn dạng 'Trang in (HTML)' để in đến {MAX_DOSSIERS} hồ sơ, hoặc chọn ít hồ sơ hơn.")
+
+
+__all__ = ["CHOICES", "MAX_DOSSIERS", "MAX_PDF", "Batch", "attach_forms", "check_pdf_size", "dossiers"]
