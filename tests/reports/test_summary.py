@@ -120,3 +120,28 @@ def test_day_numbers_are_local_days() -> None:
     from zoneinfo import ZoneInfo
 
     assert local_day(datetime(2026, 3, 13, 17, 30, tzinfo=ZoneInfo("UTC")), TZ) == 20260314
+
+
+def test_migration_0019_fills_the_day_sums_on_a_populated_database_and_back(commands, services, clock, database) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
+    from engine.storage.db import alembic_config, migrate
+
+    Mix(commands, clock, agencies_of(commands), seed=5).run(12)
+    with services.sessions() as session:
+        kept = stored(session.connection())
+    assert kept
+    config = alembic_config(database)
+    before = ScriptDirectory.from_config(config).get_revision("0019").down_revision  # whatever the chain says
+    try:
+        command.downgrade(config, str(before))
+        assert not {"report_days", "report_step_stats"} & set(inspect(database).get_table_names())
+    finally:
+        migrate(database)  # back to head on the populated tables: 0019 sums the facts again
+    with services.sessions() as session:
+        assert stored(session.connection()) == kept
+    indexes = {i["name"] for i in inspect(database).get_indexes("report_dossiers")}
+    if database.dialect.name == "postgresql":
+        assert {"ix_report_dossiers_applicant_trgm", "ix_report_dossiers_recent_name"} <= indexes
