@@ -1,7 +1,7 @@
 """Reports benchmark: II.06a, the leader's dashboard and staff search over a province's two years on PostgreSQL.
 
 A bulk generator writes rows of the shape the commands write (``dossiers``, ``report_dossiers``,
-``report_spans``, ``tasks``) with COPY: a realistic mix over two years (every procedure of the
+``report_spans``, ``tasks``) with COPY, then sums the facts into ``report_days`` as migration 0019 does: a realistic mix over two years (every procedure of the
 catalogue, every agency, online/direct/postal, refusals at intake, withdrawals, closures for want of
 a supplement, supplements that restart the clock, transfers, late results, apologies, dossiers still
 open). Then it times, each several times after a warm-up:
@@ -14,13 +14,19 @@ open). Then it times, each several times after a warm-up:
 
 and prints the figures and the plans (EXPLAIN ANALYZE) of the report's statements.
 
-Usage: python bench/reports.py [--size 1000000] [--pg URL] [--keep] [--plans]
+Usage: python bench/reports.py [--size 1000000] [--pg URL] [--plans]
+       python bench/reports.py --db URL --state FILE [--build] [--plans]
+
+With ``--db`` the data goes to that database itself (a database of its own, made with ``createdb``) and
+stays there: ``--build`` writes it and the samples the timings need to ``--state``; without ``--build``
+the script only times, so one build can be measured before and after ``alembic upgrade``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -30,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,8 +44,8 @@ sys.path.insert(0, str(ROOT))
 from engine import Actor  # noqa: E402
 from engine.catalogue_sync import sync_catalog  # noqa: E402
 from engine.definitions import load_catalog  # noqa: E402
-from engine.reports import dashboard, ii06a  # noqa: E402
-from engine.reports.periods import Period, period  # noqa: E402
+from engine.reports import dashboard, ii06a, summary  # noqa: E402
+from engine.reports.periods import period  # noqa: E402
 from engine.reports.search import Criteria, search  # noqa: E402
 from engine.storage.db import make_engine, migrate, scratch_database, session_factory  # noqa: E402
 from engine.text import fold  # noqa: E402
@@ -177,7 +183,11 @@ def generate(engine: Any, size: int, seed: int = 2026) -> dict[str, Any]:
         raw.close()
     with engine.begin() as conn:
         conn.execute(text("SELECT setval(pg_get_serial_sequence('dossiers', 'id'), (SELECT max(id) FROM dossiers))"))
-        for table in ("dossiers", "report_dossiers", "report_spans", "tasks"):
+        days = inspect(conn).has_table("report_days")
+        if days:  # the day sums, from the facts as migration 0019 makes them
+            t0 = time.perf_counter()
+            print(f"  report_days: {summary.rebuild(conn, TZ):,} dòng ({time.perf_counter() - t0:.0f} s)", flush=True)
+        for table in ("dossiers", "report_dossiers", "report_spans", "tasks") + (("report_days",) if days else ()):
             conn.execute(text(f"ANALYZE {table}"))
     agencies = sorted({v[2] for v in versions})
     top = max(agencies, key=lambda a: sum(w for v, w in zip(versions, weights, strict=True) if v[2] == a))
@@ -199,8 +209,8 @@ def p95(values: list[float]) -> float:
     return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
 
 
-def plans(engine: Any, p: Period, agency: str | None) -> list[str]:
-    """EXPLAIN ANALYZE of each statement of the report (as SQLAlchemy compiles it for PostgreSQL)."""
+def plans(engine: Any, work: Any) -> list[str]:
+    """EXPLAIN ANALYZE of each SELECT that ``work(conn)`` runs (as SQLAlchemy compiles it for PostgreSQL)."""
     from sqlalchemy import event
 
     captured: list[tuple[str, Any]] = []
@@ -211,7 +221,7 @@ def plans(engine: Any, p: Period, agency: str | None) -> list[str]:
 
     event.listen(engine, "before_cursor_execute", grab)
     with engine.connect() as conn:
-        ii06a.compute(conn, p, TZ, agency)
+        work(conn)
     event.remove(engine, "before_cursor_execute", grab)
     out = []
     raw = engine.raw_connection()
@@ -228,50 +238,87 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--pg", default=PG_DEFAULT)
     parser.add_argument("--plans", action="store_true", help="print EXPLAIN ANALYZE of the report's statements")
+    parser.add_argument("--db", help="a database of its own, kept (instead of a scratch schema of --pg)")
+    parser.add_argument("--state", type=Path, help="with --db: where the samples of the build are kept")
+    parser.add_argument("--build", action="store_true", help="with --db: build the data first")
     args = parser.parse_args()
+    if args.db:
+        if args.state is None:
+            parser.error("--db needs --state")
+        engine = make_engine(args.db)
+        if args.build:
+            print(f"Tạo {args.size:,} hồ sơ (PostgreSQL, {args.db})…", flush=True)
+            built = generate(engine, args.size)
+            args.state.write_text(json.dumps(built, ensure_ascii=False))
+        else:
+            built = json.loads(args.state.read_text())
+        measure(engine, built, args.plans)
+        return
     with scratch_database("postgresql", args.pg, Path("."), "motcua_bench_reports") as url:
         engine = make_engine(url)
         print(f"Tạo {args.size:,} hồ sơ (PostgreSQL)…", flush=True)
         built = generate(engine, args.size)
-        with engine.connect() as conn:
-            counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
-                      for t in ("dossiers", "report_dossiers", "report_spans", "tasks")}
-        print(f"Dựng dữ liệu: {built['seconds']:.0f} s; {counts}")
-        agency = built["agency"]
-        year, quarter = period("year", 2026), period("quarter", 2026, 3)
-        results = {}
-        with engine.connect() as conn:
-            results["II.06a năm 2026, mọi cơ quan"] = timed(lambda: ii06a.compute(conn, year, TZ, None))
-            results[f"II.06a quý 3/2026, {agency}"] = timed(lambda: ii06a.compute(conn, quarter, TZ, agency))
-            this = period("month", 2026, 12)
+        measure(engine, built, args.plans)
 
-            def board() -> None:
-                dashboard.open_work(conn, agency, NOW)
-                dashboard.on_time(conn, agency, this, TZ)
-                dashboard.on_time(conn, agency, this.previous(), TZ)
-                dashboard.slowest_steps(conn, agency, NOW)
-                dashboard.overdue_dossiers(conn, agency, NOW)
 
-            results[f"Bảng điều hành, {agency}"] = timed(board)
-            director = Actor("dir", "director", agency)
-            times: list[float] = []
-            samples = built["samples"]
-            for kind in ("code", "id_number", "phone", "name"):
-                for value in samples[kind][:50]:
-                    t0 = time.perf_counter()
-                    search(conn, director, Criteria(**{kind: value}), TZ)
-                    times.append((time.perf_counter() - t0) * 1000)
-            total = ii06a.compute(conn, year, TZ, None).total.figures
-        for name, (median, runs) in results.items():
-            print(f"{name}: trung vị {median:.0f} ms (các lần: {', '.join(f'{t:.0f}' for t in runs)})")
-        print(f"Tra cứu cán bộ ({len(times)} truy vấn: mã, số định danh, điện thoại, tên): "
-              f"p50 {statistics.median(times):.1f} ms, p95 {p95(times):.1f} ms, max {max(times):.1f} ms")
-        print(f"Tổng năm 2026: {total}")
-        if args.plans:
-            for label, (p, a) in {"year, all": (year, None), "quarter, one agency": (quarter, agency)}.items():
-                for i, plan in enumerate(plans(engine, p, a), start=1):
-                    print(f"\n--- plan {label} #{i}\n{plan}")
-        engine.dispose()
+def board_of(conn: Any, agency: str) -> None:
+    """The leader's dashboard's five statements, as /bao-cao/dieu-hanh runs them."""
+    this = period("month", 2026, 12)
+    dashboard.open_work(conn, agency, NOW)
+    dashboard.on_time(conn, agency, this, TZ)
+    dashboard.on_time(conn, agency, this.previous(), TZ)
+    dashboard.slowest_steps(conn, agency, NOW)
+    dashboard.overdue_dossiers(conn, agency, NOW)
+
+
+def measure(engine: Any, built: dict[str, Any], show_plans: bool) -> None:
+    """Time the report, the dashboard and search on the data ``built`` describes."""
+    with engine.connect() as conn:
+        counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+                  for t in ("dossiers", "report_dossiers", "report_spans", "tasks")}
+    print(f"Dựng dữ liệu: {built['seconds']:.0f} s; {counts}; tải máy (load average) {os.getloadavg()}")
+    agency = built["agency"]
+    year, quarter = period("year", 2026), period("quarter", 2026, 3)
+    results = {}
+    with engine.begin() as conn:
+        if inspect(conn).has_table("report_step_stats"):  # what the scheduler's nightly job 'step_stats' does
+            t0 = time.perf_counter()
+            rows = dashboard.refresh_step_stats(conn, NOW)
+            print(f"Các bước chậm nhất (việc ban đêm): {rows} dòng, {(time.perf_counter() - t0) * 1000:.0f} ms", flush=True)
+    with engine.connect() as conn:
+        results["II.06a năm 2026, mọi cơ quan"] = timed(lambda: ii06a.compute(conn, year, TZ, None))
+        results[f"II.06a quý 3/2026, {agency}"] = timed(lambda: ii06a.compute(conn, quarter, TZ, agency))
+        results[f"Bảng điều hành, {agency}"] = timed(lambda: board_of(conn, agency))
+        director = Actor("dir", "director", agency)
+        times: list[float] = []
+        by_kind: dict[str, list[float]] = {}
+        samples = built["samples"]
+        for kind in ("code", "id_number", "phone", "name"):
+            for value in samples[kind][:50]:
+                t0 = time.perf_counter()
+                search(conn, director, Criteria(**{kind: value}), TZ)
+                times.append((time.perf_counter() - t0) * 1000)
+                by_kind.setdefault(kind, []).append(times[-1])
+        total = ii06a.compute(conn, year, TZ, None).total.figures
+    for name, (median, runs) in results.items():
+        print(f"{name}: trung vị {median:.0f} ms (các lần: {', '.join(f'{t:.0f}' for t in runs)})")
+    print(f"Tra cứu cán bộ ({len(times)} truy vấn: mã, số định danh, điện thoại, tên): "
+          f"p50 {statistics.median(times):.1f} ms, p95 {p95(times):.1f} ms, max {max(times):.1f} ms")
+    for kind, values in by_kind.items():
+        print(f"  tra cứu theo {kind}: p50 {statistics.median(values):.1f} ms, p95 {p95(values):.1f} ms")
+    print(f"Tổng năm 2026: {total}")
+    if show_plans:
+        name = samples["name"][0]
+        works = {
+            "year, all": lambda conn: ii06a.compute(conn, year, TZ, None),
+            "quarter, one agency": lambda conn: ii06a.compute(conn, quarter, TZ, agency),
+            "dashboard": lambda conn: board_of(conn, agency),
+            f"search by name '{name}'": lambda conn: search(conn, director, Criteria(name=name), TZ),
+        }
+        for label, work in works.items():
+            for i, plan in enumerate(plans(engine, work), start=1):
+                print(f"\n--- plan {label} #{i}\n{plan}")
+    engine.dispose()
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Scheduled work: the outbox worker, the deadline sweep, the daily digest, transfers of competence,
-and the daily signed head of the audit tree (issue 10: published periodically).
+the daily signed head of the audit tree (issue 10: published periodically), and the dashboard's
+slowest steps computed each night (issue 9 at scale).
 
 Any number of scheduler processes may run against one PostgreSQL: the outbox
 is safe to share (each message is claimed by a conditional update), the sweep
@@ -28,6 +29,7 @@ from .sweeps.digest import send_digests
 log = logging.getLogger(__name__)
 DAILY_LOCK = 0x6D6F7463  # "motc": the advisory-lock key of the daily job
 PUBLISH_LOCK = 0x6D6F7470  # "motp": the advisory-lock key of the head's publication
+STATS_LOCK = 0x6D6F7473  # "mots": the advisory-lock key of the dashboard's nightly slowest steps
 
 
 @contextmanager
@@ -90,6 +92,21 @@ def run_publish(services: Services, folder: Path) -> int | None:
     return published.added
 
 
+def run_step_stats(services: Services) -> int | None:
+    """The leader's dashboard's slowest steps of every agency over the last 90 days (``report_step_stats``);
+    the rows written, or None when another process does it."""
+    from .reports.dashboard import refresh_step_stats
+
+    with leader(services, STATS_LOCK) as is_leader:
+        if not is_leader:
+            return None
+        with services.sessions() as session:
+            written = refresh_step_stats(session.connection(), services.now())
+            session.commit()
+    log.info("slowest steps: %d rows", written)
+    return written
+
+
 def build(services: Services, workflows: Path, outbox_seconds: float = 5.0,
           audit_folder: Path | None = None) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=str(services.calendar.tz))
@@ -103,6 +120,8 @@ def build(services: Services, workflows: Path, outbox_seconds: float = 5.0,
                       id="digest", max_instances=1, coalesce=True)
     scheduler.add_job(run_daily, "cron", hour=0, minute=5, args=[services, workflows],
                       id="daily", max_instances=1, coalesce=True)
+    scheduler.add_job(run_step_stats, "cron", hour=0, minute=30, args=[services],
+                      id="step_stats", max_instances=1, coalesce=True)
     if audit_folder is not None:  # the signed tree head, each day after the transfers
         scheduler.add_job(run_publish, "cron", hour=0, minute=15, args=[services, audit_folder],
                           id="publish", max_instances=1, coalesce=True)

@@ -105,25 +105,21 @@ _DOSSIER = select(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("dossier_id"))
 _INSERT_FORM = insert(cast(Table, IssuedForm.__table__))
 
 
-def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[str, Any]) -> dict[str, Any]:
-    """Number and record one issued form; returns the stored row's values."""
-    session = ctx.session
-    conn = session.connection()
-    dossier = conn.execute(_DOSSIER, {"dossier_id": message.payload["dossier_id"]}).first()
-    if dossier is None:
-        raise LookupError(f"dossier {message.payload['dossier_id']} does not exist")
-    procedure = ctx.services.version(session, dossier.procedure_version_id).procedure
-    agency = ctx.services.agency(session, dossier.receiving_agency_id)
-    competent = ctx.services.agency(session, dossier.agency_id)
-    tz = ctx.services.calendar.tz
+def form_content(services: Services, session: Any, dossier: Any, form: str,
+                 extra: dict[str, Any]) -> tuple[Regime, dict[str, Any]]:
+    """The regime in force at receipt and what a form of ``dossier`` prints (its ``content``), before numbering.
+
+    ``dossier`` is a row or an instance with the dossier's columns. Bulk printing uses it for a control
+    slip not filed yet (api/reports/printing.py).
+    """
+    procedure = services.version(session, dossier.procedure_version_id).procedure
+    agency = services.agency(session, dossier.receiving_agency_id)
+    competent = services.agency(session, dossier.agency_id)
+    tz = services.calendar.tz
     basis: datetime = dossier.received_at or dossier.registered_at
-    regime = regime_on(basis.astimezone(tz).date(), forms_file(ctx.services))
-    if form == "receipt" and not _issued_before(ctx, dossier.id, "receipt"):  # its line in the desk's tracking ledger: "Vào Sổ theo dõi hồ sơ, Quyển số … Số thứ tự …"
-        extra = ledger_numbers(session, dossier.receiving_agency_id, basis.astimezone(tz).date()) | extra
+    regime = regime_on(basis.astimezone(tz).date(), forms_file(services))
     case = procedure.variant(dossier.variant or None)
     confirmed = "deadline" not in procedure.unconfirmed
-    year = ctx.now.astimezone(tz).year
-    serial = next_serial(session, f"form:{form}:{dossier.receiving_agency_id}:{year}")
     content = {
         "title": FORMS[form],
         "dossier_code": dossier.code,
@@ -136,7 +132,7 @@ def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[st
         "receiving_agency": agency.name,
         "competent_agency": competent.name,
         # The place name before the date: the province of the agency that issues the form (never another province's).
-        "place": provinces(forms_file(ctx.services).parent / "agencies.yaml").get(
+        "place": provinces(forms_file(services).parent / "agencies.yaml").get(
             dossier.agency_id if form == "refusal_decision" else dossier.receiving_agency_id),
         "applicant": dossier.applicant,
         "channel": dossier.channel,
@@ -145,6 +141,23 @@ def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[st
         "due_at": dossier.due_at.astimezone(tz).isoformat() if dossier.due_at and confirmed else None,
         "regime": {"id": regime.id, "decree": regime.decree, "circular": regime.circular},
     } | extra
+    return regime, content
+
+
+def issue(ctx: HandlerContext, message: OutboxMessage, form: str, extra: dict[str, Any]) -> dict[str, Any]:
+    """Number and record one issued form; returns the stored row's values."""
+    session = ctx.session
+    conn = session.connection()
+    dossier = conn.execute(_DOSSIER, {"dossier_id": message.payload["dossier_id"]}).first()
+    if dossier is None:
+        raise LookupError(f"dossier {message.payload['dossier_id']} does not exist")
+    tz = ctx.services.calendar.tz
+    basis: datetime = dossier.received_at or dossier.registered_at
+    if form == "receipt" and not _issued_before(ctx, dossier.id, "receipt"):  # its line in the desk's tracking ledger: "Vào Sổ theo dõi hồ sơ, Quyển số … Số thứ tự …"
+        extra = ledger_numbers(session, dossier.receiving_agency_id, basis.astimezone(tz).date()) | extra
+    regime, content = form_content(ctx.services, session, dossier, form, extra)
+    year = ctx.now.astimezone(tz).year
+    serial = next_serial(session, f"form:{form}:{dossier.receiving_agency_id}:{year}")
     row = {
         "dossier_id": dossier.id,
         "outbox_id": message.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -9,7 +10,7 @@ from flask import Response, render_template, request
 
 from engine import InvalidCommand, NotFound, policy
 from engine.labels import STATUSES
-from engine.reports import dashboard, ii06a, indicators, search, service
+from engine.reports import dashboard, ii06a, indicators, printing, search, service
 from engine.reports.periods import CUTOFF_NOTE, KINDS, Period, current
 
 from ..auth import actor, login_required
@@ -52,19 +53,24 @@ def indicators_page() -> Any:
                            agencies=service.agencies(s) if actor().role in policy.SEE_ALL else [])
 
 
-def _criteria() -> search.Criteria:
+def criteria_from(args: Mapping[str, str], prefix: str = "") -> search.Criteria:
+    """Search criteria from a query string (bulk printing carries them as ``q_code``, ``q_name``…)."""
     def day(name: str) -> date | None:
-        value = request.args.get(name) or ""
+        value = args.get(prefix + name) or ""
         try:
             return date.fromisoformat(value) if value else None
         except ValueError:
             raise InvalidCommand(f"Ngày '{value[:20]}' (ô {name}) không hợp lệ: dùng dạng YYYY-MM-DD.") from None
 
-    status = request.args.get("status") or ""
+    status = args.get(prefix + "status") or ""
     if status and status not in STATUSES:
         raise InvalidCommand(f"Trạng thái không hợp lệ '{status[:30]}'.")
-    args = {k: (request.args.get(k) or "")[:100] for k in ("code", "name", "id_number", "phone", "procedure")}
-    return search.Criteria(**args, status=status, received_from=day("from"), received_to=day("to"))
+    given = {k: (args.get(prefix + k) or "")[:100] for k in ("code", "name", "id_number", "phone", "procedure")}
+    return search.Criteria(**given, status=status, received_from=day("from"), received_to=day("to"))
+
+
+def _criteria() -> search.Criteria:
+    return criteria_from(request.args)
 
 
 @bp.get("/tra-cuu")
@@ -76,7 +82,8 @@ def staff_search() -> Any:
         with services().sessions() as session:
             rows = search.search(session.connection(), actor(), criteria, tz())
     return render_template("reports/search.html", rows=rows, c=criteria, limit=search.LIMIT, statuses=STATUSES,
-                           query=request.query_string.decode())
+                           query=request.query_string.decode(), slip_choices=printing.CHOICES,
+                           max_print=printing.MAX_DOSSIERS, max_pdf=printing.MAX_PDF)
 
 
 @bp.get("/tra-cuu.xlsx")

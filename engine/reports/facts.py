@@ -22,6 +22,7 @@ from ..text import fold
 from ..timeliness import classify_dossier
 from ..vocabulary import Status, Timeliness
 from .issuing import after_event
+from .summary import Tally, write
 from .tables import FACTS, SPANS
 
 if TYPE_CHECKING:
@@ -43,8 +44,13 @@ _INSERT_FACT = insert(FACTS)
 _INSERT_SPAN = insert(SPANS)
 _CLOSE_SPAN = (
     update(SPANS).where(SPANS.c.dossier_id == bindparam("d"), SPANS.c.ended_at.is_(None)).values(ended_at=bindparam("at"))
+    .returning(SPANS.c.agency_id, SPANS.c.state, SPANS.c.due_at, SPANS.c.started_at)
 )
 _UPDATE_FACT = update(FACTS).where(FACTS.c.dossier_id == bindparam("d"))
+_READ_FACT = select(FACTS).where(FACTS.c.dossier_id == bindparam("d"))
+# The fact columns a change of which moves a figure of the summary (engine/reports/summary.py).
+_COUNTED = frozenset({"received_at", "agency_received", "ended_at", "agency_ended", "outcome", "timeliness",
+                      "apology_at", "agency_apology", "registered_at", "channel"})
 
 
 class DossierLike(Protocol):
@@ -66,32 +72,57 @@ class DossierLike(Protocol):
 
 
 class Writer:
-    """Where observed facts go: a connection, the local time zone, and the procedure's field and level."""
+    """Where observed facts go: a connection, the local time zone, and the procedure's field and level.
 
-    def __init__(self, conn: Connection, tz: tzinfo, field_level: Any) -> None:
-        self.conn, self.tz, self.field_level = conn, tz, field_level
+    With ``summary`` (the commands' writer) each change is also added to ``report_days`` in the same
+    transaction; the rebuild writes the facts alone and sums them at the end (``summary.rebuild``).
+    """
+
+    def __init__(self, conn: Connection, tz: tzinfo, field_level: Any, summary: bool = True) -> None:
+        self.conn, self.tz, self.field_level, self.summary = conn, tz, field_level, summary
+
+    def _dims(self, dossier: DossierLike) -> tuple[str, str, str]:
+        field, level = self.field_level(dossier.procedure_version_id)
+        return (level, field, dossier.procedure_code)
 
     def month(self, at: datetime) -> int:
         local = at.astimezone(self.tz)
         return local.year * 100 + local.month
 
-    def open_span(self, dossier: DossierLike, state: str, at: datetime) -> None:
-        self.conn.execute(_INSERT_SPAN, {
-            "dossier_id": dossier.id, "seq": dossier.audit_seq, "agency_id": dossier.agency_id, "state": state,
-            "due_at": dossier.statutory_due_at, "started_at": at, "ended_at": None,
-        })
+    def open_span(self, dossier: DossierLike, state: str, at: datetime, ended: datetime | None = None) -> None:
+        span = {"dossier_id": dossier.id, "seq": dossier.audit_seq, "agency_id": dossier.agency_id, "state": state,
+                "due_at": dossier.statutory_due_at, "started_at": at, "ended_at": ended}
+        self.conn.execute(_INSERT_SPAN, span)
+        if self.summary:
+            tally = Tally(self.tz)
+            tally.span(span, self._dims(dossier), 1)
+            write(self.conn, tally)
 
     def close_span(self, dossier: DossierLike, at: datetime) -> None:
-        self.conn.execute(_CLOSE_SPAN, {"d": dossier.id, "at": at})
+        closed = self.conn.execute(_CLOSE_SPAN, {"d": dossier.id, "at": at}).mappings().all()
+        if self.summary and closed:
+            tally, dims = Tally(self.tz), self._dims(dossier)
+            for span in closed:
+                tally.span(span, dims, -1)
+                tally.span(dict(span) | {"ended_at": at}, dims, 1)
+            write(self.conn, tally)
 
     def update(self, dossier: DossierLike, **values: Any) -> None:
+        before = None
+        if self.summary and _COUNTED.intersection(values):
+            before = self.conn.execute(_READ_FACT, {"d": dossier.id}).mappings().first()
         self.conn.execute(_UPDATE_FACT, {"d": dossier.id, **values})
+        if before is not None:
+            tally = Tally(self.tz)
+            tally.fact(before, -1)
+            tally.fact(dict(before) | values, 1)
+            write(self.conn, tally)
 
     def insert(self, dossier: DossierLike, at: datetime, **values: Any) -> None:
         field, level = self.field_level(dossier.procedure_version_id)
         received = dossier.received_at
         person = getattr(dossier, "applicant", None) or {}
-        self.conn.execute(_INSERT_FACT, {
+        row = {
             "dossier_id": dossier.id, "code": dossier.code, "applicant_fold": fold(person.get("name"))[:300],
             "id_number": str(person.get("id_number") or "")[:40], "phone": str(person.get("phone") or "")[:20],
             "procedure_code": dossier.procedure_code,
@@ -101,7 +132,12 @@ class Writer:
             "received_month": self.month(received) if received else None, "agency_received": dossier.agency_id,
             "ended_at": None, "ended_month": None, "agency_ended": None, "outcome": None, "timeliness": None,
             "apology_at": None, "agency_apology": None, "returned_at": None,
-        } | values)
+        } | values
+        self.conn.execute(_INSERT_FACT, row)
+        if self.summary:
+            tally = Tally(self.tz)
+            tally.fact(row, 1)
+            write(self.conn, tally)
 
 
 def observe(k: Kernel, dossier: Any, kind: Any, before: dict[str, Any], after: dict[str, Any]) -> None:
@@ -162,9 +198,7 @@ def _migrated(w: Writer, dossier: DossierLike, after: dict[str, Any]) -> None:
     w.insert(dossier, received, ended_at=resolved, ended_month=w.month(resolved), agency_ended=dossier.agency_id,
              outcome=str(after.get("result") or "approved"), timeliness=str(klass) if klass else None,
              returned_at=_moment(after.get("returned_at")))
-    w.conn.execute(_INSERT_SPAN, {"dossier_id": dossier.id, "seq": dossier.audit_seq, "agency_id": dossier.agency_id,
-                                  "state": "working", "due_at": dossier.statutory_due_at, "started_at": received,
-                                  "ended_at": resolved})
+    w.open_span(dossier, "working", received, ended=resolved)
 
 
 def _status(w: Writer, dossier: DossierLike, old: str, new: str, after: dict[str, Any], at: datetime) -> None:
@@ -197,11 +231,13 @@ def _status(w: Writer, dossier: DossierLike, old: str, new: str, after: dict[str
 
 # ---------------------------------------------------------------------- rebuilding from the audit log
 
-def rebuild(conn: Connection, tz: tzinfo, events: Iterable[Any] | None = None) -> int:
+def rebuild(conn: Connection, tz: tzinfo, events: Iterable[Any] | None = None, summary: bool = True) -> int:
     """Empty the facts and replay the whole audit log through :func:`apply`; returns the dossiers seen.
 
     The dossier's state at each event is rebuilt from the events themselves (their snapshots and
-    changes), so the result is what the commands would have written had the facts existed.
+    changes), so the result is what the commands would have written had the facts existed. With
+    ``summary`` the day sums are rebuilt from the new facts at the end (migration 0009 runs before
+    their table exists and passes False).
     """
     from ..storage.models import AuditEvent, Dossier, ProcedureVersion, table
 
@@ -212,7 +248,7 @@ def rebuild(conn: Connection, tz: tzinfo, events: Iterable[Any] | None = None) -
                    conn.execute(select(versions.c.id, versions.c.field, versions.c.definition))}
     conn.execute(delete(SPANS))
     conn.execute(delete(FACTS))
-    w = Writer(conn, tz, lambda version_id: field_level.get(version_id, ("", "")))
+    w = Writer(conn, tz, lambda version_id: field_level.get(version_id, ("", "")), summary=False)
     if events is None:
         events = conn.execute(
             select(audit.c.dossier_id, audit.c.seq, audit.c.at, audit.c.action, audit.c.before, audit.c.after)
@@ -238,6 +274,10 @@ def rebuild(conn: Connection, tz: tzinfo, events: Iterable[Any] | None = None) -
         _replay_change(state, event.action, after, event.at)
         state.audit_seq = event.seq
         apply(w, state, event.action, event.before or {}, after, event.at)
+    if summary:
+        from .summary import rebuild as rebuild_summary
+
+        rebuild_summary(conn, tz)
     return len(states)
 
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, case, func, or_, select
+from sqlalchemy import Connection, case, func, select
 from sqlalchemy.sql import ColumnElement
 
-from ..vocabulary import Channel, Result, Timeliness
+from ..vocabulary import Result
 from .facts import NOT_RECEIVED, WITHDRAWN
 from .periods import Period
-from .tables import FACTS, SPANS
+from .summary import day_number
+from .tables import DAYS
 
 # The columns, in the form's order, with their headings (docs/reports.md defines each).
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -52,7 +53,7 @@ GROUPS = (
 TITLE = "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI CƠ QUAN, ĐƠN VỊ TRỰC TIẾP GIẢI QUYẾT TTHC"
 FORM = "Biểu số II.06a/VPCP/KSTT"
 # Statuses of a span in which the dossier waits on someone else: counted in progress within time (LEGAL.md §7 [P]).
-WAITING_STATES = ("supplement", "payment", "withdrawal")
+WAITING_STATES = ("supplement", "payment", "withdrawal")  # kept in engine/reports/summary.py
 ENDED_OTHER = (Result.APPROVED, Result.REFUSED, WITHDRAWN, NOT_RECEIVED)
 
 Key = tuple[str, str, str]  # (level, field, procedure code)
@@ -99,16 +100,22 @@ def _n(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _group(query: Any, *extra: Any) -> Any:
-    return query.group_by(FACTS.c.level, FACTS.c.field, FACTS.c.procedure_code, *extra)
-
-
-_DIMS = (FACTS.c.level, FACTS.c.field, FACTS.c.procedure_code)
+_DIMS = (DAYS.c.level, DAYS.c.field, DAYS.c.procedure_code)
+# The flows of the period, summed from the day-rows (engine/reports/summary.py), in this order.
+FLOWS = ("received_new", "received_online", "resolved_total", "early", "on_time", "late", "withdrawn", "refused",
+         "closed_unsupplemented", "refused_intake", "apologies")
+_FLOW_COLUMNS = ("received",) + FLOWS[1:]
 
 
 def compute(conn: Connection, period: Period, tz: tzinfo, agency: str | None = None) -> Report:
-    """The report for ``period`` (local dates) and one agency (None: every agency)."""
-    start, end = period.instants(tz)
+    """The report for ``period`` (local dates) and one agency (None: every agency).
+
+    Three aggregates over ``report_days`` (the facts summed per local day): the flows of the period's
+    days, the stock at its first midnight (carried over) and at the midnight after its last day (in
+    progress, within time, awaiting a supplement). Identical to counting the facts themselves, which
+    ``tests/reports`` checks against an independent count of the audit log.
+    """
+    first, last = day_number(period.start), day_number(period.end)
     rows: dict[Key, Row] = {}
 
     def add(result: Iterable[Any], names: tuple[str, ...]) -> None:
@@ -120,41 +127,20 @@ def compute(conn: Connection, period: Period, tz: tzinfo, agency: str | None = N
             for name, value in zip(names, rec[3:], strict=True):
                 row.figures[name] = row.figures.get(name, 0) + int(value or 0)
 
-    f = FACTS.c
-    # Received in the period: new dossiers, by channel, at the agency competent when they were received.
-    where = [f.received_at >= start, f.received_at < end] + ([f.agency_received == agency] if agency else [])
-    add(conn.execute(_group(select(*_DIMS, func.count(), _n(f.channel == Channel.ONLINE)).where(*where))),
-        ("received_new", "received_online"))
-    # Ended in the period (result ready, withdrawn, closed), at the agency competent when it ended.
-    where = [f.ended_at >= start, f.ended_at < end, f.received_at.is_not(None), f.outcome != NOT_RECEIVED]
-    where += [f.agency_ended == agency] if agency else []
-    add(conn.execute(_group(select(
-        *_DIMS, func.count(), _n(f.timeliness == Timeliness.EARLY), _n(f.timeliness == Timeliness.ON_TIME),
-        _n(f.timeliness == Timeliness.LATE), _n(f.outcome == WITHDRAWN), _n(f.outcome == Result.REFUSED),
-        _n(f.outcome.not_in(ENDED_OTHER)),
-    ).where(*where))), ("resolved_total", "early", "on_time", "late", "withdrawn", "refused", "closed_unsupplemented"))
-    # Refused at intake (Mẫu 03) in the period: never received, shown apart.
-    where = [f.registered_at >= start, f.registered_at < end, f.outcome == NOT_RECEIVED]
-    where += [f.agency_received == agency] if agency else []
-    add(conn.execute(_group(select(*_DIMS, func.count()).where(*where))), ("refused_intake",))
-    # Apologies sent in the period, by the agency competent when it apologised.
-    where = [f.apology_at >= start, f.apology_at < end] + ([f.agency_apology == agency] if agency else [])
-    add(conn.execute(_group(select(*_DIMS, func.count()).where(*where))), ("apologies",))
-    # Carried over: in progress at the period's first instant, where it was then.
-    s = SPANS.c
-    joined = SPANS.join(FACTS, f.dossier_id == s.dossier_id)
+    d = DAYS.c
+    mine = [d.agency_id == agency] if agency else []
 
-    def open_at(moment: datetime) -> list[ColumnElement[bool]]:
-        cond = [s.started_at < moment, or_(s.ended_at.is_(None), s.ended_at >= moment)]
-        return cond + ([s.agency_id == agency] if agency else [])
+    def summed(*columns: str) -> list[Any]:
+        return [func.coalesce(func.sum(d[c]), 0) for c in columns]
 
-    add(conn.execute(_group(select(*_DIMS, func.count()).select_from(joined).where(*open_at(start)))), ("carried_over",))
+    grouped = lambda query: query.group_by(*_DIMS)  # noqa: E731
+    add(conn.execute(grouped(select(*_DIMS, *summed(*_FLOW_COLUMNS)).where(d.day >= first, d.day <= last, *mine))), FLOWS)
+    # Carried over: open at the period's first instant, where it was then.
+    add(conn.execute(grouped(select(*_DIMS, *summed("open_delta")).where(d.day < first, *mine))), ("carried_over",))
     # In progress at the period's end: within time (waiting on the applicant, or due not passed) or overdue.
-    waiting = s.state.in_(WAITING_STATES)
-    within = or_(waiting, s.due_at.is_(None), s.due_at >= end)
-    add(conn.execute(_group(select(
-        *_DIMS, func.count(), _n(within), _n(s.state == "supplement"),
-    ).select_from(joined).where(*open_at(end)))), ("in_progress_total", "within_time", "awaiting_supplement"))
+    add(conn.execute(grouped(select(*_DIMS, *summed("open_delta", "overdue_delta", "supplement_delta"))
+                             .where(d.day <= last, *mine))), ("in_progress_total", "overdue", "awaiting_supplement"))
+    rows = {key: row for key, row in rows.items() if any(row.figures.values())}
 
     total = Row("", "", "")
     out = []
@@ -163,7 +149,7 @@ def compute(conn: Connection, period: Period, tz: tzinfo, agency: str | None = N
         fig = row.figures
         fig["received_direct"] = fig.pop("received_new", 0) - fig["received_online"]
         fig["received_total"] = fig["received_direct"] + fig["received_online"] + fig["carried_over"]
-        fig["overdue"] = fig["in_progress_total"] - fig["within_time"]
+        fig["within_time"] = fig["in_progress_total"] - fig["overdue"]
         for k in KEYS:
             total.figures[k] += fig[k]
         out.append(row)
@@ -173,13 +159,16 @@ def compute(conn: Connection, period: Period, tz: tzinfo, agency: str | None = N
 def monthly_on_time(conn: Connection, start_month: int, end_month: int, agency: str | None = None,
                     by_field: bool = False) -> list[tuple[int, str, int, int]]:
     """(YYYYMM, field or '', resolved, early + on time) per calendar month of the result, for the chart."""
-    f = FACTS.c
-    dims = [f.ended_month] + ([f.field] if by_field else [])
-    where = [f.ended_month >= start_month, f.ended_month <= end_month, f.received_at.is_not(None), f.outcome != NOT_RECEIVED]
-    where += [f.agency_ended == agency] if agency else []
-    query = select(*dims, func.count(), _n(f.timeliness.in_((Timeliness.EARLY, Timeliness.ON_TIME)))).where(*where)
-    result = conn.execute(query.group_by(*dims).order_by(*dims))
-    return [(r[0], r[1] if by_field else "", int(r[-2]), int(r[-1])) for r in result]
+    d = DAYS.c
+    month = d.day // 100  # YYYYMM
+    dims = [month] + ([d.field] if by_field else [])
+    where = [d.day >= start_month * 100, d.day < (end_month + 1) * 100] + ([d.agency_id == agency] if agency else [])
+    query = select(*dims, func.sum(d.resolved_total), func.sum(d.early + d.on_time)).where(*where)
+    out = []
+    for r in conn.execute(query.group_by(*dims).order_by(*dims)):
+        if r[-2]:
+            out.append((int(r[0]), r[1] if by_field else "", int(r[-2]), int(r[-1])))
+    return out
 
 
 __all__ = ["COLUMNS", "FORM", "GROUPS", "KEYS", "TITLE", "Report", "Row", "compute", "monthly_on_time"]

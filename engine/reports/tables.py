@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..storage.models import Base, UTCDateTime, table
@@ -73,7 +73,57 @@ class ReportSpan(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class ReportDay(Base):
+    """The facts summed per local day, agency, level, field and procedure (``engine.reports.summary``).
+
+    Flows (received, resolved, refused at intake, apologies) are counted on the local day they happened,
+    at the agency the report's column names. Stocks (open, awaiting a supplement, overdue) are kept as
+    deltas: the number open at a local midnight is the sum of the deltas of the days before it.
+    """
+
+    __tablename__ = "report_days"
+    __table_args__ = (Index("ix_report_days_agency", "agency_id", "day"),)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)  # local YYYYMMDD
+    agency_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    level: Mapped[str] = mapped_column(String(20), primary_key=True)
+    field: Mapped[str] = mapped_column(String(80), primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    received_online: Mapped[int] = mapped_column(Integer, default=0)
+    resolved_total: Mapped[int] = mapped_column(Integer, default=0)
+    early: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    late: Mapped[int] = mapped_column(Integer, default=0)
+    withdrawn: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    closed_unsupplemented: Mapped[int] = mapped_column(Integer, default=0)
+    refused_intake: Mapped[int] = mapped_column(Integer, default=0)
+    apologies: Mapped[int] = mapped_column(Integer, default=0)
+    open_delta: Mapped[int] = mapped_column(Integer, default=0)
+    supplement_delta: Mapped[int] = mapped_column(Integer, default=0)
+    overdue_delta: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReportStepStat(Base):
+    """The leader's dashboard's slowest steps as of ``computed_at`` (the nightly job; engine/reports/dashboard.py).
+
+    ``agency_id`` ``*``: all agencies together.
+    """
+
+    __tablename__ = "report_step_stats"
+    agency_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    step_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    done: Mapped[int] = mapped_column(Integer)
+    late: Mapped[int] = mapped_column(Integer)
+    median: Mapped[float] = mapped_column(Float)
+    p90: Mapped[float] = mapped_column(Float)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 FACTS = table(ReportDossier)
 SPANS = table(ReportSpan)
+DAYS = table(ReportDay)
+STEP_STATS = table(ReportStepStat)
 
-__all__ = ["FACTS", "SPANS", "ReportDossier", "ReportSpan"]
+__all__ = ["DAYS", "FACTS", "SPANS", "STEP_STATS", "ReportDay", "ReportDossier", "ReportSpan", "ReportStepStat"]

@@ -56,3 +56,36 @@ def test_ii06a_downloads_open_with_the_figures(people: Any, server: Any, tmp_pat
     assert width > height  # A4 landscape
     fonts = {str(f.get_object()["/BaseFont"]) for f in reader.pages[0]["/Resources"]["/Font"].values()}
     assert any("DejaVu" in f for f in fonts), fonts  # embedded, Vietnamese glyphs
+
+
+def test_staff_search_prints_the_chosen_slips_as_one_pdf(people: Any, server: Any, tmp_path: Any) -> None:
+    commands = Commands(server.services)
+    server.set_time(local(2026, 1, 13, 9, 0))
+    person = APPLICANT | {"name": "Quách Thị Bảo Ngọc"}
+    codes = [commands.receive(DESK, "1.001806", person, channel).code for channel in ("direct", "online", "postal")]
+    page = people("giamdoc")
+    page.goto(server.url + "/bao-cao/tra-cuu")
+    page.fill("[data-testid=search-form] input[name=name]", "quach thi bao ngoc")  # no diacritics
+    page.click("[data-testid=search-form] button[type=submit]")
+    assert page.locator("[data-testid=search-count]").inner_text().startswith("3 hồ sơ")
+    for code in codes[:2]:
+        page.check(f"input[name=code][value='{code}']")
+    page.select_option("[data-testid=print-slip]", "receipt")
+    with page.expect_download() as chosen:
+        page.click("[data-testid=print-selected]")
+    pdf = tmp_path / "chosen.pdf"
+    chosen.value.save_as(pdf)
+    pages = [p.extract_text() for p in PdfReader(pdf).pages]
+    text = "\n".join(pages)
+    assert codes[0] in text and codes[1] in text and codes[2] not in text
+    assert not any(codes[0] in t and codes[1] in t for t in pages)  # a page break between dossiers
+    newest = next(i for i, t in enumerate(pages) if codes[1] in t)
+    assert newest < next(i for i, t in enumerate(pages) if codes[0] in t)  # in the result's order, newest first
+
+    page.select_option("[data-testid=print-slip]", "control_slip")
+    with page.expect_download() as every:
+        page.click("[data-testid=print-all]")
+    pdf = tmp_path / "all.pdf"
+    every.value.save_as(pdf)
+    text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert all(code in text for code in codes) and text.count("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ") == 3

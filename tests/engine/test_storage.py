@@ -240,7 +240,7 @@ def test_scheduler_jobs(services, commands, staff):
     services.settings.dispatch_outbox = False
     commands.receive(staff["one_stop"], "1.001806", APPLICANT)
     scheduler = build(services, WORKFLOWS, outbox_seconds=1)
-    assert {job.id for job in scheduler.get_jobs()} == {"outbox", "sweep", "digest", "daily"}
+    assert {job.id for job in scheduler.get_jobs()} == {"outbox", "sweep", "digest", "daily", "step_stats"}
     outbox_job = scheduler.get_job("outbox")
     outbox_job.func(*outbox_job.args)  # what the interval trigger runs
     with services.sessions() as session:

@@ -73,7 +73,7 @@ def upgrade() -> None:
     op.create_index("ix_report_spans_open", "report_spans", ["ended_at", "agency_id"])
     from engine.reports.facts import rebuild
 
-    rebuild(op.get_bind(), ZoneInfo("Asia/Ho_Chi_Minh"))
+    rebuild(op.get_bind(), ZoneInfo("Asia/Ho_Chi_Minh"), summary=False)  # report_days comes with 0019
 
 
 def downgrade() -> None:
