@@ -58,7 +58,7 @@ def revoke(services: Services, actor: Actor, kind: str, item_id: int) -> str:
     if model is None:
         raise InvalidCommand(f"Loại '{kind}' không có (có: session, token).", field="kind")
     with services.unit_of_work() as session:
-        row = session.get(model, item_id)
+        row = session.get(WebSession, item_id) if model is WebSession else session.get(ApiToken, item_id)
         if row is None or (row.user_id != actor.id and actor.role != Role.ADMINISTRATOR):
             raise NotFound(f"Không có {'phiên đăng nhập' if kind == 'session' else 'mã truy cập'} #{item_id}.")
         owner = row.user_id

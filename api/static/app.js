@@ -33,6 +33,10 @@
       }
     });
   }
+  // Print buttons (no inline handlers: the Content-Security-Policy allows the pages' own scripts only).
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
   // Prevent a double submission of the same action form.
   document.querySelectorAll("form[method='post']").forEach(function (form) {
     form.addEventListener("submit", function (event) {

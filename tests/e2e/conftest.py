@@ -7,10 +7,11 @@ The server's clock is a FixedClock the tests set, so due times on the slips are 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         upsert_user(session, "truongphong2", "Đinh Văn Sơn", "division_head", "cb-so-y-te", "motcua2026", clock.now(),
                     DIVISION)
         session.commit()
-    app = create_app({"SECRET_KEY": "e2e-secret"}, services=services)
+    # Served like production (the key is checked), with a key generated per run; sessions as long as a
+    # test's moves of the clock (tests/api/test_sessions.py checks the real limits).
+    app = create_app({"SECRET_KEY": secrets.token_urlsafe(48), "SECRET_KEY_REQUIRED": True,
+                      "PERMANENT_SESSION_LIFETIME": timedelta(days=400), "SESSION_IDLE_TIMEOUT": timedelta(days=400)},
+                     services=services)
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
