@@ -71,16 +71,57 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     engine.dispose()
 
 
+class Watched:
+    """The browser, with every context it opens reporting Content-Security-Policy violations to ``violations``
+    (Chromium logs each blocked script, style or frame as a console error)."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+    def watch(self, context: Any) -> Any:
+        context.on("console", self._console)
+        return context
+
+    def _console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            self.violations.append(f"{message.location.get('url', '')}: {message.text}")
+
+    def new_context(self, **kwargs: Any) -> Any:
+        return self.watch(self._browser.new_context(**kwargs))
+
+    def new_page(self, **kwargs: Any) -> Any:
+        page = self._browser.new_page(**kwargs)
+        self.watch(page.context)
+        return page
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser() -> Iterator[Watched]:
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         pytest.fail("Chromium is missing: run `bash .ci/browser-deps` (Debian's chromium package)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
+        yield Watched(chromium)
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every browser test fails if a page broke the Content-Security-Policy (an inline script or style, another origin)."""
+    if "browser" not in request.fixturenames and "people" not in request.fixturenames:
+        yield
+        return
+    watched: Watched = request.getfixturevalue("browser")
+    watched.violations.clear()
+    yield
+    found, watched.violations[:] = list(watched.violations), []
+    assert not found, "Content-Security-Policy violations:\n" + "\n".join(found)
 
 
 @pytest.fixture
