@@ -12,8 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from flask.cli import ScriptInfo
 
 from api import create_app
 from api.secret import SecretKeyError, ensure_file
@@ -42,14 +40,19 @@ def test_a_serving_app_refuses_a_bad_key(services, tmp_path, key, why) -> None: 
     assert why in str(refused.value) and "MOTCUA_SECRET_KEY" in str(refused.value) and "motcua setup" in str(refused.value)
 
 
-def test_setup_writes_a_private_random_key_that_the_app_reads(services, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from api.cli import cli
+def test_setup_writes_a_private_random_key_that_the_app_reads(services, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """``motcua setup``'s last step (the step alone: the whole command would apply the decisions to the shared test
+    database; the make-run path of .ci/run runs the whole command)."""
+    import inspect
 
+    from api import cli
+
+    assert "_secret_key()" in inspect.getsource(cli.setup_command.callback)
     path = tmp_path / "instance" / "secret_key"
-    app = create_app({"SECRET_KEY_FILE": str(path), "AUDIT_DIR": str(tmp_path / "audit")}, services=services)
-    result = CliRunner().invoke(cli, ["setup"], obj=ScriptInfo(create_app=lambda: app))
-    assert result.exit_code == 0, result.output
-    assert "Đã tạo khóa bí mật" in result.output
+    app = create_app({"SECRET_KEY_FILE": str(path)}, services=services)
+    with app.app_context():
+        cli._secret_key()
+    assert "Đã tạo khóa bí mật" in capsys.readouterr().out
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     key = path.read_text(encoding="utf-8").strip()
     assert len(key) >= 60
@@ -83,3 +86,15 @@ def test_gunicorn_refuses_to_start_without_a_usable_key(tmp_path) -> None:  # ty
     assert short.returncode != 0 and "quá ngắn" in short.stderr + short.stdout
     good = _gunicorn(tmp_path, MOTCUA_SECRET_KEY=secrets.token_urlsafe(48))
     assert good.returncode == 0, good.stderr
+
+
+def test_motcua_run_refuses_without_a_key_and_other_commands_still_work(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")}
+    environ.update(PYTHONPATH=str(ROOT), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+                   MOTCUA_SECRET_KEY_FILE=str(tmp_path / "absent"))
+    motcua = [sys.executable, "-c", "from api.cli import main; main()"]
+    run = subprocess.run([*motcua, "run", "--port", "0"], cwd=tmp_path, env=environ, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode != 0 and "MOTCUA_SECRET_KEY" in run.stderr and "motcua setup" in run.stderr
+    routes = subprocess.run([*motcua, "routes"], cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=120)
+    assert routes.returncode == 0 and "/tai-khoan" in routes.stdout, routes.stderr
