@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, delete, or_, select
+from sqlalchemy import ForeignKey, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .accounts import ApiToken, User, token_digest
@@ -79,11 +79,4 @@ def revoke_all(session: Session, user_id: str) -> dict[str, int]:
     return {"sessions": int(sessions or 0), "tokens": int(tokens or 0)}
 
 
-def purge_expired(session: Session, now: datetime, idle: timedelta) -> int:
-    """Delete sessions past their lifetime or idle limit (housekeeping; a dead row never opens anything)."""
-    done = session.execute(delete(WebSession).where(
-        or_(WebSession.expires_at <= now, WebSession.last_seen_at <= now - idle)))
-    return int(done.rowcount or 0)  # type: ignore[attr-defined]
-
-
-__all__ = ["WebSession", "close_session", "open_session", "purge_expired", "revoke_all", "session_user", "sessions_of"]
+__all__ = ["WebSession", "close_session", "open_session", "revoke_all", "session_user", "sessions_of"]

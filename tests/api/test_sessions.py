@@ -263,3 +263,26 @@ def test_the_console_lists_and_revokes_anyones_sessions_audited(real: Flask, ser
         desk_session = session.execute(select(WebSession.id).where(WebSession.user_id == "desk")).scalar_one()
     refused = other.post(f"/tai-khoan/thu-hoi/session/{desk_session}", data={"csrf_token": csrf_spec}, follow_redirects=True)
     assert f"Không có phiên đăng nhập #{desk_session}" in refused.text and signed_in(victim)
+
+
+def test_migration_0015_down_and_up(database, real: Flask) -> None:  # type: ignore[no-untyped-def]
+    """The table comes and goes with its revision (the session's database goes back to head)."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
+    from engine.storage.db import alembic_config, migrate
+
+    web_login(real.test_client(), "desk")
+    config = alembic_config(database)
+    before = ScriptDirectory.from_config(config).get_revision("0015").down_revision  # relinked at merges
+    try:
+        command.downgrade(config, str(before))
+        assert "web_sessions" not in inspect(database).get_table_names()
+    finally:
+        migrate(database)
+    columns = {c["name"] for c in inspect(database).get_columns("web_sessions")}
+    assert {"token_hash", "user_id", "expires_at", "last_seen_at", "client", "address"} <= columns
+    client = real.test_client()
+    web_login(client, "desk")
+    assert signed_in(client)
