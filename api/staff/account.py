@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, g, redirect, render_template, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from engine import DomainError, credentials
+from engine.storage.accounts import authenticate
 
 from ..auth import actor, log_out, login_required
 from ..context import services
@@ -50,6 +51,12 @@ def revoke_credential(kind: str, item_id: int) -> Any:
 @bp.post("/tai-khoan/dang-xuat-moi-noi")
 @login_required
 def sign_out_everywhere() -> Any:
+    """Asks the password again (ASVS 3.3.4): a borrowed, still-open browser cannot sign its owner out everywhere."""
+    with services().sessions() as session:
+        confirmed = authenticate(session, g.user.id, request.form.get("password", "")) is not None
+    if not confirmed:
+        flash("Mật khẩu không đúng; chưa thu hồi gì.", "error")
+        return redirect(url_for("staff.account"))
     counts = credentials.revoke_everything(services(), actor())
     log_out()
     flash(f"Đã đăng xuất mọi nơi: {counts['sessions']} phiên web, {counts['tokens']} mã truy cập đã bị thu hồi.", "info")

@@ -237,7 +237,9 @@ def test_the_account_page_lists_and_revokes_own_sessions(real: Flask, token) -> 
     revoked = here.post(f"/tai-khoan/thu-hoi/session/{other}", data={"csrf_token": csrf}, follow_redirects=True)
     assert "Đã thu hồi phiên đăng nhập" in revoked.text
     assert not signed_in(elsewhere) and signed_in(here)
-    out = here.post("/tai-khoan/dang-xuat-moi-noi", data={"csrf_token": csrf}, follow_redirects=True)
+    wrong = here.post("/tai-khoan/dang-xuat-moi-noi", data={"csrf_token": csrf, "password": "sai"}, follow_redirects=True)
+    assert "Mật khẩu không đúng; chưa thu hồi gì" in wrong.text and signed_in(here)
+    out = here.post("/tai-khoan/dang-xuat-moi-noi", data={"csrf_token": csrf, "password": PASSWORD}, follow_redirects=True)
     assert "1 phiên web, 1 mã truy cập" in out.text and not signed_in(here)
 
 
