@@ -13,7 +13,7 @@ the rest of the API. Anything else is a staff-site page.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,16 +45,36 @@ def create_app(config: dict[str, Any] | None = None, services: Services | None =
     """Application factory. ``services`` may be given (tests); else built from DATABASE_URL."""
     from engine import Commands
 
-    from . import admin, analyst, health, present, public, quality, reports, rest, staff
+    from . import (
+        admin,
+        analyst,
+        headers,
+        health,
+        present,
+        public,
+        quality,
+        reports,
+        rest,
+        secret,
+        sessions,
+        staff,
+    )
     from .auth import csrf_token
 
     app = Flask("api", instance_relative_config=True)
-    app.config.from_mapping(SECRET_KEY="dev-only-change-me", JSON_AS_ASCII=False,
-                            PERMANENT_SESSION_LIFETIME=timedelta(hours=10), SESSION_COOKIE_HTTPONLY=True,
-                            SESSION_COOKIE_SAMESITE="Lax")
+    # Set, not setdefault: Flask's own defaults (31-day sessions, no SameSite) must not win.
+    app.config.from_mapping(SECRET_KEY=None, JSON_AS_ASCII=False, **sessions.DEFAULTS, **headers.DEFAULTS)
     app.config.from_prefixed_env("MOTCUA")
     if config:
         app.config.update(config)
+    secret.configure(app)
+    required = app.config.get("SECRET_KEY_REQUIRED")
+    if required is None:  # gunicorn's ``api:create_app()``; tests and the CLI say what they need
+        required = config is None and services is None and not app.testing
+    if required:
+        secret.check(app)
+    sessions.register(app)
+    headers.register(app)
     if services is None:
         from .wiring import build_services
 

@@ -1,9 +1,11 @@
 """Who is asking: web sessions with CSRF-protected forms, and bearer tokens for the API.
 
-The web session (Flask's signed cookie) holds only the user id and a CSRF
-token; the user row is read again on every request, so a deactivated account
-is out at once. Every POST of the web pages must carry ``csrf_token`` equal to
-the session's. The API takes ``Authorization: Bearer <token>`` from
+The web session is a row on the server (``engine.storage.web_sessions``): Flask's signed cookie
+holds only its random key and a CSRF token. Every request reads the row and the user again, so
+signing out, a password change, a lock (deactivation or reactivation), the session's lifetime
+(``PERMANENT_SESSION_LIFETIME``) or idle limit (``SESSION_IDLE_TIMEOUT``) end it at once, and a
+cookie replayed afterwards opens nothing. Every POST of the web pages must carry ``csrf_token``
+equal to the session's. The API takes ``Authorization: Bearer <token>`` from
 ``POST /api/v1/auth/token`` and no cookies, so it needs no CSRF token.
 """
 
@@ -15,14 +17,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 
 from engine import Actor
 from engine.storage.accounts import User, user_for_token
+from engine.storage.web_sessions import close_session, open_session, session_user
 
 from .context import services
+from .sessions import idle_timeout
 
-WEB_USER = "uid"
+WEB_SESSION = "sid"  # the cookie's session key (the row holds its SHA-256)
 CSRF = "csrf"
 
 
@@ -31,14 +35,20 @@ def _detached(user: User | None) -> User | None:
 
 
 def load_session_user() -> User | None:
-    uid = session.get(WEB_USER)
-    if not uid:
+    """The signed-in user of a live session; a dead session's cookie is dropped. ``g.web_session``: its row id."""
+    key = session.get(WEB_SESSION)
+    if not key:
         return None
     with services().sessions() as s:
-        user = s.get(User, uid)
-        if user is not None:
-            s.expunge(user)
-    return _detached(user)
+        found = session_user(s, str(key), services().now(), idle_timeout(current_app))
+        if found is not None:
+            s.expunge(found[0])
+            g.web_session = found[1].id
+        s.commit()  # the last-use time, or the expired row's removal
+    if found is None:
+        session.clear()
+        return None
+    return _detached(found[0])
 
 
 def load_bearer_user() -> User | None:
@@ -61,13 +71,24 @@ def actor() -> Actor:
 
 
 def log_in(user: User) -> None:
-    session.clear()
-    session[WEB_USER] = user.id
+    """A new server-side session (any earlier one of this browser ends) and a fresh CSRF token."""
+    log_out()
+    with services().sessions() as s:
+        key = open_session(s, user, services().now(), current_app.permanent_session_lifetime,
+                           request.user_agent.string, request.remote_addr)
+        s.commit()
+    session[WEB_SESSION] = key
     session[CSRF] = secrets.token_urlsafe(32)
     session.permanent = True
 
 
 def log_out() -> None:
+    """End this browser's session on the server too: its cookie, replayed, opens nothing."""
+    key = session.get(WEB_SESSION)
+    if key:
+        with services().sessions() as s:
+            close_session(s, str(key))
+            s.commit()
     session.clear()
 
 

@@ -16,9 +16,11 @@ from .paths import WORKFLOWS
 
 
 def _create_app() -> Any:
+    """The app of a command: ``run`` serves, so it needs a usable secret key (``api/secret.py``); the others sign nothing."""
     from . import create_app  # imported on demand: commands without an app stay light
 
-    return create_app()
+    context = click.get_current_context(silent=True)
+    return create_app({"SECRET_KEY_REQUIRED": context is not None and context.info_name == "run"})
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
@@ -72,6 +74,18 @@ def setup_command(workflows: Path | None, demo: bool) -> None:
         click.echo(seed(services))
     _warn_divisions(services)
     _signing_key()
+    _secret_key()
+
+
+def _secret_key() -> None:
+    """The key that signs session cookies, generated into the instance folder unless one is configured."""
+    from .secret import ensure_file, key_file
+
+    if current_app.config.get("SECRET_KEY") and not key_file(current_app).is_file():
+        return  # configured (MOTCUA_SECRET_KEY): nothing to write
+    path = key_file(current_app)
+    if ensure_file(path):
+        click.echo(f"Đã tạo khóa bí mật ký phiên đăng nhập: {path} (chỉ chủ sở hữu đọc được; giữ bí mật).")
 
 
 def _signing_key() -> None:

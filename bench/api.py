@@ -24,6 +24,7 @@ import json
 import multiprocessing
 import os
 import random
+import secrets
 import socket
 import statistics
 import subprocess
@@ -171,7 +172,9 @@ def _bench(db: str, url: str, clients_n: int, requests_n: int, workers: int, thr
            processes: int) -> dict[str, dict[str, float]]:
     prepare(url)
     port = free_port()
-    env = os.environ | {"DATABASE_URL": url, "MOTCUA_ALLOW_UNCONFIRMED": "1", "PYTHONPATH": str(ROOT)}
+    # gunicorn refuses to serve without a session key (api/secret.py): one for this run
+    env = os.environ | {"DATABASE_URL": url, "MOTCUA_ALLOW_UNCONFIRMED": "1", "PYTHONPATH": str(ROOT),
+                        "MOTCUA_SECRET_KEY": secrets.token_urlsafe(48)}
     gunicorn = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
                 "--keep-alive", "30", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "api:create_app()"]
     server_log = Path(tempfile.mkstemp(prefix="motcua-gunicorn-", suffix=".log")[1])

@@ -3,7 +3,8 @@
 Every function takes the acting administrator (``policy.require_administrator`` first, before
 anything is read), does its change in one unit of work and records one event of a declared kind
 (``engine.events``: ``account.*``) on the system chain: who changed which account, to what.
-A deactivation, a password reset and a password change also revoke the user's API tokens.
+A deactivation, a reactivation, a password reset and a password change also revoke the user's web
+sessions and API tokens (``storage.web_sessions.revoke_all``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import events
+from . import credentials, events
 from .audit import record
 from .definitions import ROLES
 from .errors import Conflict, InvalidCommand, NotFound
@@ -23,6 +24,7 @@ from .policy import Actor, require_administrator
 from .services import Services
 from .storage.accounts import ApiToken, User, hash_password
 from .storage.models import AgencyRow, DivisionRow
+from .storage.web_sessions import revoke_all
 from .vocabulary import Role
 
 MIN_PASSWORD = 10
@@ -65,8 +67,6 @@ def _user(session: Session, user_id: str) -> User:
     return user
 
 
-def _revoke_tokens(session: Session, user_id: str) -> int:
-    return int(session.execute(delete(ApiToken).where(ApiToken.user_id == user_id)).rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _snapshot(user: User) -> dict[str, Any]:
@@ -121,11 +121,10 @@ def set_active(services: Services, admin: Actor, user_id: str, active: bool) -> 
         if bool(user.active) == active:
             return
         user.active = active
-        if active:
-            record(session, None, admin, events.ACCOUNT_REACTIVATED, {}, {"user": user.id}, services.now())
-        else:
-            revoked = _revoke_tokens(session, user.id)
-            record(session, None, admin, events.ACCOUNT_DEACTIVATED, {}, {"user": user.id, "tokens": revoked}, services.now())
+        # Both ways: nothing issued before a lock comes back to life with the account.
+        revoked = revoke_all(session, user.id)
+        kind = events.ACCOUNT_REACTIVATED if active else events.ACCOUNT_DEACTIVATED
+        record(session, None, admin, kind, {}, {"user": user.id, **revoked}, services.now())
 
 
 def reset_password(services: Services, admin: Actor, user_id: str) -> str:
@@ -135,8 +134,8 @@ def reset_password(services: Services, admin: Actor, user_id: str) -> str:
     with services.unit_of_work() as session:
         user = _user(session, user_id)
         user.password_hash, user.must_change_password = hash_password(password), True
-        revoked = _revoke_tokens(session, user.id)
-        record(session, None, admin, events.PASSWORD_RESET, {}, {"user": user.id, "tokens": revoked}, services.now())
+        revoked = revoke_all(session, user.id)
+        record(session, None, admin, events.PASSWORD_RESET, {}, {"user": user.id, **revoked}, services.now())
     return password
 
 
@@ -151,20 +150,21 @@ def change_own_password(services: Services, user_id: str, current: str, new: str
         if user.check_password(new):
             raise InvalidCommand("Mật khẩu mới phải khác mật khẩu hiện tại.", field="new")
         user.password_hash, user.must_change_password = hash_password(new), False
-        _revoke_tokens(session, user.id)
+        revoked = revoke_all(session, user.id)  # the session it was changed in too: sign in again
         actor = user.actor()
-        record(session, None, actor, events.PASSWORD_CHANGED, {}, {"user": user.id}, services.now())
+        record(session, None, actor, events.PASSWORD_CHANGED, {}, {"user": user.id, **revoked}, services.now())
 
 
 def revoke_token(services: Services, admin: Actor, token_id: int) -> None:
     """Revoke one API token (it stops working at once)."""
     require_administrator(admin)
-    with services.unit_of_work() as session:
-        token = session.get(ApiToken, token_id)
-        if token is None:
-            raise NotFound(f"Không có mã truy cập #{token_id}.")
-        session.delete(token)
-        record(session, None, admin, events.TOKEN_REVOKED, {}, {"user": token.user_id, "token": token_id}, services.now())
+    credentials.revoke(services, admin, "token", token_id)
+
+
+def revoke_session(services: Services, admin: Actor, session_id: int) -> None:
+    """Revoke one web session (its cookie opens nothing from the next request)."""
+    require_administrator(admin)
+    credentials.revoke(services, admin, "session", session_id)
 
 
 # ---------------------------------------------------------------------- reading
@@ -207,5 +207,5 @@ def account_events(session: Session, limit: int = 50) -> list[Any]:
 
 __all__ = [
     "Account", "STAFF_ROLES", "account_events", "agencies", "change_own_password", "create_user", "reset_password",
-    "revoke_token", "set_active", "tokens", "update_user", "users",
+    "revoke_session", "revoke_token", "set_active", "tokens", "update_user", "users",
 ]

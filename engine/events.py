@@ -156,11 +156,14 @@ ACT_AS = _kind("admin.act_as", "Quản trị viên làm thay", "reason until",
 _ACCOUNT = "user name role agency division"
 ACCOUNT_CREATED = _kind("account.created", "Tạo tài khoản", _ACCOUNT)
 ACCOUNT_UPDATED = _kind("account.updated", "Sửa tài khoản (vai trò, cơ quan, phòng)", _ACCOUNT)
-ACCOUNT_DEACTIVATED = _kind("account.deactivated", "Khóa tài khoản", "user tokens")
-ACCOUNT_REACTIVATED = _kind("account.reactivated", "Mở lại tài khoản", "user")
-PASSWORD_RESET = _kind("account.password_reset", "Đặt lại mật khẩu (buộc đổi khi đăng nhập)", "user tokens")
-PASSWORD_CHANGED = _kind("account.password_changed", "Người dùng đổi mật khẩu", "user")
+ACCOUNT_DEACTIVATED = _kind("account.deactivated", "Khóa tài khoản", "user tokens sessions")
+ACCOUNT_REACTIVATED = _kind("account.reactivated", "Mở lại tài khoản", "user tokens sessions")
+PASSWORD_RESET = _kind("account.password_reset", "Đặt lại mật khẩu (buộc đổi khi đăng nhập)", "user tokens sessions")
+PASSWORD_CHANGED = _kind("account.password_changed", "Người dùng đổi mật khẩu", "user tokens sessions")
 TOKEN_REVOKED = _kind("account.token_revoked", "Thu hồi mã truy cập API", "user token")
+SESSION_REVOKED = _kind("account.session_revoked", "Thu hồi phiên đăng nhập web", "user session")
+SIGNED_OUT_EVERYWHERE = _kind("account.signed_out_everywhere", "Đăng xuất mọi nơi (thu hồi mọi phiên và mã truy cập)",
+                              "user tokens sessions")
 CALENDAR_CHANGED = _kind(
     "calendar.changed", "Điều chỉnh lịch làm việc", "entry day kind name document reason dossiers",
     lambda b, a, c: [f"{a.get('day')}: {CALENDAR_KINDS.get(str(a.get('kind')), a.get('kind'))} — {a.get('name')} "

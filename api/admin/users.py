@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 
-from engine import DomainError
+from engine import DomainError, credentials
 from engine import administration as adm
 from engine.labels import role_label
 
 from ..auth import actor
 from ..context import services
+from ..sessions import idle_timeout
 from .base import bp
 
 
@@ -53,7 +54,11 @@ def user(user_id: str) -> Any:
             flash(f"Không có tài khoản '{user_id}'.", "error")
             return redirect(url_for("admin.home"))
         tokens = adm.tokens(session, user_id)
-    return render_template("admin/user.html", u=found, tokens=tokens, now=services().now(), **_choices())
+        sessions = [c for c in credentials.listing(session, user_id, services().now(), idle_timeout(current_app))
+                    if c.kind == "session"]
+    return render_template("admin/user.html", u=found, tokens=tokens, sessions=sessions, current=g.get("web_session"),
+                           now=services().now(), **_choices(),
+                           revoke_url=lambda kind, item: url_for("admin.revoke_session", user_id=user_id, session_id=item))
 
 
 def _done(user_id: str, action: Any, message: str) -> Any:
@@ -75,21 +80,28 @@ def update(user_id: str) -> Any:
 @bp.post("/tai-khoan/<user_id>/khoa")
 def deactivate(user_id: str) -> Any:
     return _done(user_id, lambda: adm.set_active(services(), actor(), user_id, False),
-                 "Đã khóa tài khoản; mọi mã truy cập API của tài khoản đã bị thu hồi.")
+                 "Đã khóa tài khoản; mọi phiên đăng nhập và mã truy cập API của tài khoản đã bị thu hồi.")
 
 
 @bp.post("/tai-khoan/<user_id>/mo-khoa")
 def reactivate(user_id: str) -> Any:
-    return _done(user_id, lambda: adm.set_active(services(), actor(), user_id, True), "Đã mở lại tài khoản.")
+    return _done(user_id, lambda: adm.set_active(services(), actor(), user_id, True),
+                 "Đã mở lại tài khoản; phiên và mã truy cập cũ không dùng lại được.")
 
 
 @bp.post("/tai-khoan/<user_id>/dat-lai-mat-khau")
 def reset_password(user_id: str) -> Any:
     return _done(user_id, lambda: adm.reset_password(services(), actor(), user_id),
                  "Mật khẩu tạm (chỉ hiện một lần): {result} — người dùng phải đổi khi đăng nhập; "
-                 "mã truy cập API cũ đã bị thu hồi.")
+                 "phiên đăng nhập và mã truy cập API cũ đã bị thu hồi.")
 
 
 @bp.post("/tai-khoan/<user_id>/ma-truy-cap/<int:token_id>/thu-hoi")
 def revoke_token(user_id: str, token_id: int) -> Any:
     return _done(user_id, lambda: adm.revoke_token(services(), actor(), token_id), "Đã thu hồi mã truy cập.")
+
+
+@bp.post("/tai-khoan/<user_id>/phien/<int:session_id>/thu-hoi")
+def revoke_session(user_id: str, session_id: int) -> Any:
+    return _done(user_id, lambda: adm.revoke_session(services(), actor(), session_id),
+                 "Đã thu hồi phiên đăng nhập; trình duyệt đó phải đăng nhập lại.")

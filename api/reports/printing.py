@@ -26,7 +26,8 @@ from ..staff.slips import qr_svg
 from .base import bp
 from .leaders import criteria_from
 
-PRINT_CSS = Path(__file__).resolve().parent.parent / "static" / "print.css"
+STATIC = Path(__file__).resolve().parent.parent / "static"
+PDF_CSS = ("print.css", "print-bulk.css", "print-bulk-pdf.css")  # the page links the first two; no inline style (CSP)
 
 
 @bp.get("/tra-cuu/in-phieu")
@@ -51,14 +52,14 @@ def print_slips() -> Any:
         batches = printing.dossiers(conn, me, codes)
         printing.attach_forms(conn, batches, choice)
         sheets = [sheet for batch in batches for sheet in _sheets(s, session, batch, choice)]
-    html = render_template("reports/slips_print.html", sheets=sheets, css=PRINT_CSS.read_text(encoding="utf-8"),
+    html = render_template("reports/slips_print.html", sheets=sheets,
                            count=len(batches), label=printing.CHOICES[choice], tz=tz(), parse=_parse_iso,
                            printed_at=now(), pdf=fmt == "pdf")
     if fmt == "html":
         return html
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
-    data = bytes(HTML(string=html).write_pdf())
+    data = bytes(HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(STATIC / name)) for name in PDF_CSS]))
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="phieu-{choice}-{len(batches)}-ho-so.pdf"'})
 

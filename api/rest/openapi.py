@@ -26,7 +26,8 @@ from .base import unstorable
 from .errors import CODES, error_response
 
 VERSION = "1.0.0"
-INT_PARAMS = {"task_id": "ID của việc (task).", "form_id": "ID của phiếu đã phát hành."}
+INT_PARAMS = {"task_id": "ID của việc (task).", "form_id": "ID của phiếu đã phát hành.",
+              "token_id": "ID của mã truy cập (GET /auth/tokens).", "session_id": "ID của phiên đăng nhập web (GET /auth/tokens)."}
 STR_PARAMS = {
     "ref": "ID số hoặc mã hồ sơ, ví dụ CB.SYT-260302-0001.",
     "code": "Mã (hồ sơ hoặc thủ tục).",

@@ -281,6 +281,25 @@ RESPONSES: dict[str, dict[str, Any]] = {
                        "expires_at": _DATETIME, "user": _USER},
     },
     "User": _USER,
+    "CredentialList": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "items": {
+            "type": "object",
+            "required": ["kind", "id", "created_at", "expires_at", "current"],
+            "properties": {
+                "kind": {"enum": ["session", "token"], "description": "session: phiên web; token: mã truy cập API."},
+                "id": {"type": "integer"}, "created_at": _DATETIME, "expires_at": _DATETIME,
+                "last_seen_at": _NULLABLE_DATETIME, "client": {"type": ["string", "null"]},
+                "address": {"type": ["string", "null"]}, "current": {"type": "boolean"},
+            },
+        }}},
+    },
+    "Revoked": {
+        "type": "object",
+        "required": ["sessions", "tokens"],
+        "properties": {"sessions": {"type": "integer"}, "tokens": {"type": "integer"}},
+    },
     "Procedure": _PROCEDURE,
     "ProcedurePage": _page(_PROCEDURE),
     "Dossier": _DOSSIER,

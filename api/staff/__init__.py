@@ -12,7 +12,18 @@ its Vietnamese error pages (``api/pages.py``).
 
 from __future__ import annotations
 
-from . import actions, calendar, dossier, inbox, intake, login, notifications, password, slips  # noqa: F401  (register the views)
+from . import (  # noqa: F401  (register the views)
+    account,
+    actions,
+    calendar,
+    dossier,
+    inbox,
+    intake,
+    login,
+    notifications,
+    password,
+    slips,
+)
 from .base import bp
 
 __all__ = ["bp"]

@@ -33,6 +33,16 @@
       }
     });
   }
+  // Print buttons (no inline handlers: the Content-Security-Policy allows the pages' own scripts only).
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+  // A "select all" box ticks the boxes its data-select-all names, in its own form.
+  document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+    all.addEventListener("change", function () {
+      all.form.querySelectorAll(all.getAttribute("data-select-all")).forEach(function (box) { box.checked = all.checked; });
+    });
+  });
   // Prevent a double submission of the same action form.
   document.querySelectorAll("form[method='post']").forEach(function (form) {
     form.addEventListener("submit", function (event) {

@@ -8,6 +8,7 @@ accounts, bearer tokens and a test client.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -44,6 +45,12 @@ DIVISIONS = {"spec": "btxh-tre-em", "head": "btxh-tre-em", "head2": "btxh-tre-em
              "head_vp": "van-phong", "head_xd": "xay-dung-chinh-quyen-cchc"}
 
 
+# A key generated per run (never one written here), and sessions as long as the bearer tokens below:
+# tests move the clock by days between requests. tests/api/test_sessions.py checks the real limits.
+APP_CONFIG = {"TESTING": True, "SECRET_KEY": secrets.token_urlsafe(48), "SERVER_NAME": "motcua.test",
+              "PERMANENT_SESSION_LIFETIME": timedelta(days=400), "SESSION_IDLE_TIMEOUT": timedelta(days=400)}
+
+
 def add_staff(services: Services, now: datetime) -> None:
     """Fresh accounts for each test (one password hash computed once: hashing is slow on purpose)."""
     if not _HASH:
@@ -60,7 +67,7 @@ def add_staff(services: Services, now: datetime) -> None:
 @pytest.fixture
 def app(services: Services) -> Flask:
     add_staff(services, services.now())
-    return create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SERVER_NAME": "motcua.test"}, services=services)
+    return create_app(APP_CONFIG, services=services)
 
 
 @pytest.fixture

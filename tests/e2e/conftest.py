@@ -7,10 +7,11 @@ The server's clock is a FixedClock the tests set, so due times on the slips are 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         upsert_user(session, "truongphong2", "Đinh Văn Sơn", "division_head", "cb-so-y-te", "motcua2026", clock.now(),
                     DIVISION)
         session.commit()
-    app = create_app({"SECRET_KEY": "e2e-secret"}, services=services)
+    # Served like production (the key is checked), with a key generated per run; sessions as long as a
+    # test's moves of the clock (tests/api/test_sessions.py checks the real limits).
+    app = create_app({"SECRET_KEY": secrets.token_urlsafe(48), "SECRET_KEY_REQUIRED": True,
+                      "PERMANENT_SESSION_LIFETIME": timedelta(days=400), "SESSION_IDLE_TIMEOUT": timedelta(days=400)},
+                     services=services)
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
@@ -66,16 +71,57 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     engine.dispose()
 
 
+class Watched:
+    """The browser, with every context it opens reporting Content-Security-Policy violations to ``violations``
+    (Chromium logs each blocked script, style or frame as a console error)."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+    def watch(self, context: Any) -> Any:
+        context.on("console", self._console)
+        return context
+
+    def _console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            self.violations.append(f"{message.location.get('url', '')}: {message.text}")
+
+    def new_context(self, **kwargs: Any) -> Any:
+        return self.watch(self._browser.new_context(**kwargs))
+
+    def new_page(self, **kwargs: Any) -> Any:
+        page = self._browser.new_page(**kwargs)
+        self.watch(page.context)
+        return page
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser() -> Iterator[Watched]:
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         pytest.fail("Chromium is missing: run `bash .ci/browser-deps` (Debian's chromium package)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
+        yield Watched(chromium)
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every browser test fails if a page broke the Content-Security-Policy (an inline script or style, another origin)."""
+    if "browser" not in request.fixturenames and "people" not in request.fixturenames:
+        yield
+        return
+    watched: Watched = request.getfixturevalue("browser")
+    watched.violations.clear()
+    yield
+    found, watched.violations[:] = list(watched.violations), []
+    assert not found, "Content-Security-Policy violations:\n" + "\n".join(found)
 
 
 @pytest.fixture

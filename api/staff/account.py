@@ -1,0 +1,63 @@
+"""The user's own account page: their live web sessions and API tokens, each revocable, and "sign out everywhere"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+
+from engine import DomainError, credentials
+from engine.storage.accounts import authenticate
+
+from ..auth import actor, log_out, login_required
+from ..context import services
+from ..sessions import idle_timeout
+from .base import bp
+
+
+def _duration(value: Any) -> str:
+    minutes = int(value.total_seconds() // 60)
+    return f"{minutes // 60} giờ" if minutes % 60 == 0 else f"{minutes} phút"
+
+
+@bp.get("/tai-khoan")
+@login_required
+def account() -> Any:
+    with services().sessions() as session:
+        items = credentials.listing(session, g.user.id, services().now(), idle_timeout(current_app))
+    return render_template(
+        "account.html", sessions=[c for c in items if c.kind == "session"], tokens=[c for c in items if c.kind == "token"],
+        current=g.get("web_session"), lifetime=_duration(current_app.permanent_session_lifetime),
+        idle=_duration(idle_timeout(current_app)),
+        revoke_url=lambda kind, item: url_for("staff.revoke_credential", kind=kind, item_id=item))
+
+
+@bp.post("/tai-khoan/thu-hoi/<kind>/<int:item_id>")
+@login_required
+def revoke_credential(kind: str, item_id: int) -> Any:
+    try:
+        credentials.revoke(services(), actor(), kind, item_id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("staff.account"))
+    if kind == "session" and item_id == g.get("web_session"):
+        log_out()
+        flash("Đã thu hồi phiên này. Hãy đăng nhập lại.", "info")
+        return redirect(url_for("staff.login"))
+    flash("Đã thu hồi phiên đăng nhập." if kind == "session" else "Đã thu hồi mã truy cập.", "info")
+    return redirect(url_for("staff.account"))
+
+
+@bp.post("/tai-khoan/dang-xuat-moi-noi")
+@login_required
+def sign_out_everywhere() -> Any:
+    """Asks the password again (ASVS 3.3.4): a borrowed, still-open browser cannot sign its owner out everywhere."""
+    with services().sessions() as session:
+        confirmed = authenticate(session, g.user.id, request.form.get("password", "")) is not None
+    if not confirmed:
+        flash("Mật khẩu không đúng; chưa thu hồi gì.", "error")
+        return redirect(url_for("staff.account"))
+    counts = credentials.revoke_everything(services(), actor())
+    log_out()
+    flash(f"Đã đăng xuất mọi nơi: {counts['sessions']} phiên web, {counts['tokens']} mã truy cập đã bị thu hồi.", "info")
+    return redirect(url_for("staff.login"))
