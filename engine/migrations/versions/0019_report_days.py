@@ -28,7 +28,7 @@ from alembic import op
 import engine.storage.models
 
 revision = "0019"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
