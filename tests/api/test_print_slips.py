@@ -17,7 +17,18 @@ from api import create_app
 from engine.simulate import Driver
 from tests.api.conftest import PASSWORD, add_staff, csrf_of
 from tests.helpers import APPLICANT, local
-from tests.reports.mix import agencies_of, desk
+from tests.reports.mix import desk
+
+OTHER = "cb-so-noi-vu"  # the agency of the 'outsider' account (tests/api/conftest.py)
+
+
+def procedure_of(commands: Any, agency: str) -> str:
+    """A procedure of ``agency`` in the test database (its transcriptions are in tests/data/other_fields)."""
+    from engine.storage.models import ProcedureVersion
+
+    with commands.s.sessions() as session:
+        return str(session.query(ProcedureVersion.code).filter(ProcedureVersion.agency_id == agency)
+                   .order_by(ProcedureVersion.code).limit(1).scalar())
 
 
 @pytest.fixture
@@ -51,15 +62,14 @@ def first_page(pages: list[str], code: str) -> int:
 @pytest.fixture
 def dossiers(commands: Any, staff: Any, clock: Any) -> dict[str, Any]:
     """Sở Y tế: one returned (receipt and filed control slip), one open, one refused at the desk (no receipt);
-    Sở Nội vụ: one open (not Sở Y tế's to print)."""
+    another agency: one open (not Sở Y tế's to print)."""
     clock.set(local(2026, 2, 24, 9, 0))
     done = commands.receive(staff["one_stop"], "1.001806", {"name": "Trần Văn Đức", "phone": "0988111222"}, "direct")
     Driver(commands, staff).run(done)
     clock.set(local(2026, 2, 26, 9, 0))
     open_ = commands.receive(staff["one_stop"], "1.001806", APPLICANT, "online")
     refused = commands.refuse_intake(staff["one_stop"], "1.001806", APPLICANT, ["Không thuộc thẩm quyền"])
-    other_code = next(code for code, agency in agencies_of(commands).items() if agency == "cb-so-noi-vu")
-    other = commands.receive(desk("cb-so-noi-vu"), other_code, APPLICANT, "direct")
+    other = commands.receive(desk(OTHER), procedure_of(commands, OTHER), APPLICANT, "direct")
     clock.set(local(2026, 3, 2, 8, 0))
     return {"done": done.code, "open": open_.code, "refused": refused.code, "other": other.code}
 
@@ -103,7 +113,8 @@ def test_print_control_slips_and_every_result(base_url, dossiers) -> None:  # ty
     # The printable page: the same sheets with page breaks, for the browser's own print.
     page = http.get(f"{base_url}/bao-cao/tra-cuu/in-phieu",
                     params={"code": [dossiers["refused"], dossiers["open"]], "slip": "receipt", "format": "html"}, timeout=60)
-    assert page.status_code == 200 and "break-before: page" in page.text
+    assert page.status_code == 200 and "/static/print-bulk.css" in page.text and "<style" not in page.text
+    assert "break-before: page" in http.get(f"{base_url}/static/print-bulk.css", timeout=30).text  # a page per dossier
     assert f'data-code="{dossiers["refused"]}"' in page.text and "chưa có giấy tiếp nhận" in page.text
     assert 'data-testid="slip-code">' + dossiers["open"] in page.text
 
