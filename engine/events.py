@@ -153,9 +153,9 @@ DOSSIER_MIGRATED = _kind(
 # changes to accounts (the system chain).
 ACT_AS = _kind("admin.act_as", "Quản trị viên làm thay", "reason until",
                lambda b, a, c: [f"Lý do: {a.get('reason', '')}", f"Được làm thay đến {c.local(a.get('until'))}"])
-_ACCOUNT = "user name role agency division"
+_ACCOUNT = "user name role agency division email"
 ACCOUNT_CREATED = _kind("account.created", "Tạo tài khoản", _ACCOUNT)
-ACCOUNT_UPDATED = _kind("account.updated", "Sửa tài khoản (vai trò, cơ quan, phòng)", _ACCOUNT)
+ACCOUNT_UPDATED = _kind("account.updated", "Sửa tài khoản (vai trò, cơ quan, phòng, thư điện tử)", _ACCOUNT)
 ACCOUNT_DEACTIVATED = _kind("account.deactivated", "Khóa tài khoản", "user tokens")
 ACCOUNT_REACTIVATED = _kind("account.reactivated", "Mở lại tài khoản", "user")
 PASSWORD_RESET = _kind("account.password_reset", "Đặt lại mật khẩu (buộc đổi khi đăng nhập)", "user tokens")

@@ -212,7 +212,8 @@ _USER = {
     "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "role": {"enum": sorted(ROLES)},
                    "role_label": {"type": "string"}, "agency_id": {"type": ["string", "null"]},
                    "division": {"type": ["string", "null"], "description": "Phòng (id trong workflows/agencies.yaml)."},
-                   "division_name": {"type": ["string", "null"]}},
+                   "division_name": {"type": ["string", "null"]},
+                   "email": {"type": ["string", "null"], "description": "Thư điện tử nhận cảnh báo hạn xử lý (không bắt buộc)."}},
 }
 _STATUS = {"enum": list(STATUSES)}
 _TASK = {
