@@ -12,6 +12,7 @@ move to them with the decision that ends the district level (engine/decisions/su
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -52,6 +53,10 @@ class Units:
             if unit_list.stands_for == stands_for and unit_list.covers(day):
                 return unit_list.ids
         return None
+
+    def levels_of(self, agencies: Iterable[str | None], day: date) -> list[str]:
+        """Which of ``agencies`` (the agencies a route's steps name) are levels with a list in force on ``day``."""
+        return sorted({a for a in agencies if a and self.competent(a, day) is not None})
 
     def ended(self, stands_for: str, day: date) -> list[UnitList]:
         """The lists of the level ``stands_for`` that ended before ``day`` (their units are abolished)."""

@@ -36,7 +36,8 @@ _VARIANT = {"type": "string", "minLength": 1, "maxLength": 60,
             "description": "Trường hợp của thủ tục (khi thủ tục có nhiều trường hợp, xem GET /procedures/{code})."}
 _NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
 _COMPETENT = {"type": "string", "minLength": 1, "maxLength": 80,
-              "description": "Thủ tục cấp xã (cấp huyện trước 01/7/2025): mã cơ quan của xã, phường có thẩm quyền "
+              "description": "Thủ tục cấp xã (cấp huyện trước 01/7/2025): mã cơ quan của xã, phường có thẩm quyền; "
+                             "thủ tục liên thông có bước của cấp xã (ví dụ 2.000286): xã, phường thực hiện các bước đó "
                              "(workflows/units.yaml); mặc định: đơn vị của cán bộ tiếp nhận."}
 
 APPLICANT: dict[str, Any] = {
