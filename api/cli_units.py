@@ -15,8 +15,11 @@ def units_group() -> None:
 
 
 @units_group.command("pending")
+@click.option("--move-single", "basis", default=None, metavar="CĂN_CỨ",
+              help="Chuyển ngay hồ sơ có đúng một đơn vị kế thừa, với căn cứ này / Move those with one successor, "
+                   "on this legal basis (e.g. after an upgrade, for a decision whose transfers ran before).")
 @with_appcontext
-def pending_command() -> None:
+def pending_command(basis: str | None) -> None:
     """Hồ sơ còn ở đơn vị đã chấm dứt / Open dossiers of abolished units.
 
     Hồ sơ đang giải quyết của xã cũ, huyện đã chấm dứt hoạt động mà bảng chuyển đổi không chỉ ra
@@ -25,9 +28,18 @@ def pending_command() -> None:
     Open dossiers of old communes or districts for which the conversion table names no single
     successor (a split commune, a district): a person chooses (motcua units move).
     """
-    from engine.decisions.successions import pending
+    from engine import Actor
+    from engine.decisions.successions import move_to_successor, pending
 
-    waiting = pending(current_app.extensions["motcua"])
+    services = current_app.extensions["motcua"]
+    waiting = pending(services)
+    if basis:
+        who = Actor(f"cli:{getpass.getuser()}", "analyst")
+        for w in [w for w in waiting if len(w.candidates) == 1]:
+            move_to_successor(services, who, w.code, w.candidates[0], f"{basis}; đơn vị kế thừa theo "
+                              "bảng chuyển đổi đơn vị hành chính của Cục Thống kê (workflows/units.yaml)")
+            click.echo(f"đã chuyển hồ sơ {w.code} sang {w.candidates[0]}")
+        waiting = pending(services)
     for w in waiting:
         click.echo(f"{w.code}\t{w.agency}\tđơn vị kế thừa: {', '.join(w.candidates) or '(bảng chuyển đổi không nêu)'}")
     click.echo(f"{len(waiting)} hồ sơ chờ chọn đơn vị kế thừa")

@@ -93,12 +93,17 @@ def test_units_cli_lists_and_moves(services, commands, clock, tmp_path):  # type
 
     clock.set(local(2025, 6, 20, 9, 0))
     split = commands.receive(Actor("mc_hongquang", "one_stop", HONG_QUANG), "1.004941", APPLICANT)
+    single = commands.receive(Actor("mc_songhien", "one_stop", SONG_HIEN), "1.004941", APPLICANT)
     clock.set(local(2025, 7, 2, 9, 0))
     app = create_app({"AUDIT_DIR": str(tmp_path)}, services=services)
     runner, info = CliRunner(), ScriptInfo(create_app=lambda: app)
     listed = runner.invoke(cli, ["units", "pending"], obj=info)
     assert listed.exit_code == 0, listed.output
     assert f"{split.code}\t{HONG_QUANG}\tđơn vị kế thừa: cb-xa-01636, cb-xa-01648" in listed.output
+    assert f"{single.code}\t{SONG_HIEN}\tđơn vị kế thừa: {THUC_PHAN}" in listed.output and "2 hồ sơ chờ" in listed.output
+    # A decision whose transfers ran before this upgrade: the one-successor dossiers are moved on demand.
+    moved = runner.invoke(cli, ["units", "pending", "--move-single", "Kết thúc hoạt động cấp huyện"], obj=info)
+    assert f"đã chuyển hồ sơ {single.code} sang {THUC_PHAN}" in moved.output and "1 hồ sơ chờ" in moved.output
     refused = runner.invoke(cli, ["units", "move", split.code, THUC_PHAN, "--basis", "Công văn"], obj=info)
     assert refused.exit_code != 0 and "không phải đơn vị kế thừa" in refused.output
     done = runner.invoke(cli, ["units", "move", split.code, "cb-xa-01636", "--basis", "Công văn", "--actor", "kstt"], obj=info)
