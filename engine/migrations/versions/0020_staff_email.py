@@ -2,6 +2,9 @@
 
 Revision ID: 0020
 Revises: 0014
+
+Plain ADD/DROP COLUMN, not batch mode: SQLite (3.35+) does both in place, where a batch would copy the
+table, which other tables' foreign keys to dossiers and users forbid on a populated database.
 """
 
 import sqlalchemy as sa
@@ -15,14 +18,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("email", sa.String(length=254), nullable=True))
-    with op.batch_alter_table("dossiers") as batch:
-        batch.add_column(sa.Column("step_units", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=True))
+    op.add_column("users", sa.Column("email", sa.String(length=254), nullable=True))
+    op.add_column("dossiers", sa.Column("step_units", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("dossiers") as batch:
-        batch.drop_column("step_units")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("email")
+    op.drop_column("dossiers", "step_units")
+    op.drop_column("users", "email")
