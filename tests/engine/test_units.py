@@ -95,3 +95,18 @@ def test_units_file_follows_the_installed_list():
         codes = {u["code"] for u in current}
         old = next(a for a in by_name[name]["arrangements"] if a["id"] == "2024")["communes"]["units"]
         assert all(set(u["successors"]) <= codes for u in old)
+
+
+def test_a_nghe_an_commune_procedure_goes_to_its_ward(commands, services, clock):
+    """Nghệ An's units are generated too: 2.002284 (UBND cấp xã, Nghệ An) goes to the ward chosen."""
+    clock.set(local(2026, 3, 2, 9, 0))
+    desk = Actor("mc_na", "one_stop", "na-so-noi-vu")  # a provincial desk of Nghệ An
+    with pytest.raises(InvalidCommand, match="hãy chọn xã, phường"):
+        commands.receive(desk, "2.002284", APPLICANT)
+    with pytest.raises(InvalidCommand, match="không phải đơn vị hành chính có thẩm quyền"):
+        commands.receive(desk, "2.002284", APPLICANT, competent_agency=THUC_PHAN)  # a ward of Cao Bằng
+    dossier = commands.receive(desk, "2.002284", APPLICANT, competent_agency="na-xa-16681")
+    assert dossier.agency_id == "na-xa-16681"
+    assert load_catalog(WORKFLOWS).agencies["na-xa-16681"].name == "UBND phường Thành Vinh, tỉnh Nghệ An"
+    own = commands.receive(Actor("mc_thanhvinh", "one_stop", "na-xa-16681"), "2.002284", APPLICANT)
+    assert own.agency_id == "na-xa-16681" and own.code.startswith("NA.X16681-")
