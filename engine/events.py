@@ -111,7 +111,8 @@ def _tasks_ready(before: dict[str, Any], after: dict[str, Any], ctx: Context) ->
 
 CALENDAR_KINDS = {"day_off": "ngày nghỉ", "working_day": "ngày làm việc (làm bù)", "withdrawn": "gỡ điều chỉnh"}
 
-_SNAPSHOT = "code status procedure variant procedure_version agency channel received_at due_at documents applicant_digest"
+_SNAPSHOT = ("code status procedure variant procedure_version agency channel received_at due_at documents applicant_digest "
+             "step_units")
 DOSSIER_RECEIVED = _kind("dossier.received", "Tiếp nhận hồ sơ", _SNAPSHOT + " note",
                          lambda b, a, c: ["Hạn trả kết quả: " + c.local(a.get("due_at"))])
 DOSSIER_REGISTERED = _kind("dossier.registered", "Ghi nhận hồ sơ", _SNAPSHOT + " at_desk")

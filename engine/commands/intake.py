@@ -239,7 +239,7 @@ def snapshot(dossier: Dossier) -> dict[str, Any]:
         "channel": dossier.channel, "received_at": dossier.received_at, "due_at": dossier.due_at,
         "documents": [d["id"] for d in dossier.documents],
         "applicant_digest": digest(dossier.applicant),  # an edit of the applicant no event explains shows in `audit verify`
-    }
+    } | ({"step_units": dossier.step_units} if dossier.step_units else {})  # a chain's commune steps: which commune
 
 
 def take_serial(k: Kernel, scope: str) -> int:

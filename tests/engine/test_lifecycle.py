@@ -428,6 +428,17 @@ def test_chain_across_agencies(commands, services, staff):
     # A desk of a ward takes the steps itself when it names none.
     own = commands.receive(Actor("mc_thucphan", "one_stop", THUC_PHAN), "2.000286", APPLICANT)
     assert own.step_units == {"cb-ubnd-xa": THUC_PHAN}
+    # The choice is in the receipt's audit event: a row changed behind the commands' back shows in `audit verify`.
+    from sqlalchemy import update
+
+    from engine.quality.replay import check
+    from engine.storage.models import Dossier
+    with services.sessions() as session:
+        assert [m for m in check(session) if m.code in (dossier.code, own.code)] == []
+        session.execute(update(Dossier).where(Dossier.id == own.id).values(step_units={"cb-ubnd-xa": "cb-xa-01279"}))
+        session.commit()
+        [mismatch] = [m for m in check(session) if m.code == own.code]
+    assert mismatch.field == "step_units" and mismatch.expected == {"cb-ubnd-xa": THUC_PHAN}
 
 
 def test_outbox_rows_written_with_command(commands, services, staff):
