@@ -15,14 +15,14 @@ from tests.handlers.test_notify_channels import Mailbox, smtp  # noqa: F401  (th
 from tests.helpers import APPLICANT, local, only_task
 
 
-def run(services, clock, when):  # type: ignore[no-untyped-def]
+def run(services, clock, when):
     clock.set(when)
     report = sweep(services)
     dispatch_pending(services)
     return report
 
 
-def mails(services):  # type: ignore[no-untyped-def]
+def mails(services):
     with services.sessions() as session:
         return [m.payload for m in session.execute(select(OutboxMessage).where(OutboxMessage.handler == "notify.email")
                                                    .order_by(OutboxMessage.id)).scalars()]

@@ -35,7 +35,7 @@ def test_the_successors_are_the_tables():
     assert len(found.competent("na-ubnd-huyen", local(2025, 6, 2).date()) or ()) == 20
 
 
-def _state(services, code):  # type: ignore[no-untyped-def]
+def _state(services, code):
     with services.sessions() as session:
         d = session.execute(select(Dossier).where(Dossier.code == code)).scalar_one()
         tasks = {t.agency_id for t in session.execute(select(Task).where(Task.dossier_id == d.id, Task.state == "open")).scalars()}
@@ -43,7 +43,7 @@ def _state(services, code):  # type: ignore[no-untyped-def]
 
 
 def test_the_decision_moves_old_units_dossiers_keeps_the_clock_and_leaves_the_split_to_a_person(
-        services, commands, clock):  # type: ignore[no-untyped-def]
+        services, commands, clock):
     clock.set(local(2025, 6, 20, 9, 0))
     moved = commands.receive(Actor("mc_songhien", "one_stop", SONG_HIEN), "1.004941", APPLICANT)
     split = commands.receive(Actor("mc_hongquang", "one_stop", HONG_QUANG), "1.004941", APPLICANT)
@@ -87,7 +87,7 @@ def test_the_decision_moves_old_units_dossiers_keeps_the_clock_and_leaves_the_sp
     assert [w.code for w in pending(services)] == [district.code]
 
 
-def test_units_cli_lists_and_moves(services, commands, clock, tmp_path):  # type: ignore[no-untyped-def]
+def test_units_cli_lists_and_moves(services, commands, clock, tmp_path):
     from api import create_app
     from api.cli import cli
 
