@@ -373,3 +373,7 @@ import_group.add_command(import_dossiers_command)
 from .cli_reports import register as register_reports  # noqa: E402  (report ii06a: issue 9)
 
 register_reports(cli)
+
+from .cli_units import register as register_units  # noqa: E402  (units pending, move: issue 8, the 2025 rearrangement)
+
+register_units(cli)

@@ -22,7 +22,7 @@ _EXPORTS = {
     "enqueue": "outbox", "dead_letters": "outbox", "retry": "outbox",
     "OutboxMessage": "outbox", "OutboxDelivery": "outbox",
     "Dossier": "storage.models", "IssuedForm": "storage.models",
-    "Notification": "storage.alerts",
+    "Notification": "storage.alerts", "User": "storage.accounts",
     "FORMS": "definitions", "UNCONFIRMED": "labels",
     "ledger_numbers": "reports.books", "control_slip_content": "reports.books",
     "run_conformance": "quality.checks",
@@ -33,7 +33,7 @@ __all__ = [
     "Forbidden", "HandlerContext", "IllegalTransition", "InvalidCommand", "NotFound", "Services",
     "Settings", "SystemClock", "WorkingCalendar", "dispatch_pending", "handler", "next_serial",
     "enqueue", "dead_letters", "retry", "OutboxMessage", "OutboxDelivery", "Dossier", "IssuedForm", "FORMS",
-    "Notification", "UNCONFIRMED", "ledger_numbers", "control_slip_content", "run_conformance",
+    "Notification", "UNCONFIRMED", "User", "ledger_numbers", "control_slip_content", "run_conformance",
 ]
 
 
@@ -75,5 +75,6 @@ if TYPE_CHECKING:  # for type checkers and editors
     from .quality.checks import run_conformance
     from .reports.books import control_slip_content, ledger_numbers
     from .services import Services, Settings
+    from .storage.accounts import User
     from .storage.alerts import Notification
     from .storage.models import Dossier, IssuedForm

@@ -9,6 +9,7 @@ sessions and API tokens (``storage.web_sessions.revoke_all``).
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -33,14 +34,30 @@ NO_AGENCY_ROLES = frozenset({Role.ADMINISTRATOR, Role.ANALYST, Role.QUALITY_OFFI
 STAFF_ROLES = tuple(sorted(r for r in ROLES if r != Role.SYSTEM))
 
 
+# One address, no display name: what a staff member types in a form (the mail server has the last word).
+_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+
+
 @dataclass(frozen=True)
 class Account:
-    """What the console edits: a user's name, role, agency and division."""
+    """What the console edits: a user's name, role, agency, division and (optional) e-mail address."""
 
     name: str
     role: str
     agency: str | None
     division: str | None = None
+    email: str | None = None
+
+
+def check_email(value: str | None) -> str | None:
+    """An optional e-mail address, trimmed; None when empty; a clear error when it is not one address."""
+    email = (value or "").strip()
+    if not email:
+        return None
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise InvalidCommand(f"Địa chỉ thư điện tử '{email}' không hợp lệ (ví dụ: ten.canbo@caobang.gov.vn).",
+                             field="email")
+    return email
 
 
 def _check_account(session: Session, account: Account) -> Account:
@@ -57,7 +74,7 @@ def _check_account(session: Session, account: Account) -> Account:
     division = account.division or None
     if division is not None and (agency is None or session.get(DivisionRow, (agency, division)) is None):
         raise InvalidCommand(f"Cơ quan '{agency}' không có phòng '{division}'.", field="division")
-    return Account(name, account.role, agency, division)
+    return Account(name, account.role, agency, division, check_email(account.email))
 
 
 def _user(session: Session, user_id: str) -> User:
@@ -70,7 +87,8 @@ def _user(session: Session, user_id: str) -> User:
 
 
 def _snapshot(user: User) -> dict[str, Any]:
-    return {"user": user.id, "name": user.name, "role": user.role, "agency": user.agency_id, "division": user.division}
+    return {"user": user.id, "name": user.name, "role": user.role, "agency": user.agency_id, "division": user.division,
+            "email": user.email}
 
 
 def temporary_password() -> str:
@@ -91,7 +109,7 @@ def create_user(services: Services, admin: Actor, user_id: str, account: Account
             raise Conflict(f"Tên đăng nhập '{user_id}' đã có.", user=user_id)
         checked = _check_account(session, account)
         user = User(id=user_id, name=checked.name, role=checked.role, agency_id=checked.agency, division=checked.division,
-                    password_hash=hash_password(password), active=True, created_at=services.now(),
+                    email=checked.email, password_hash=hash_password(password), active=True, created_at=services.now(),
                     must_change_password=True)
         session.add(user)
         record(session, None, admin, events.ACCOUNT_CREATED, {}, _snapshot(user), services.now())
@@ -99,13 +117,14 @@ def create_user(services: Services, admin: Actor, user_id: str, account: Account
 
 
 def update_user(services: Services, admin: Actor, user_id: str, account: Account) -> None:
-    """Change a user's name, role, agency and division (the next request sees the new rights)."""
+    """Change a user's name, role, agency, division and e-mail (the next request sees the new rights)."""
     require_administrator(admin)
     with services.unit_of_work() as session:
         user = _user(session, user_id)
         checked = _check_account(session, account)
         before = _snapshot(user)
         user.name, user.role, user.agency_id, user.division = checked.name, checked.role, checked.agency, checked.division
+        user.email = checked.email
         after = _snapshot(user)
         if after != before:
             record(session, None, admin, events.ACCOUNT_UPDATED, before, after, services.now())
@@ -153,6 +172,19 @@ def change_own_password(services: Services, user_id: str, current: str, new: str
         revoked = revoke_all(session, user.id)  # the session it was changed in too: sign in again
         actor = user.actor()
         record(session, None, actor, events.PASSWORD_CHANGED, {}, {"user": user.id, **revoked}, services.now())
+
+
+def change_own_email(services: Services, user_id: str, email: str | None) -> str | None:
+    """The user's own e-mail address (empty: none): where deadline warnings also go. Audited as an account update."""
+    checked = check_email(email)
+    with services.unit_of_work() as session:
+        user = _user(session, user_id)
+        if user.email == checked:
+            return checked
+        before = _snapshot(user)
+        user.email = checked
+        record(session, None, user.actor(), events.ACCOUNT_UPDATED, before, _snapshot(user), services.now())
+    return checked
 
 
 def revoke_token(services: Services, admin: Actor, token_id: int) -> None:
@@ -206,6 +238,6 @@ def account_events(session: Session, limit: int = 50) -> list[Any]:
 
 
 __all__ = [
-    "Account", "STAFF_ROLES", "account_events", "agencies", "change_own_password", "create_user", "reset_password",
-    "revoke_session", "revoke_token", "set_active", "tokens", "update_user", "users",
+    "Account", "STAFF_ROLES", "account_events", "agencies", "change_own_email", "change_own_password", "check_email",
+    "create_user", "reset_password", "revoke_session", "revoke_token", "set_active", "tokens", "update_user", "users",
 ]

@@ -111,7 +111,8 @@ def _tasks_ready(before: dict[str, Any], after: dict[str, Any], ctx: Context) ->
 
 CALENDAR_KINDS = {"day_off": "ngày nghỉ", "working_day": "ngày làm việc (làm bù)", "withdrawn": "gỡ điều chỉnh"}
 
-_SNAPSHOT = "code status procedure variant procedure_version agency channel received_at due_at documents applicant_digest"
+_SNAPSHOT = ("code status procedure variant procedure_version agency channel received_at due_at documents applicant_digest "
+             "step_units")
 DOSSIER_RECEIVED = _kind("dossier.received", "Tiếp nhận hồ sơ", _SNAPSHOT + " note",
                          lambda b, a, c: ["Hạn trả kết quả: " + c.local(a.get("due_at"))])
 DOSSIER_REGISTERED = _kind("dossier.registered", "Ghi nhận hồ sơ", _SNAPSHOT + " at_desk")
@@ -153,9 +154,9 @@ DOSSIER_MIGRATED = _kind(
 # changes to accounts (the system chain).
 ACT_AS = _kind("admin.act_as", "Quản trị viên làm thay", "reason until",
                lambda b, a, c: [f"Lý do: {a.get('reason', '')}", f"Được làm thay đến {c.local(a.get('until'))}"])
-_ACCOUNT = "user name role agency division"
+_ACCOUNT = "user name role agency division email"
 ACCOUNT_CREATED = _kind("account.created", "Tạo tài khoản", _ACCOUNT)
-ACCOUNT_UPDATED = _kind("account.updated", "Sửa tài khoản (vai trò, cơ quan, phòng)", _ACCOUNT)
+ACCOUNT_UPDATED = _kind("account.updated", "Sửa tài khoản (vai trò, cơ quan, phòng, thư điện tử)", _ACCOUNT)
 ACCOUNT_DEACTIVATED = _kind("account.deactivated", "Khóa tài khoản", "user tokens sessions")
 ACCOUNT_REACTIVATED = _kind("account.reactivated", "Mở lại tài khoản", "user tokens sessions")
 PASSWORD_RESET = _kind("account.password_reset", "Đặt lại mật khẩu (buộc đổi khi đăng nhập)", "user tokens sessions")

@@ -17,7 +17,8 @@ from .base import bp
 
 
 def _account(form: Any) -> adm.Account:
-    return adm.Account(form.get("name", ""), form.get("role", ""), form.get("agency") or None, form.get("division") or None)
+    return adm.Account(form.get("name", ""), form.get("role", ""), form.get("agency") or None, form.get("division") or None,
+                       form.get("email") or None)
 
 
 def _choices() -> dict[str, Any]:
@@ -74,7 +75,7 @@ def _done(user_id: str, action: Any, message: str) -> Any:
 @bp.post("/tai-khoan/<user_id>/sua")
 def update(user_id: str) -> Any:
     return _done(user_id, lambda: adm.update_user(services(), actor(), user_id, _account(request.form)),
-                 "Đã lưu vai trò, cơ quan và phòng của tài khoản.")
+                 "Đã lưu vai trò, cơ quan, phòng và thư điện tử của tài khoản.")
 
 
 @bp.post("/tai-khoan/<user_id>/khoa")

@@ -21,7 +21,8 @@ from .openapi import operation
 def user_dict(user: Any) -> dict[str, Any]:
     division = services().division_name(user.agency_id, user.division) if user.agency_id and user.division else None
     return {"id": user.id, "name": user.name, "role": user.role, "role_label": role_label(user.role),
-            "agency_id": user.agency_id, "division": user.division, "division_name": division}
+            "agency_id": user.agency_id, "division": user.division, "division_name": division,
+            "email": user.email}
 
 
 @operation(bp, "POST", "/auth/token", summary="Lấy mã truy cập (bearer token)", tag="auth", body="TokenRequest",

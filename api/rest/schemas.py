@@ -36,7 +36,8 @@ _VARIANT = {"type": "string", "minLength": 1, "maxLength": 60,
             "description": "Trường hợp của thủ tục (khi thủ tục có nhiều trường hợp, xem GET /procedures/{code})."}
 _NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
 _COMPETENT = {"type": "string", "minLength": 1, "maxLength": 80,
-              "description": "Thủ tục cấp xã (cấp huyện trước 01/7/2025): mã cơ quan của xã, phường có thẩm quyền "
+              "description": "Thủ tục cấp xã (cấp huyện trước 01/7/2025): mã cơ quan của xã, phường có thẩm quyền; "
+                             "thủ tục liên thông có bước của cấp xã (ví dụ 2.000286): xã, phường thực hiện các bước đó "
                              "(workflows/units.yaml); mặc định: đơn vị của cán bộ tiếp nhận."}
 
 APPLICANT: dict[str, Any] = {
@@ -212,7 +213,8 @@ _USER = {
     "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "role": {"enum": sorted(ROLES)},
                    "role_label": {"type": "string"}, "agency_id": {"type": ["string", "null"]},
                    "division": {"type": ["string", "null"], "description": "Phòng (id trong workflows/agencies.yaml)."},
-                   "division_name": {"type": ["string", "null"]}},
+                   "division_name": {"type": ["string", "null"]},
+                   "email": {"type": ["string", "null"], "description": "Thư điện tử nhận cảnh báo hạn xử lý (không bắt buộc)."}},
 }
 _STATUS = {"enum": list(STATUSES)}
 _TASK = {

@@ -29,10 +29,16 @@ def _page(listing: Any, chosen: Any, query: str, form: Any) -> str:
 
 
 def _units(chosen: Any) -> list[tuple[str, str]]:
-    """The communes (districts) one of which is competent for the chosen procedure today: (id, name), by name."""
+    """The communes (districts) one of which is competent for the chosen procedure today, or takes the steps its
+    route gives to a commune (a provincial chain such as 2.000286): (id, name), by name."""
     if not chosen:
         return []
-    ids = units(services().settings.workflows_dir).competent(chosen["agency_id"], today())
+    found = units(services().settings.workflows_dir)
+    ids = found.competent(chosen["agency_id"], today())
+    if ids is None:
+        levels = found.levels_of((s.get("agency") for s in chosen.get("steps", ()) if s.get("agency") != chosen["agency_id"]),
+                                 today())
+        ids = frozenset().union(*(found.competent(level, today()) or () for level in levels))
     if not ids:
         return []
     with services().sessions() as session:

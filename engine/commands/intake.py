@@ -162,7 +162,15 @@ def new_dossier(k: Kernel, procedure_code: str, applicant: dict[str, Any], chann
         ) from None
     if channel not in procedure.channels and "channels" not in procedure.unconfirmed:
         raise InvalidCommand(f"Thủ tục {procedure_code} không nhận hồ sơ qua hình thức '{channel}'.")
-    competent = competent_unit(k, procedure.agency, procedure_code, local_day, competent_agency)
+    found = units(s.settings.workflows_dir)
+    levels = [] if found.competent(procedure.agency, local_day) is not None else \
+        found.levels_of((step.agency for step in case.steps if step.agency != procedure.agency), local_day)
+    if levels:  # a chain whose steps run at a commune (district): the unit chosen now takes them
+        competent = procedure.agency
+        step_units: dict[str, str] | None = {
+            level: competent_unit(k, level, procedure_code, local_day, competent_agency, chain=True) for level in levels}
+    else:
+        competent, step_units = competent_unit(k, procedure.agency, procedure_code, local_day, competent_agency), None
     agency = s.agency(session, k.actor.agency or competent)
     serial = take_serial(k, f"dossier:{agency.id}:{local_day:%y%m%d}")
     dossier = Dossier(
@@ -172,6 +180,7 @@ def new_dossier(k: Kernel, procedure_code: str, applicant: dict[str, Any], chann
         variant=case.id,
         agency_id=competent,
         receiving_agency_id=agency.id,
+        step_units=step_units,
         channel=str(channel),
         applicant=person.as_dict(),
         documents=documents(docs, now, known={d["id"] for d in procedure.documents}),
@@ -183,9 +192,11 @@ def new_dossier(k: Kernel, procedure_code: str, applicant: dict[str, Any], chann
     return dossier, loaded
 
 
-def competent_unit(k: Kernel, level_agency: str, procedure_code: str, day: date, chosen: str | None) -> str:
+def competent_unit(k: Kernel, level_agency: str, procedure_code: str, day: date, chosen: str | None,
+                   chain: bool = False) -> str:
     """The agency competent for a new dossier. A procedure of a commune (district) names the level's agency;
-    the dossier goes to one unit of the list in force on ``day``: the one chosen, else the receiving desk's own."""
+    the dossier goes to one unit of the list in force on ``day``: the one chosen, else the receiving desk's own.
+    ``chain``: the unit that takes the steps of that level in another agency's route (e.g. 2.000286)."""
     candidates = units(k.s.settings.workflows_dir).competent(level_agency, day)
     if candidates is None:
         if chosen not in (None, "", level_agency):
@@ -202,6 +213,12 @@ def competent_unit(k: Kernel, level_agency: str, procedure_code: str, day: date,
         return chosen
     if k.actor.agency in candidates:
         return k.actor.agency
+    if chain:
+        raise InvalidCommand(
+            f"Quy trình của thủ tục {procedure_code} có các bước do UBND cấp xã (cấp huyện) thực hiện: hãy chọn xã, phường "
+            "(huyện) thực hiện các bước đó (competent_agency), vì mỗi đơn vị hành chính là một cơ quan riêng.",
+            parameter="competent_agency",
+        )
     raise InvalidCommand(
         f"Thủ tục {procedure_code} do UBND cấp xã (cấp huyện) giải quyết: hãy chọn xã, phường (huyện) có thẩm quyền "
         "(competent_agency), vì mỗi đơn vị hành chính là một cơ quan riêng.", parameter="competent_agency",
@@ -222,7 +239,7 @@ def snapshot(dossier: Dossier) -> dict[str, Any]:
         "channel": dossier.channel, "received_at": dossier.received_at, "due_at": dossier.due_at,
         "documents": [d["id"] for d in dossier.documents],
         "applicant_digest": digest(dossier.applicant),  # an edit of the applicant no event explains shows in `audit verify`
-    }
+    } | ({"step_units": dossier.step_units} if dossier.step_units else {})  # a chain's commune steps: which commune
 
 
 def take_serial(k: Kernel, scope: str) -> int:

@@ -205,7 +205,7 @@ class Kernel:
             return dossier.receiving_agency_id
         if step.agency is None or step.agency == loaded.procedure.agency:
             return dossier.agency_id  # follows a transfer of competence
-        return step.agency
+        return (dossier.step_units or {}).get(step.agency, step.agency)  # a level's step: the unit chosen at receipt
 
     # ------------------------------------------------------------------ clock
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time
 
 from sqlalchemy import select
@@ -12,7 +13,10 @@ from ..services import Services
 from ..storage.decisions import DecisionRow
 from ..storage.models import Dossier
 from .model import Decision
+from .successions import run_successions
 from .timeline import Timeline
+
+log = logging.getLogger(__name__)
 
 
 def _local_today(services: Services) -> date:
@@ -40,6 +44,12 @@ def run_transfers(services: Services, timeline: Timeline, decision: Decision, ac
         for code in targets:
             commands.transfer_competence(actor, code, op.to_agency, basis, effective=effective)
             moved.append(code)
+        if not (op.codes or op.fields):  # a whole level's competence: its abolished units' dossiers too
+            succession = run_successions(services, decision, op, actor, effective)
+            moved += succession.moved
+            for waiting in succession.waiting:
+                log.warning("decision %s: dossier %s of the abolished unit %s waits for a successor to be chosen (%s)",
+                            decision.id, waiting.code, waiting.agency, ", ".join(waiting.candidates) or "none named")
     with services.unit_of_work() as session:
         row = session.get(DecisionRow, decision.id)
         if row is not None:

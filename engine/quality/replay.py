@@ -25,12 +25,12 @@ _FIRST = ("dossier.received", "dossier.registered", "dossier.refused_at_intake",
 _SNAPSHOT = {
     "code": "code", "status": "status", "procedure_code": "procedure", "variant": "variant",
     "procedure_version_id": "procedure_version", "agency_id": "agency", "channel": "channel",
-    "received_at": "received_at", "due_at": "due_at",
+    "received_at": "received_at", "due_at": "due_at", "step_units": "step_units",
 }
 FIELDS = (
     "code", "status", "result", "procedure_code", "variant", "procedure_version_id", "agency_id", "channel",
     "received_at", "due_at", "statutory_due_at", "resolved_at", "returned_at", "extended_at", "supplement_count",
-    "documents", "applicant",
+    "documents", "applicant", "step_units",
 )
 LABELS = {
     "code": "mã hồ sơ", "status": "trạng thái", "result": "kết quả", "procedure_code": "thủ tục", "variant": "trường hợp",
@@ -38,6 +38,7 @@ LABELS = {
     "received_at": "thời điểm tiếp nhận", "due_at": "hạn trả kết quả", "statutory_due_at": "hạn theo quy định",
     "resolved_at": "thời điểm giải quyết xong", "returned_at": "thời điểm trả kết quả", "extended_at": "thời điểm xin lỗi, hẹn lại",
     "supplement_count": "số lần yêu cầu bổ sung", "documents": "thành phần hồ sơ", "applicant": "người nộp hồ sơ",
+    "step_units": "xã, phường thực hiện các bước của cấp xã",
 }
 
 

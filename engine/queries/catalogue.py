@@ -52,7 +52,7 @@ def _procedure_dict(row: ProcedureVersion, agency_name: str | None, full: bool) 
         out["results"] = list(d.get("results", []))
         out["steps"] = [
             {"id": s["id"], "name": s.get("name", s["id"]), "kind": s.get("kind", "task"), "role": s["role"],
-             "unit": s.get("unit", ""), "allowance": s.get("allowance"), "checkpoints": s.get("checkpoints", []),
+             "agency": s.get("agency"), "unit": s.get("unit", ""), "allowance": s.get("allowance"), "checkpoints": s.get("checkpoints", []),
              "outcomes": s.get("outcomes")}
             for s in raw_steps(d)
         ]

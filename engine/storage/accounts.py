@@ -39,6 +39,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set by an administrator's password reset: the next sign-in must choose a new password first.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Optional: staff deadline warnings and escalations also go to this address by e-mail (handlers/notify.py).
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True, default=None)
 
     def actor(self) -> Actor:
         return Actor(self.id, self.role, self.agency_id, name=self.name, unit=self.division)

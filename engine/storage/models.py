@@ -137,6 +137,9 @@ class Dossier(Base):
     variant: Mapped[str] = mapped_column(String(60), default="")  # the procedure's case, if it has several
     agency_id: Mapped[str] = mapped_column(String(80))
     receiving_agency_id: Mapped[str] = mapped_column(String(80))
+    # A route whose steps name a level's agency (UBND cấp xã inside a provincial chain): the unit chosen at
+    # receipt for those steps, by level agency ({"cb-ubnd-xa": "cb-xa-01273"}); None: the route has none.
+    step_units: Mapped[dict[str, str] | None] = mapped_column(Json, nullable=True, default=None)
     channel: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(30))
     result: Mapped[str | None] = mapped_column(String(20))

@@ -170,7 +170,11 @@ def _alarm(dossier_id: int, task_id: int, kind: str, step_id: str | None, at: da
 # ---------------------------------------------------------------------- firing
 
 def fire(services: Services, now: datetime, report: SweepReport) -> int:
-    """Decide one batch of due alarms (send, move or void); return how many were read."""
+    """Decide one batch of due alarms (send, move or void); return how many were read.
+
+    The decisions are written with one executemany per kind (one round trip each on PostgreSQL's
+    pipeline) instead of one UPDATE per alarm: the rows are this transaction's (``FOR UPDATE``), so
+    every guarded update matches; if one did not, the batch is rolled back and nothing is sent."""
     cfg = services.settings.sweep
     with services.unit_of_work() as session:
         conn = session.connection()
@@ -185,14 +189,13 @@ def fire(services: Services, now: datetime, report: SweepReport) -> int:
             for t in conn.execute(_OPEN_TASKS_OF, {"ids": sorted(dossier_alarms)}):
                 open_steps.setdefault(t.dossier_id, []).append(t)
         people = Directory(conn)
-        notices = []
+        decided = _Decisions()
         for alarm in alarms:
-            notice = _decide(services, conn, people, alarm, tasks.get(alarm.task_id), dossiers.get(alarm.dossier_id),
-                             open_steps.get(alarm.dossier_id, []), now, report)
-            if notice is not None:
-                notices.append(notice)
-        if notices:  # one message for the batch: its notices are written in one transaction after the commit
-            outbox.enqueue(session, services, None, "notify.staff", {"notices": notices}, now)
+            _decide(services, people, alarm, tasks.get(alarm.task_id), dossiers.get(alarm.dossier_id),
+                    open_steps.get(alarm.dossier_id, []), now, decided)
+        decided.write(conn, now, report)
+        if decided.notices:  # one message for the batch: its notices are written in one transaction after the commit
+            outbox.enqueue(session, services, None, "notify.staff", {"notices": decided.notices}, now)
     return len(alarms)
 
 
@@ -201,42 +204,54 @@ def _by_id(conn: Connection, stmt: Any, ids: Iterable[int]) -> dict[int, Any]:
     return {r.id: r for r in conn.execute(stmt, {"ids": ids})} if ids else {}
 
 
-def _decide(services: Services, conn: Connection, people: Directory, alarm: Any, task: Any,
-            dossier: Any, steps: list[Any], now: datetime, report: SweepReport) -> dict[str, Any] | None:
-    """Send (return the notice to write), move or void one due alarm."""
+@dataclass
+class _Decisions:
+    """What one batch decided, written together (``write``)."""
+
+    void: list[dict[str, Any]] = field(default_factory=list)
+    move: list[dict[str, Any]] = field(default_factory=list)
+    send: list[dict[str, Any]] = field(default_factory=list)
+    notices: list[dict[str, Any]] = field(default_factory=list)
+
+    def write(self, conn: Connection, now: datetime, report: SweepReport) -> None:
+        for stmt, rows in ((_VOID, self.void), (_MOVE, self.move), (_SEND, [r | {"now": now} for r in self.send])):
+            if not rows:
+                continue
+            matched = conn.execute(stmt, rows).rowcount
+            if conn.dialect.supports_sane_multi_rowcount and matched not in (-1, len(rows)):
+                raise RuntimeError(f"deadline alarms changed under the sweep ({matched} of {len(rows)}): batch rolled back")
+        report.voided += len(self.void)
+        report.moved += len(self.move)
+        report.sent += len(self.send)
+
+
+def _decide(services: Services, people: Directory, alarm: Any, task: Any, dossier: Any, steps: list[Any],
+            now: datetime, decided: _Decisions) -> None:
+    """Send (with the notice to write), move or void one due alarm."""
     cfg, calendar = services.settings.sweep, services.calendar
-    if dossier is None or (alarm.task_id and (task is None or task.state not in ACTIVE)):
-        conn.execute(_VOID, {"alarm_id": alarm.id})
-        report.voided += 1
-        return None
-    if dossier.status not in RUNNING | STOPPED_CLOCK:
-        conn.execute(_VOID, {"alarm_id": alarm.id})
-        report.voided += 1
-        return None
+    if dossier is None or (alarm.task_id and (task is None or task.state not in ACTIVE)) \
+            or dossier.status not in RUNNING | STOPPED_CLOCK:
+        decided.void.append({"alarm_id": alarm.id})
+        return
     if dossier.status in STOPPED_CLOCK or (task is not None and task.state == TaskState.WAITING):
-        conn.execute(_MOVE, {"alarm_id": alarm.id, "at": now + timedelta(minutes=cfg.recheck_minutes)})
-        report.moved += 1
-        return None
+        decided.move.append({"alarm_id": alarm.id, "at": now + timedelta(minutes=cfg.recheck_minutes)})
+        return
     if task is not None:
         at = step_moment(alarm.kind, calendar, cfg, task.ready_at, task.due_at)
     else:
         at = dossier_moment(alarm.kind, calendar, cfg, dossier.received_at, dossier.statutory_due_at or dossier.due_at)
     if at is None:
-        conn.execute(_VOID, {"alarm_id": alarm.id})
-        report.voided += 1
-        return None
+        decided.void.append({"alarm_id": alarm.id})
+        return
     if at > now:
-        conn.execute(_MOVE, {"alarm_id": alarm.id, "at": at})
-        report.moved += 1
-        return None
+        decided.move.append({"alarm_id": alarm.id, "at": at})
+        return
     users = _recipients(alarm.kind, people, dossier, task, steps)
-    if conn.execute(_SEND, {"alarm_id": alarm.id, "now": now, "who": ",".join(users)}).rowcount != 1:
-        return None
-    report.sent += 1
+    decided.send.append({"alarm_id": alarm.id, "who": ",".join(users)})
     if not users:
         log.warning("alarm %s (%s, dossier %s): nobody to tell", alarm.id, alarm.kind, dossier.code)
-        return None
-    return _payload(services, alarm.kind, users, dossier, task, steps)
+        return
+    decided.notices.append(_payload(services, alarm.kind, users, dossier, task, steps))
 
 
 def _recipients(kind: str, people: Directory, dossier: Any, task: Any, steps: list[Any]) -> list[str]:

@@ -3,6 +3,7 @@ password change, locking, tokens, agencies, and the "act as" on a dossier's page
 
 from __future__ import annotations
 
+import html
 import re
 
 from sqlalchemy import select
@@ -110,3 +111,31 @@ def test_act_as_on_a_dossier_is_recorded_and_shown(client, token):  # type: igno
     assert "Đã ghi làm thay" in done.text and "Quản trị viên làm thay" in done.text
     assert "Cán bộ một cửa nghỉ đột xuất, công dân chờ" in done.text and "Đang làm thay đến" in done.text
     assert 'data-testid="no-actions"' not in done.text  # now the page offers the dossier's actions
+
+
+def test_email_in_the_console_and_on_ones_own_account_page(client, services, token):  # type: ignore[no-untyped-def]
+    csrf = web_login(client, "admin")
+    created = client.post("/quan-tri/tai-khoan", data={**NEW, "email": "moi@caobang.gov.vn", "csrf_token": csrf},
+                          follow_redirects=True)
+    assert "moi@caobang.gov.vn" in created.text
+    bad = client.post("/quan-tri/tai-khoan/motcua.moi/sua", data={**NEW, "email": "moi@", "csrf_token": csrf},
+                      follow_redirects=True)
+    assert bad.status_code == 200 and "Địa chỉ thư điện tử 'moi@' không hợp lệ" in html.unescape(bad.text)
+    client.post("/quan-tri/tai-khoan/motcua.moi/sua", data={**NEW, "email": "", "csrf_token": csrf})
+    with services.sessions() as session:
+        assert session.get(User, "motcua.moi").email is None
+
+    staff = client.application.test_client()
+    own = web_login(staff, "dir")
+    page = staff.get("/tai-khoan")
+    assert page.status_code == 200 and "Thư điện tử" in page.text and 'data-testid="current-user"' in page.text
+    refused = staff.post("/tai-khoan", data={"email": "khong phai thu", "csrf_token": own})
+    assert refused.status_code == 422 and "không hợp lệ" in refused.text
+    saved = staff.post("/tai-khoan", data={"email": "giamdoc@caobang.gov.vn", "csrf_token": own}, follow_redirects=True)
+    assert "Đã lưu thư điện tử: giamdoc@caobang.gov.vn" in saved.text and 'value="giamdoc@caobang.gov.vn"' in saved.text
+    assert client.get("/api/v1/me", headers=token("dir")).json["email"] == "giamdoc@caobang.gov.vn"
+    with services.sessions() as session:
+        assert session.get(User, "dir").email == "giamdoc@caobang.gov.vn"
+        kinds = list(session.execute(select(AuditEvent.action, AuditEvent.actor).where(AuditEvent.chain == "system")
+                                     .order_by(AuditEvent.seq)).all())
+    assert ("account.updated", "dir") in [tuple(k) for k in kinds]

@@ -204,3 +204,26 @@ def test_intake_names_the_competent_commune(client, token, services):  # type: i
     wrong = error(client.post("/api/v1/dossiers", json=body | {"competent_agency": "cb-xa-cu-01267"}, headers=token("desk")),
                   422, "invalid_command")
     assert "không phải đơn vị hành chính có thẩm quyền" in wrong["message"]
+
+
+def test_intake_names_the_commune_of_a_chains_commune_steps(client, token, services):  # type: ignore[no-untyped-def]
+    """2.000286 (run by the provincial social assistance centre) has steps at the commune: the desk names which."""
+    csrf = web_login(client, "desk")
+    form = client.get("/intake?procedure=2.000286").text
+    assert "Xã, phường thực hiện các bước của cấp xã" in form
+    assert len(re.findall(r'<option value="(cb-xa-\d+)"', form)) == 56
+    data = {"csrf_token": csrf, "procedure": "2.000286", "decision": "receive", "applicant_name": "Nguyễn Văn An",
+            "channel": "direct"}
+    missing = client.post("/intake", data=data)
+    assert missing.status_code == 422 and "có các bước do UBND cấp xã" in missing.text
+    done = client.post("/intake", data=data | {"competent_agency": "cb-xa-01279"}, follow_redirects=True)
+    assert done.status_code == 200
+    body = {"procedure_code": "2.000286", "applicant": {"name": "Trần Thị B"}, "competent_agency": "cb-xa-01273"}
+    r = client.post("/api/v1/dossiers", json=body, headers=token("desk"))
+    assert r.status_code == 201 and r.json["agency_id"] == "cb-co-so-tro-giup-xa-hoi"
+    with services.sessions() as session:
+        from sqlalchemy import select
+
+        from engine.storage.models import Dossier
+        chosen = dict(session.execute(select(Dossier.code, Dossier.step_units).where(Dossier.procedure_code == "2.000286")).all())
+    assert sorted(v["cb-ubnd-xa"] for v in chosen.values()) == ["cb-xa-01273", "cb-xa-01279"]

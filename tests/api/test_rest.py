@@ -55,7 +55,7 @@ def test_token_from_credentials_and_me(client):  # type: ignore[no-untyped-def]
     assert body["token_type"] == "Bearer" and len(body["access_token"]) > 30
     assert body["user"] == {"id": "spec", "name": "Trần Văn Bình", "role": "specialist", "role_label": "Chuyên viên",
                             "agency_id": "cb-so-y-te", "division": "btxh-tre-em",
-                            "division_name": "Phòng Bảo trợ xã hội và Trẻ em"}
+                            "division_name": "Phòng Bảo trợ xã hội và Trẻ em", "email": None}
     assert datetime.fromisoformat(body["expires_at"]).utcoffset() == timedelta(hours=7)
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 200 and me.json["id"] == "spec"

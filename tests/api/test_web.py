@@ -111,7 +111,7 @@ def test_division_steps_on_inbox_and_dossier_pages(app, client):  # type: ignore
     web_login(head, "head")
     inbox = head.get("/inbox").text
     assert code in inbox and '<small class="division">Phòng Bảo trợ xã hội và Trẻ em</small>' in inbox
-    assert "Phòng Bảo trợ xã hội và Trẻ em" in head.get("/inbox").text.split('data-testid="current-user"')[1].split("</span>")[0]
+    assert "Phòng Bảo trợ xã hội và Trẻ em" in head.get("/inbox").text.split('data-testid="current-user"')[1].split("</a>")[0]
     mine = head.get(f"/dossiers/{code}").text
     assert 'data-testid="claim"' in mine and '<p class="muted division">Phòng Bảo trợ xã hội và Trẻ em</p>' in mine
     assert 'Lãnh đạo phòng<br><small class="division">Phòng Bảo trợ xã hội và Trẻ em</small>' in mine

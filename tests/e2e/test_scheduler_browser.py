@@ -1,6 +1,7 @@
 """The scheduler through the browser: the division head assigns the specialist at "phân công"; after the
 clock is advanced and the scheduler's sweep runs, the specialist sees a near-due warning and the division
-head an overdue escalation under the bell; the applicant's receipt e-mail arrives at a real SMTP server."""
+head an overdue escalation under the bell; the applicant's receipt e-mail arrives at a real SMTP server, and so
+does the specialist's warning once they gave an address on their account page."""
 
 from __future__ import annotations
 
@@ -64,6 +65,11 @@ def test_warning_escalation_and_applicant_email(people: Any, server: Any, smtp: 
     specialist = people("chuyenvien")
     specialist.click("text=Việc tôi đang xử lý")
     assert code in specialist.inner_text("[data-testid=inbox]")  # assigned: it is theirs
+    # The specialist gives an e-mail address on their account page: warnings then come by mail too.
+    specialist.click("[data-testid=current-user]")
+    specialist.fill("[data-testid=own-email] input[name=email]", "binh.tran@caobang.gov.vn")
+    specialist.click("[data-testid=own-email] button")
+    specialist.wait_for_selector("text=Đã lưu thư điện tử: binh.tran@caobang.gov.vn")
     run_scheduler(server, local(2026, 3, 2, 8, 2))
     before_specialist, before_head = bell(specialist), bell(head)
 
@@ -74,6 +80,8 @@ def test_warning_escalation_and_applicant_email(people: Any, server: Any, smtp: 
     warning = specialist.locator(f"li.notice[data-code='{code}'][data-kind='step.near_due']")
     assert warning.count() == 1 and "Sắp đến hạn" in warning.inner_text()
     assert head.locator(f"li.notice[data-code='{code}']").count() == 0
+    to_specialist = [m for m in smtp.messages if m["To"] == "binh.tran@caobang.gov.vn"]
+    assert [m["Subject"].split(":")[0] for m in to_specialist] == ["Sắp đến hạn"] and code in to_specialist[0]["Subject"]
 
     # Past the step's due time: the division head is told (and the specialist).
     run_scheduler(server, local(2026, 3, 12, 9, 0))

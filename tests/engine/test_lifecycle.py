@@ -401,18 +401,44 @@ def test_calendar_day_procedure(commands, services, staff, clock):
 
 
 def test_chain_across_agencies(commands, services, staff):
+    """2.000286: the commune's steps of a chain run by a provincial centre go to the commune chosen at receipt."""
     from engine import Actor
     from engine.simulate import Driver
 
-    dossier = commands.receive(staff["one_stop"], "2.000286", APPLICANT)
+    with pytest.raises(InvalidCommand, match="có các bước do UBND cấp xã"):
+        commands.receive(staff["one_stop"], "2.000286", APPLICANT)  # a provincial desk must name the commune
+    with pytest.raises(InvalidCommand, match="không phải đơn vị hành chính có thẩm quyền"):
+        commands.receive(staff["one_stop"], "2.000286", APPLICANT, competent_agency="cb-xa-cu-01267")  # gone since 1/7/2025
+    dossier = commands.receive(staff["one_stop"], "2.000286", APPLICANT, competent_agency=THUC_PHAN)
+    assert dossier.agency_id == "cb-co-so-tro-giup-xa-hoi" and dossier.step_units == {"cb-ubnd-xa": THUC_PHAN}
     seen = []
     driver = Driver(commands, lambda task: Actor(f"{task.role}@{task.agency_id}", task.role, task.agency_id, unit=task.division),
                     claim=False, before_step=lambda task: seen.append((task.step_id, task.agency_id)))
+    driver.run(dossier, until="commune_assign")
+    first = only_task(services, dossier.id, "commune_assign")
+    assert first.agency_id == THUC_PHAN
+    with pytest.raises(Forbidden):  # another ward's head
+        commands.claim(Actor("lanhdao_nungtricao", "division_head", "cb-xa-01279"), first.id)
     driver.run(dossier, steps=20)
-    agencies = [a for _, a in seen]
-    # the commune's step of this chain still names the level agency (docs/clock-rules.md: not done yet)
-    assert "cb-ubnd-xa" in agencies and "cb-so-y-te" in agencies and "cb-co-so-tro-giup-xa-hoi" in agencies
+    by_step = dict(seen)
+    assert {a for s, a in seen if s.startswith("commune_")} == {THUC_PHAN}
+    assert "cb-ubnd-xa" not in by_step.values() and "cb-so-y-te" in by_step.values()
+    assert "cb-co-so-tro-giup-xa-hoi" in by_step.values()
     assert load(services, dossier.code).status == "returned"
+    # A desk of a ward takes the steps itself when it names none.
+    own = commands.receive(Actor("mc_thucphan", "one_stop", THUC_PHAN), "2.000286", APPLICANT)
+    assert own.step_units == {"cb-ubnd-xa": THUC_PHAN}
+    # The choice is in the receipt's audit event: a row changed behind the commands' back shows in `audit verify`.
+    from sqlalchemy import update
+
+    from engine.quality.replay import check
+    from engine.storage.models import Dossier
+    with services.sessions() as session:
+        assert [m for m in check(session) if m.code in (dossier.code, own.code)] == []
+        session.execute(update(Dossier).where(Dossier.id == own.id).values(step_units={"cb-ubnd-xa": "cb-xa-01279"}))
+        session.commit()
+        [mismatch] = [m for m in check(session) if m.code == own.code]
+    assert mismatch.field == "step_units" and mismatch.expected == {"cb-ubnd-xa": THUC_PHAN}
 
 
 def test_outbox_rows_written_with_command(commands, services, staff):

@@ -72,7 +72,10 @@ def test_before_the_rearrangement_the_old_commune_list(commands, services, clock
 
 
 def test_units_file_follows_the_installed_list():
-    """workflows/units.yaml's current communes are the vietnam-provinces package's (tools/build_units.py)."""
+    """workflows/units.yaml's current communes are the vietnam-provinces lists' (tools/build_units.py): built from
+    2026.9.0 (the Statistics Office's official names and codes, Python >= 3.12), they keep the codes of the
+    release installed here for Cao Bằng (2026.1 corrected the names of four of them) and the count for Nghệ An
+    (where it corrected two codes); every successor of an old commune is a unit of the current list."""
     import json
 
     import yaml
@@ -80,8 +83,30 @@ def test_units_file_follows_the_installed_list():
 
     data = json.loads(NESTED_DIVISIONS_JSON_PATH.read_text(encoding="utf-8"))
     assert len(data) == 34  # the two-level list of the 2025 rearrangement
-    province = next(p for p in data if p["name"].removeprefix("Tỉnh ") == "Cao Bằng")
     committed = yaml.safe_load((WORKFLOWS / "units.yaml").read_text(encoding="utf-8"))
-    current = next(a for a in committed["arrangements"] if a["id"] == "2025")
-    assert [(u["code"], u["name"]) for u in current["communes"]["units"]] == \
-        [(w["code"], w["name"]) for w in province["wards"]]
+    by_name = {p["name"]: p for p in committed["provinces"]}
+    assert list(by_name) == ["Cao Bằng", "Nghệ An"]
+    for name, same_codes in (("Cao Bằng", True), ("Nghệ An", False)):
+        installed = next(p for p in data if p["name"].removeprefix("Tỉnh ") == name)["wards"]
+        current = next(a for a in by_name[name]["arrangements"] if a["id"] == "2025")["communes"]["units"]
+        assert len(current) == len(installed)
+        if same_codes:
+            assert sorted(u["code"] for u in current) == sorted(w["code"] for w in installed)
+        codes = {u["code"] for u in current}
+        old = next(a for a in by_name[name]["arrangements"] if a["id"] == "2024")["communes"]["units"]
+        assert all(set(u["successors"]) <= codes for u in old)
+
+
+def test_a_nghe_an_commune_procedure_goes_to_its_ward(commands, services, clock):
+    """Nghệ An's units are generated too: 2.002284 (UBND cấp xã, Nghệ An) goes to the ward chosen."""
+    clock.set(local(2026, 3, 2, 9, 0))
+    desk = Actor("mc_na", "one_stop", "na-so-noi-vu")  # a provincial desk of Nghệ An
+    with pytest.raises(InvalidCommand, match="hãy chọn xã, phường"):
+        commands.receive(desk, "2.002284", APPLICANT)
+    with pytest.raises(InvalidCommand, match="không phải đơn vị hành chính có thẩm quyền"):
+        commands.receive(desk, "2.002284", APPLICANT, competent_agency=THUC_PHAN)  # a ward of Cao Bằng
+    dossier = commands.receive(desk, "2.002284", APPLICANT, competent_agency="na-xa-16681")
+    assert dossier.agency_id == "na-xa-16681"
+    assert load_catalog(WORKFLOWS).agencies["na-xa-16681"].name == "UBND phường Thành Vinh, tỉnh Nghệ An"
+    own = commands.receive(Actor("mc_thanhvinh", "one_stop", "na-xa-16681"), "2.002284", APPLICANT)
+    assert own.agency_id == "na-xa-16681" and own.code.startswith("NA.X16681-")

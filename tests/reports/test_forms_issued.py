@@ -44,6 +44,9 @@ def test_each_listed_form_is_issued_once_along_every_route(commands, services, c
             try:
                 # a procedure naming a level (UBND cấp xã) goes to one commune of the list (engine/units.py)
                 communes = units(None).competent(procedure.agency, clock.now().date())
+                if communes is None:  # a chain with steps at a commune (2.000286): the commune chosen at receipt
+                    levels = units(None).levels_of((s.agency for s in variant.steps), clock.now().date())
+                    communes = units(None).competent(levels[0], clock.now().date()) if levels else None
                 dossier = commands.receive(desk(procedure.agency), code, APPLICANT, procedure.channels[0], [],
                                            None, "", variant.id if procedure.has_variants else None,
                                            competent_agency=min(communes) if communes else None)
