@@ -45,9 +45,9 @@ def _state(services, code):
 def test_the_decision_moves_old_units_dossiers_keeps_the_clock_and_leaves_the_split_to_a_person(
         services, commands, clock):
     clock.set(local(2025, 6, 20, 9, 0))
-    moved = commands.receive(Actor("mc_songhien", "one_stop", SONG_HIEN), "1.004941", APPLICANT)
-    split = commands.receive(Actor("mc_hongquang", "one_stop", HONG_QUANG), "1.004941", APPLICANT)
-    district = commands.receive(Actor("mc_songhien", "one_stop", SONG_HIEN), "1.004941", APPLICANT)
+    moved = commands.receive(Actor("mc_songhien", "one_stop", SONG_HIEN), "9.900013", APPLICANT)  # a commune procedure in force before 1/7/2025
+    split = commands.receive(Actor("mc_hongquang", "one_stop", HONG_QUANG), "9.900013", APPLICANT)  # a commune procedure in force before 1/7/2025
+    district = commands.receive(Actor("mc_songhien", "one_stop", SONG_HIEN), "9.900013", APPLICANT)  # a commune procedure in force before 1/7/2025
     commands.transfer_competence(Actor("kstt", "analyst"), district.code, "cb-huyen-040", "Thử: hồ sơ do huyện giữ")
     before = _state(services, moved.code)
     assert before[0] == SONG_HIEN and before[3] == {SONG_HIEN}
@@ -92,8 +92,8 @@ def test_units_cli_lists_and_moves(services, commands, clock, tmp_path):
     from api.cli import cli
 
     clock.set(local(2025, 6, 20, 9, 0))
-    split = commands.receive(Actor("mc_hongquang", "one_stop", HONG_QUANG), "1.004941", APPLICANT)
-    single = commands.receive(Actor("mc_songhien", "one_stop", SONG_HIEN), "1.004941", APPLICANT)
+    split = commands.receive(Actor("mc_hongquang", "one_stop", HONG_QUANG), "9.900013", APPLICANT)  # a commune procedure in force before 1/7/2025
+    single = commands.receive(Actor("mc_songhien", "one_stop", SONG_HIEN), "9.900013", APPLICANT)  # a commune procedure in force before 1/7/2025
     clock.set(local(2025, 7, 2, 9, 0))
     app = create_app({"AUDIT_DIR": str(tmp_path)}, services=services)
     runner, info = CliRunner(), ScriptInfo(create_app=lambda: app)
