@@ -45,8 +45,19 @@ def create_app(config: dict[str, Any] | None = None, services: Services | None =
     """Application factory. ``services`` may be given (tests); else built from DATABASE_URL."""
     from engine import Commands
 
-    from . import admin, analyst, health, present, public, quality, reports, rest, staff
-    from . import bounds, throttle
+    from . import (
+        admin,
+        analyst,
+        bounds,
+        health,
+        present,
+        public,
+        quality,
+        reports,
+        rest,
+        staff,
+        throttle,
+    )
     from .auth import csrf_token
 
     app = Flask("api", instance_relative_config=True)
