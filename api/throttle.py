@@ -127,7 +127,7 @@ def init_app(app: Flask, sessions: sessionmaker[Session]) -> Limiter:
     limiter = Limiter(get_remote_address, app=app, storage_uri=uri, storage_options=options, headers_enabled=False,
                       key_prefix="motcua", strategy="fixed-window")
     for endpoint, rules in RULES.items():
-        view = app.view_functions[endpoint]
+        view: Any = app.view_functions[endpoint]
         for config_key, key_func, status in rules:
             view = limiter.limit(app.config[config_key], key_func=key_func, deduct_when=_counts(status),
                                  methods=["POST"] if endpoint.endswith("login") else None)(view)

@@ -70,12 +70,12 @@ def clear(session: Session, key: str | None = None) -> int:
     stmt = delete(RateLimitRow)
     if key is not None:
         stmt = stmt.where(RateLimitRow.key == stored_key(key))
-    return session.execute(stmt).rowcount or 0
+    return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
 
 
 def purge_expired(session: Session, now: float | None = None) -> int:
     now = time.time() if now is None else now
-    return session.execute(delete(RateLimitRow).where(RateLimitRow.expires_at <= now)).rowcount or 0
+    return int(session.execute(delete(RateLimitRow).where(RateLimitRow.expires_at <= now)).rowcount or 0)  # type: ignore[attr-defined]
 
 
 __all__ = ["RateLimitRow", "clear", "expiry", "get", "incr", "purge_expired", "stored_key"]
