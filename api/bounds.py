@@ -3,7 +3,8 @@
 Every request gets its size limit before anything reads the body
 (:func:`bound_request`, the app's first hook): a declared ``Content-Length``
 past the limit is refused with 413 at once, and a body sent without one
-(chunked) is cut at the limit by Werkzeug's limited stream. JSON and form
+(chunked) is read at most one byte past the limit (Werkzeug's limited stream
+stops there silently) and that byte makes it a 413 (:func:`body_bytes`). JSON and form
 bodies may be ``MAX_BODY_BYTES`` (1 MiB); the endpoints of
 :data:`UPLOAD_ENDPOINTS` (the analyst's definition and BPMN upload) have
 ``MAX_UPLOAD_BYTES`` (8 MiB). A JSON body nested deeper than
@@ -46,10 +47,19 @@ def body_limit() -> int:
 def bound_request() -> None:
     """The request's size limit, set before any reader runs; a declared oversize body is refused unread."""
     limit = body_limit()
-    request.max_content_length = limit
+    # A streamed body is read up to one byte past the limit, so body_bytes can tell "too large" from "exactly full".
+    request.max_content_length = limit if request.content_length is not None else limit + 1
     request.max_form_memory_size = limit  # one form field (the YAML text of a draft) may fill the body
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge(f"Nội dung gửi lên quá lớn: {request.content_length} byte (tối đa {limit} byte).")
+
+
+def body_bytes() -> bytes:
+    """The body (cached), 413 if a streamed one went past the limit."""
+    raw = request.get_data(cache=True)
+    if len(raw) > body_limit():
+        raise RequestEntityTooLarge()
+    return raw
 
 
 def json_depth_problem(raw: bytes, limit: int | None = None) -> str | None:
@@ -70,7 +80,7 @@ def json_depth_problem(raw: bytes, limit: int | None = None) -> str | None:
 def json_body() -> Any:
     """The request's JSON body within the bounds (cached), or None if it is absent, invalid or too deep."""
     if "bounded_json" not in g:
-        raw = request.get_data(cache=True)
+        raw = body_bytes()
         value: Any = None
         if raw and json_depth_problem(raw) is None:
             try:
@@ -81,4 +91,4 @@ def json_body() -> Any:
     return g.bounded_json
 
 
-__all__ = ["DEFAULTS", "UPLOAD_ENDPOINTS", "body_limit", "bound_request", "init_app", "json_body", "json_depth_problem"]
+__all__ = ["DEFAULTS", "UPLOAD_ENDPOINTS", "body_bytes", "body_limit", "bound_request", "init_app", "json_body", "json_depth_problem"]

@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 from engine.queries import MAX_ID
 
 from ..auth import load_bearer_user
-from ..bounds import json_depth_problem
+from ..bounds import body_bytes, json_depth_problem
 from . import schemas
 from .base import unstorable
 from .errors import CODES, error_response
@@ -93,7 +93,7 @@ def operation(bp: Blueprint, method: str, path: str, *, summary: str, tag: str, 
             if any(unstorable(request.args.get(p["name"])) for p in query or ()):
                 return error_response("invalid_command", "Tham số chứa ký tự không hợp lệ (NUL hoặc Unicode hỏng).")
             if body is not None:
-                too_deep = json_depth_problem(request.get_data(cache=True))
+                too_deep = json_depth_problem(body_bytes())
                 if too_deep:
                     return error_response("bad_request", too_deep)
                 data = request.get_json(silent=True)
