@@ -109,12 +109,16 @@ def _counts(status: int) -> Callable[[Response], bool]:
     return lambda response: response.status_code == status
 
 
-# endpoint -> [(config key of the limit, key function, the answer's status that counts)]
-RULES: dict[str, list[tuple[str, Callable[[], str], int]]] = {
-    "staff.login": [("LOGIN_LIMIT_ACCOUNT", account_key, 401), ("LOGIN_LIMIT_ADDRESS", address_key, 401)],
-    "rest.create_token": [("LOGIN_LIMIT_ACCOUNT", account_key, 401), ("LOGIN_LIMIT_ADDRESS", address_key, 401)],
-    "public.status": [("LOOKUP_LIMIT_ADDRESS", address_key, 404)],
-    "rest.public_status": [("LOOKUP_LIMIT_ADDRESS", address_key, 404)],
+# A limit shared by the web page and the API (one counter per key: guesses through both add up):
+# (scope, config key of the limit, key function, the answer's status that counts)
+LOGIN_ACCOUNT = ("login-account", "LOGIN_LIMIT_ACCOUNT", account_key, 401)
+LOGIN_ADDRESS = ("login-address", "LOGIN_LIMIT_ADDRESS", address_key, 401)
+LOOKUP_ADDRESS = ("lookup-address", "LOOKUP_LIMIT_ADDRESS", address_key, 404)
+RULES: dict[str, list[tuple[str, str, Callable[[], str], int]]] = {
+    "staff.login": [LOGIN_ACCOUNT, LOGIN_ADDRESS],
+    "rest.create_token": [LOGIN_ACCOUNT, LOGIN_ADDRESS],
+    "public.status": [LOOKUP_ADDRESS],
+    "rest.public_status": [LOOKUP_ADDRESS],
 }
 
 
@@ -128,9 +132,9 @@ def init_app(app: Flask, sessions: sessionmaker[Session]) -> Limiter:
                       key_prefix="motcua", strategy="fixed-window")
     for endpoint, rules in RULES.items():
         view: Any = app.view_functions[endpoint]
-        for config_key, key_func, status in rules:
-            view = limiter.limit(app.config[config_key], key_func=key_func, deduct_when=_counts(status),
-                                 methods=["POST"] if endpoint.endswith("login") else None)(view)
+        for scope, config_key, key_func, status in rules:
+            view = limiter.shared_limit(app.config[config_key], scope, key_func=key_func, deduct_when=_counts(status),
+                                        methods=["POST"] if endpoint.endswith("login") else None)(view)
         app.view_functions[endpoint] = view
     app.extensions["motcua.limiter"] = limiter
     return limiter
