@@ -6,7 +6,8 @@ database by default (:class:`DatabaseStorage`, the ``rate_limits`` table through
 ``MOTCUA_RATELIMIT_STORAGE_URI`` names one (``redis://host:6379``), ``memory://``
 only for a test that asks for it. Only what an attacker does is counted: a
 failed login (401) and a lookup that finds nothing (404), so a busy office
-behind one address is not locked out by its own successful work.
+behind one address is not locked out by its own successful work; every lookup
+also counts towards a wider limit per address (scraping).
 
 A refused request gets 429 with ``Retry-After`` (seconds): JSON under ``/api``,
 a Vietnamese page on the web (the blueprints' error handlers).
@@ -35,6 +36,7 @@ DEFAULTS = {  # app.config keys (MOTCUA_<key> in the environment); Flask-Limiter
     "LOGIN_LIMIT_ACCOUNT": "5 per minute; 20 per hour",  # failed logins of one user name, from anywhere
     "LOGIN_LIMIT_ADDRESS": "20 per minute; 200 per hour",  # failed logins from one address, any user name
     "LOOKUP_LIMIT_ADDRESS": "10 per minute; 100 per hour",  # public lookups that found nothing, per address
+    "LOOKUP_LIMIT_ALL": "60 per minute; 1000 per hour",  # every public lookup, per address (scraping)
 }
 PURGE_EVERY = 500  # hits between two removals of expired counters
 
@@ -105,7 +107,10 @@ def address_key() -> str:
     return "address:" + get_remote_address()
 
 
-def _counts(status: int) -> Callable[[Response], bool]:
+def _counts(status: int | None) -> Callable[[Response], bool] | None:
+    """Count only answers with ``status`` (None: every request counts, before it runs)."""
+    if status is None:
+        return None
     return lambda response: response.status_code == status
 
 
@@ -114,11 +119,12 @@ def _counts(status: int) -> Callable[[Response], bool]:
 LOGIN_ACCOUNT = ("login-account", "LOGIN_LIMIT_ACCOUNT", account_key, 401)
 LOGIN_ADDRESS = ("login-address", "LOGIN_LIMIT_ADDRESS", address_key, 401)
 LOOKUP_ADDRESS = ("lookup-address", "LOOKUP_LIMIT_ADDRESS", address_key, 404)
-RULES: dict[str, list[tuple[str, str, Callable[[], str], int]]] = {
+LOOKUP_ALL = ("lookup-all", "LOOKUP_LIMIT_ALL", address_key, None)
+RULES: dict[str, list[tuple[str, str, Callable[[], str], int | None]]] = {
     "staff.login": [LOGIN_ACCOUNT, LOGIN_ADDRESS],
     "rest.create_token": [LOGIN_ACCOUNT, LOGIN_ADDRESS],
-    "public.status": [LOOKUP_ADDRESS],
-    "rest.public_status": [LOOKUP_ADDRESS],
+    "public.status": [LOOKUP_ADDRESS, LOOKUP_ALL],
+    "rest.public_status": [LOOKUP_ADDRESS, LOOKUP_ALL],
 }
 
 

@@ -92,6 +92,14 @@ def test_public_lookup_misses_are_throttled_per_address(app: Flask, client, toke
     assert public.get(right, environ_base={"REMOTE_ADDR": "10.0.4.6"}).status_code == 200
 
 
+def test_every_lookup_counts_towards_the_wider_limit(services: Services, client, token) -> None:  # type: ignore[no-untyped-def]
+    d = client.post("/api/v1/dossiers", json={"procedure_code": "1.001806", "applicant": APPLICANT, "channel": "direct",
+                                              "documents": []}, headers=token("desk")).json
+    public = new_app(services, LOOKUP_LIMIT_ALL="3 per minute").test_client()
+    right = f"/api/v1/public/dossiers/{d['code']}?digits={APPLICANT['phone'][-4:]}"
+    assert [public.get(right).status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
 def test_two_workers_share_the_counters_through_the_database(services: Services) -> None:
     """Two apps on one database stand for two gunicorn workers: failures at either count for both."""
     from .conftest import add_staff
