@@ -105,3 +105,17 @@ def test_motcua_validate_reports_each_bomb_with_its_position(tmp_path: Path, bom
     assert re.match(rf"{re.escape(str(path))}:\d+:\d+: (tệp quá|alias)", result.stdout), result.stdout
     took = float(re.search(r"\(([\d.]+) s\)", result.stderr)[1])  # the command's own timing, startup excluded
     assert took < 1.0, result.stderr
+
+
+def test_one_loader_reads_every_yaml_file() -> None:
+    """No module parses YAML behind the bounded loader's back (``yaml.safe_load``, ``yaml.load``, ``yaml.compose``)."""
+    import ast
+
+    from tests.helpers import ROOT
+
+    for folder in ("engine", "api", "handlers", "tools"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "yaml":
+                    assert node.attr not in {"safe_load", "load", "full_load", "unsafe_load", "compose", "safe_load_all",
+                                             "load_all"}, f"{path}:{node.lineno}: yaml.{node.attr}"
