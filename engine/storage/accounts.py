@@ -88,7 +88,7 @@ def authenticate(session: Session, user_id: str, password: str) -> User | None:
     takes as long as a known one: the time does not tell which names exist.
     """
     name = user_id.strip()
-    user = session.get(User, name) if 0 < len(name) <= 255 else None
+    user = session.get(User, name) if 0 < len(name) <= 255 and name.isprintable() else None  # no NUL, no surrogate
     if user is None:
         check_password_hash(_dummy_hash(), password)
         return None

@@ -30,7 +30,8 @@ class RateLimitRow(Base):
 
 
 def stored_key(key: str) -> str:
-    if len(key) <= MAX_KEY and key.isascii():
+    """The key as stored: itself when short printable ASCII, else its digest (no NUL or surrogate reaches the database)."""
+    if len(key) <= MAX_KEY and key.isascii() and key.isprintable():
         return key
     return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 

@@ -7,6 +7,7 @@ for the web); unknown and known user names take the same time to refuse.
 
 from __future__ import annotations
 
+import json
 import statistics
 import threading
 import time
@@ -42,6 +43,17 @@ def test_failed_api_logins_of_one_account_are_throttled_from_any_address(app: Fl
     assert error["code"] == "too_many_requests" and "hãy thử lại sau" in error["message"]
     assert 1 <= int(refused.headers["Retry-After"]) <= 60 and error["details"]["retry_after"] == int(refused.headers["Retry-After"])
     assert token_attempt(client, "spec", PASSWORD, address="10.0.2.1").status_code == 200  # another account is free
+
+
+def test_a_user_name_no_database_keeps_is_a_wrong_login(app: Flask) -> None:
+    client = app.test_client()
+    for name in ("desk\x00", "de\ud800sk", "d" * 300):
+        body = json.dumps({"username": name, "password": PASSWORD})  # ASCII escapes: a lone surrogate travels as \ud800
+        answer = client.post("/api/v1/auth/token", data=body, content_type="application/json")
+        assert answer.status_code in (401, 422), answer.json  # never a 500
+        if "\ud800" not in name:  # a form cannot carry one (a browser sends replacement characters)
+            csrf = csrf_of(client.get("/login").text)
+            assert client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": csrf}).status_code == 401
 
 
 def test_successful_logins_do_not_count(app: Flask) -> None:
@@ -142,8 +154,8 @@ def test_an_expired_window_starts_again_and_long_keys_are_hashed(services: Servi
         assert counters.incr(session, "k", 10, now=1005.0) == 2
         assert counters.incr(session, "k", 10, now=1010.0) == 1  # the window ended at 1010
         assert counters.get(session, "k", now=1011.0) == 1 and counters.get(session, "k", now=1020.0) == 0
-        long_key = "account:" + "ư" * 5000
-        assert counters.incr(session, long_key, 10) == 1 and counters.get(session, long_key) == 1
+        for odd in ("account:" + "ư" * 5000, "account:a\x00b", "account:\ud800"):  # long, NUL, lone surrogate
+            assert counters.incr(session, odd, 10) == 1 and counters.get(session, odd) == 1
         assert counters.purge_expired(session, now=time.time() + 100) >= 2
         session.commit()
 
