@@ -41,7 +41,7 @@ def test_failed_api_logins_of_one_account_are_throttled_from_any_address(app: Fl
     assert refused.status_code == 429
     error = refused.json["error"]
     assert error["code"] == "too_many_requests" and "hãy thử lại sau" in error["message"]
-    assert 1 <= int(refused.headers["Retry-After"]) <= 60 and error["details"]["retry_after"] == int(refused.headers["Retry-After"])
+    assert 1 <= int(refused.headers["Retry-After"]) <= 61 and error["details"]["retry_after"] == int(refused.headers["Retry-After"])  # the minute window (+1 s of rounding)
     assert token_attempt(client, "spec", PASSWORD, address="10.0.2.1").status_code == 200  # another account is free
 
 
