@@ -48,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None, services: Services | None =
     from . import (
         admin,
         analyst,
+        bounds,
         headers,
         health,
         present,
@@ -58,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None, services: Services | None =
         secret,
         sessions,
         staff,
+        throttle,
     )
     from .auth import csrf_token
 
@@ -89,7 +91,9 @@ def create_app(config: dict[str, Any] | None = None, services: Services | None =
 
     for blueprint in (health.bp, rest.bp, staff.bp, public.bp, analyst.bp, admin.bp, quality.bp, reports.bp, reports.public_bp):
         app.register_blueprint(blueprint)
-    for status in (404, 405):
+    bounds.init_app(app)  # the body's size limit, before any other hook reads it
+    throttle.init_app(app, services.sessions)
+    for status in (404, 405, 413, 429):
         app.register_error_handler(status, _unrouted)
     return app
 
@@ -120,10 +124,10 @@ def _handler_of(app: Flask, blueprint: str, exc: HTTPException) -> Any:
 
 
 def _unrouted(exc: HTTPException) -> Any:
-    """404/405 with no view: the owning blueprint's own handler answers; else the staff site's error page."""
+    """404/405 (and 413/429) with no view: the owning blueprint's own handler answers; else the staff site's page."""
     from flask import current_app
 
-    from .pages import http_error_page
+    from .pages import http_error_page, limit_error_page
 
     # A code's handler of the app comes before a blueprint's HTTPException handler in Flask's
     # lookup, so a 404 raised inside a view comes here too: its own blueprint answers it.
@@ -131,4 +135,4 @@ def _unrouted(exc: HTTPException) -> Any:
     handler = _handler_of(current_app, owner, exc) if owner else None
     if handler is not None:
         return handler(exc)
-    return http_error_page(exc)
+    return limit_error_page(exc) if exc.code in (413, 429) else http_error_page(exc)

@@ -37,12 +37,29 @@ def http_error_page(exc: HTTPException) -> Any:
     return render_template("error.html", title=HTTP_TITLES.get(exc.code or 500, "Lỗi"), message=""), exc.code
 
 
+def limit_error_page(exc: HTTPException) -> Any:
+    """413 (a body past the limit) and 429 (a throttle: ``Retry-After`` in seconds), in Vietnamese."""
+    from .bounds import body_limit
+    from .throttle import retry_after
+
+    load_user()
+    if exc.code == 413:
+        size = f"{body_limit() // 1024:,}".replace(",", ".")
+        message = f"Nội dung gửi lên vượt quá {size} KB; chưa có gì được ghi. Hãy rút gọn nội dung hoặc chia nhỏ tệp."
+        return render_template("error.html", title="Nội dung quá lớn", message=message), 413
+    wait = retry_after()
+    message = f"Bạn đã thử quá nhiều lần trong thời gian ngắn. Hãy thử lại sau {wait} giây."
+    return render_template("error.html", title="Quá nhiều yêu cầu", message=message), 429, {"Retry-After": str(wait)}
+
+
 def register(bp: Blueprint) -> None:
     """The HTML blueprint's user hook and error pages."""
     bp.before_request(load_user)
     bp.register_error_handler(DomainError, domain_error_page)
     for status in (401, 403, 404, 405):
         bp.register_error_handler(status, http_error_page)
+    for status in (413, 429):
+        bp.register_error_handler(status, limit_error_page)
 
 
-__all__ = ["domain_error_page", "http_error_page", "load_user", "register"]
+__all__ = ["domain_error_page", "http_error_page", "limit_error_page", "load_user", "register"]

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 
 from engine import NotFound
 from engine import queries as q
 
 from . import pages
 from .context import services, today
+from .rest.base import unstorable
 
 bp = Blueprint("public", __name__, url_prefix="")
 pages.register(bp)
@@ -41,21 +42,39 @@ def procedure(code: str) -> Any:
 
 
 @bp.get("/tra-cuu")
-def lookup() -> Any:
-    code = (request.args.get("ma") or "").strip()
-    if code:
-        return redirect(url_for("public.status", code=code))
-    return render_template("public/status.html", s=None, code="")
-
-
 @bp.get("/tra-cuu/<code>")
-def status(code: str) -> Any:
+def lookup(code: str = "") -> Any:
+    """The lookup form, the code filled in from the receipt's QR code (``/tra-cuu/<code>``) or ``?ma=``.
+
+    It shows nothing about the dossier: whether a code exists is told only with the applicant's digits.
+    """
+    code = (code or request.args.get("ma") or "").strip()
+    return render_template("public/status.html", s=None, code=code if _plausible(code) else "", digits=q.DIGITS)
+
+
+@bp.post("/tra-cuu")
+def status() -> Any:
+    """The status of the dossier with this code and digits; else the same 'not found' whatever was wrong.
+
+    A POST (no CSRF: it changes nothing), so the digits stay out of addresses, histories and logs.
+    Misses are throttled per address (``api/throttle.py``).
+    """
+    code = (request.form.get("ma") or "").strip()
+    digits = (request.form.get("so") or "").strip()
     try:
+        if not (_plausible(code) and _plausible(digits)):
+            raise NotFound(q.NOT_FOUND.format(n=q.DIGITS))
         with services().sessions() as session:
-            s = q.public_status(session, code)
+            s = q.public_status(session, code, digits)
     except NotFound:
-        return render_template("public/status.html", s=None, code=code, missing=True), 404
-    return render_template("public/status.html", s=s, code=code, tz=services().calendar.tz)
+        return render_template("public/status.html", s=None, code=code if _plausible(code) else "", missing=True,
+                               digits=q.DIGITS), 404
+    return render_template("public/status.html", s=s, code=code, tz=services().calendar.tz, digits=q.DIGITS)
+
+
+def _plausible(text: str) -> bool:
+    """Short text a database keeps (no NUL, no lone surrogate): anything else is not a code nor digits."""
+    return len(text) <= 60 and not unstorable(text)
 
 
 @bp.get("/cong-khai/nhat-ky-kiem-toan")

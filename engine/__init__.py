@@ -23,7 +23,7 @@ _EXPORTS = {
     "OutboxMessage": "outbox", "OutboxDelivery": "outbox",
     "Dossier": "storage.models", "IssuedForm": "storage.models",
     "Notification": "storage.alerts", "User": "storage.accounts",
-    "FORMS": "definitions", "UNCONFIRMED": "labels",
+    "FORMS": "definitions", "read_yaml": "definitions", "UNCONFIRMED": "labels",
     "ledger_numbers": "reports.books", "control_slip_content": "reports.books",
     "run_conformance": "quality.checks",
 }
@@ -33,7 +33,7 @@ __all__ = [
     "Forbidden", "HandlerContext", "IllegalTransition", "InvalidCommand", "NotFound", "Services",
     "Settings", "SystemClock", "WorkingCalendar", "dispatch_pending", "handler", "next_serial",
     "enqueue", "dead_letters", "retry", "OutboxMessage", "OutboxDelivery", "Dossier", "IssuedForm", "FORMS",
-    "Notification", "UNCONFIRMED", "User", "ledger_numbers", "control_slip_content", "run_conformance",
+    "Notification", "UNCONFIRMED", "User", "ledger_numbers", "control_slip_content", "run_conformance", "read_yaml",
 ]
 
 
@@ -50,7 +50,7 @@ if TYPE_CHECKING:  # for type checkers and editors
     from .calendar import WorkingCalendar
     from .clock import FixedClock, SystemClock
     from .commands import Commands, next_serial
-    from .definitions import FORMS
+    from .definitions import FORMS, read_yaml
     from .errors import (
         Conflict,
         DefinitionError,

@@ -19,9 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .definitions.catalog import Agency
+from .definitions.source import read_yaml
 
 DEFAULT_WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows"
 
@@ -155,7 +154,7 @@ def _province_units(data: dict[str, Any], templates: dict[str, Agency]) -> tuple
 
 @lru_cache(maxsize=8)
 def _read(path: Path) -> dict[str, Any] | None:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    return read_yaml(path) if path.exists() else None
 
 
 def unit_agencies(root: Path, templates: dict[str, Agency]) -> tuple[Agency, ...]:

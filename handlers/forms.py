@@ -14,7 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
-import yaml
 from sqlalchemy import Table, bindparam, insert, select
 
 from engine import (
@@ -29,6 +28,7 @@ from engine import (
     handler,
     ledger_numbers,
     next_serial,
+    read_yaml,
 )
 
 DEFAULT_WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows"  # when settings name no folder
@@ -66,7 +66,7 @@ def forms_file(services: Services) -> Path:
 @lru_cache(maxsize=8)
 def regimes(path: Path) -> tuple[Regime, ...]:
     """The form regimes of one ``forms.yaml`` (read once per path)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     return tuple(
         Regime(r["id"], r["from"], r.get("to"), r["decree"], r["circular"], r["forms"]) for r in data["regimes"]
     )
@@ -75,7 +75,7 @@ def regimes(path: Path) -> tuple[Regime, ...]:
 @lru_cache(maxsize=8)
 def provinces(path: Path) -> dict[str, str]:
     """Agency id -> its province (``province`` in ``agencies.yaml`` beside ``forms.yaml``; read once per path)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    data = read_yaml(path) if path.is_file() else {}
     return {a["id"]: a["province"] for a in (data or {}).get("agencies", []) if isinstance(a, dict) and a.get("province")}
 
 

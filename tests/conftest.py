@@ -31,7 +31,7 @@ from tests.helpers import (  # the constants are also read from here by older im
 
 # Tables a test may write; emptied before each test (procedure versions and agencies stay).
 VOLATILE = ("report_step_stats", "report_days", "report_spans", "report_dossiers", "act_as_grants", "issued_forms", "outbox", "audit_tree", "audit_events", "tasks",
-            "dossiers", "counters", "deadline_alarms", "notifications", "calendar_days",
+            "rate_limits", "dossiers", "counters", "deadline_alarms", "notifications", "calendar_days",
             "conformance_checks", "nonconformities", "audit_samples", "internal_audits", "quality_targets")
 
 

@@ -71,6 +71,7 @@ from engine.decisions.catalogue import RULE_FILE  # noqa: E402
 from engine.definitions.catalog import load_catalog  # noqa: E402
 from engine.definitions.defaults import PLACEHOLDER_DEADLINE, default_route  # noqa: E402
 from engine.definitions.importers.dvcqg import convert  # noqa: E402
+from engine.definitions.source import load_yaml  # noqa: E402
 from engine.listing import field_name  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
@@ -251,7 +252,7 @@ def owned_definitions() -> dict[str, dict[str, Any]]:
         text = path.read_text(encoding="utf-8")
         if MARKER in text:
             continue
-        data = yaml.safe_load(text)
+        data = load_yaml(text, str(path))
         if isinstance(data, dict) and "code" in data:
             out[str(data["code"])] = data | {"_path": path}
     return out

@@ -38,6 +38,7 @@ CODES: dict[str, tuple[int, str, str]] = {
                         "The action cannot be carried out as given (missing checkpoint, unknown outcome, bad value)."),
     "invalid_definition": (422, "Định nghĩa thủ tục không hợp lệ.", "The procedure definition does not validate."),
     "payload_too_large": (413, "Nội dung gửi lên quá lớn.", "The request body is too large."),
+    "too_many_requests": (429, "Quá nhiều yêu cầu; hãy thử lại sau.", "Too many requests; try again after Retry-After seconds."),
     "internal_error": (500, "Lỗi hệ thống; thao tác chưa được ghi.", "Internal error; nothing was saved."),
 }
 
@@ -62,9 +63,27 @@ def from_domain(exc: DomainError) -> Any:
 
 def from_http(exc: HTTPException) -> Any:
     code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-            409: "conflict", 413: "payload_too_large", 422: "validation_error"}.get(exc.code or 500, "internal_error")
-    response = error_response(code, None, {}, exc.code)
+            409: "conflict", 413: "payload_too_large", 422: "validation_error",
+            429: "too_many_requests"}.get(exc.code or 500, "internal_error")
+    message, details = _limit_message(exc.code)
+    response = error_response(code, message, details, exc.code)
     for name, value in exc.get_headers():  # a 405's Allow (RFC 9110 §15.5.6), a 401's challenge
         if name.lower() != "content-type":
             response.headers[name] = value
+    if exc.code == 429:
+        response.headers["Retry-After"] = str(details["retry_after"])
     return response
+
+
+def _limit_message(status: int | None) -> tuple[str | None, dict[str, Any]]:
+    """The Vietnamese sentence of a 413 (with the limit) or a 429 (with the wait); else the code's default."""
+    from ..bounds import body_limit
+    from ..throttle import retry_after
+
+    if status == 413:
+        limit = body_limit()
+        return f"Nội dung gửi lên quá lớn (tối đa {limit:,} byte); chưa có gì được đọc hay ghi.".replace(",", "."), {"max_bytes": limit}
+    if status == 429:
+        wait = retry_after()
+        return f"Quá nhiều lần thử; hãy thử lại sau {wait} giây.", {"retry_after": wait}
+    return None, {}

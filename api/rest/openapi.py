@@ -13,14 +13,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
+from itertools import islice
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from jsonschema import Draft202012Validator
 
 from engine.queries import MAX_ID
 
 from ..auth import load_bearer_user
+from ..bounds import body_bytes, json_depth_problem
 from . import schemas
 from .base import unstorable
 from .errors import CODES, error_response
@@ -63,12 +65,14 @@ def _flask_rule(path: str) -> str:
     return re.sub(r"\{(\w+)\}", repl, path)
 
 
-def _validation_errors(name: str, body: Any) -> list[dict[str, str]]:
+def _validation_errors(name: str, body: Any, limit: int) -> tuple[list[dict[str, str]], bool]:
+    """The first ``limit`` problems (sorted by place) and whether the validator stopped before the end."""
+    first = list(islice(VALIDATORS[name].iter_errors(body), limit + 1))
     found = []
-    for err in sorted(VALIDATORS[name].iter_errors(body), key=lambda e: list(e.absolute_path)):
+    for err in sorted(first[:limit], key=lambda e: [str(p) for p in e.absolute_path]):
         pointer = "/" + "/".join(str(p) for p in err.absolute_path)
         found.append({"path": pointer, "message": err.message})
-    return found
+    return found, len(first) > limit
 
 
 def operation(bp: Blueprint, method: str, path: str, *, summary: str, tag: str, body: str | None = None,
@@ -90,18 +94,24 @@ def operation(bp: Blueprint, method: str, path: str, *, summary: str, tag: str, 
             if any(unstorable(request.args.get(p["name"])) for p in query or ()):
                 return error_response("invalid_command", "Tham số chứa ký tự không hợp lệ (NUL hoặc Unicode hỏng).")
             if body is not None:
+                too_deep = json_depth_problem(body_bytes())
+                if too_deep:
+                    return error_response("bad_request", too_deep)
                 data = request.get_json(silent=True)
                 if data is None and request.content_length in (None, 0) and not request.data:
                     data = {}
                 if not isinstance(data, dict):
                     return error_response("bad_request")
-                problems = _validation_errors(body, data)
+                most = int(current_app.config["MAX_VALIDATION_ERRORS"])
+                problems, stopped = _validation_errors(body, data, most)
                 if not problems and unstorable(data):
                     problems = [{"path": "/", "message": "chuỗi chứa ký tự NUL hoặc Unicode hỏng (surrogate)"}]
                 if problems:
                     first = problems[0]
                     message = f"Dữ liệu không hợp lệ tại {first['path']}: {first['message']}"
-                    return error_response("validation_error", message, {"errors": problems})
+                    if stopped:
+                        message += f" (dừng kiểm tra sau {most} lỗi)"
+                    return error_response("validation_error", message, {"errors": problems, "truncated": stopped})
                 kwargs["body"] = data
             result = view(*args, **kwargs)
             if isinstance(result, Response):
@@ -120,6 +130,14 @@ def operation(bp: Blueprint, method: str, path: str, *, summary: str, tag: str, 
         return wrapper
 
     return decorate
+
+
+def limit_errors(op: Operation) -> list[str]:
+    """What the request bounds and throttles (``api/bounds.py``, ``api/throttle.py``) may answer for ``op``:
+    413 for a body past the limit, 429 for a throttled operation."""
+    from ..throttle import RULES
+
+    return (["payload_too_large"] if op.body else []) + (["too_many_requests"] if f"rest.{op.endpoint}" in RULES else [])
 
 
 def _error_ref(code: str) -> dict[str, Any]:
@@ -158,7 +176,7 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
         if op.response:
             ok["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{op.response}"}}}
         entry["responses"][str(op.status)] = ok
-        codes = list(op.errors)
+        codes = list(op.errors) + limit_errors(op)
         if op.auth:
             codes.insert(0, "unauthorized")
         if op.body:
@@ -169,6 +187,9 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
         for http_status, names in sorted(by_status.items()):
             ref = _error_ref(names[0])
             ref["description"] = "; ".join(_error_ref(n)["description"] for n in names)
+            if http_status == 429:
+                ref["headers"] = {"Retry-After": {"description": "Số giây cần chờ / seconds to wait",
+                                                  "schema": {"type": "integer", "minimum": 1}}}
             entry["responses"][str(http_status)] = ref
         paths.setdefault(op.path, {})[op.method] = entry
     components = {name: schema for name, schema in schemas.REQUESTS.items()}

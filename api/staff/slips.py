@@ -31,7 +31,7 @@ def slip(form_id: int) -> Any:
     with services().sessions() as session:
         form, dossier = q.issued_form(session, actor(), form_id)
         session.expunge(form)
-    status_url = url_for("public.status", code=dossier.code, _external=True)
+    status_url = url_for("public.lookup", code=dossier.code, _external=True)
     return render_template("slip.html", f=form, c=form.content, code=dossier.code, status_url=status_url,
                            qr=qr_svg(status_url), tz=tz(), parse=_parse_iso)
 

@@ -12,10 +12,11 @@ from .catalog import (
 )
 from .model import Checkpoint, Duration, Procedure, Step, Variant
 from .schema import END, FORMS, PROCEDURE_SCHEMA, ROLES, SUPPLEMENT_OUTCOME, schema_json
-from .source import Problem
+from .source import DEFAULT_YAML_LIMITS, Problem, SourceError, YamlLimits, load_yaml, read_yaml
 
 __all__ = [
     "Agency", "BpmnError", "Catalog", "Checkpoint", "Division", "Duration", "END", "FORMS", "PROCEDURE_SCHEMA",
     "Problem", "Procedure", "ROLES", "SUPPLEMENT_OUTCOME", "Step", "Variant", "bpmn_xml", "compile_route",
     "compiled_spec", "load_catalog", "parse_spec", "procedure_from_data", "schema_json",
+    "DEFAULT_YAML_LIMITS", "SourceError", "YamlLimits", "load_yaml", "read_yaml",
 ]

@@ -16,10 +16,10 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from ..definitions.source import read_yaml
 from ..labels import UNCONFIRMED
 from ..storage.models import Dossier
 from ..vocabulary import CLOSED_STATUSES
@@ -58,7 +58,7 @@ def periods(workflows: Path | None) -> dict[str, Period]:
     out = dict(DEFAULTS)
     path = (workflows / "retention.yaml") if workflows else None
     if path is not None and path.exists():
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = read_yaml(path) or {}
         for kind, value in data.items():
             if kind in out and isinstance(value, dict):
                 years = value.get("years")

@@ -27,11 +27,11 @@ from .dossiers import (
 )
 from .inbox import inbox, inbox_procedures
 from .paging import MAX_PER_PAGE, Page, clamp
-from .public import mask_identifier, mask_name, public_status
+from .public import DIGITS, NOT_FOUND, lookup_digits, mask_identifier, mask_name, public_status
 
 __all__ = [
     "MAX_ID", "MAX_PER_PAGE", "DueClosure", "Page", "can_view", "clamp", "dossier_detail", "dossier_summary", "dossiers",
     "due_for_closure", "events", "fields", "find_dossier", "numeric_id",
     "fold", "inbox", "inbox_procedures", "issued_form", "mask_identifier", "mask_name", "procedure", "procedure_bpmn",
-    "procedures", "public_status",
+    "procedures", "public_status", "DIGITS", "NOT_FOUND", "lookup_digits",
 ]

@@ -1,7 +1,15 @@
-"""What anyone may know of a dossier from its code, with personal data masked."""
+"""What anyone may know of a dossier from its code and the applicant's digits, with personal data masked.
+
+The code alone shows nothing (codes are sequential: guessing them must not list
+people): the lookup also takes the last :data:`DIGITS` digits of the applicant's
+phone, or of their identity number when the dossier has no phone (both are on
+the receipt, Mẫu 01). A wrong code and wrong digits get the same "not found".
+A dossier with neither number cannot be looked up in public; the desk answers.
+"""
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from sqlalchemy import select
@@ -27,8 +35,24 @@ def mask_identifier(value: str, keep: int = 3) -> str:
     return "*" * (len(value) - keep) + value[-keep:]
 
 
-def public_status(session: Session, code: str) -> dict[str, Any]:
-    """What anyone may know of a dossier from its code: no personal data beyond masked initials."""
+DIGITS = 4
+NOT_FOUND = "Không tìm thấy hồ sơ với mã và {n} số cuối đã nhập. Hãy kiểm tra lại mã trên giấy tiếp nhận và {n} số cuối số điện thoại (hoặc số định danh) đã khai khi nộp."
+
+
+def lookup_digits(applicant: dict[str, Any]) -> str | None:
+    """The digits that open the public lookup: the phone's last 4, else the identity number's; None if neither has 4."""
+    for field in ("phone", "id_number"):
+        digits = "".join(ch for ch in str(applicant.get(field) or "") if "0" <= ch <= "9")
+        if len(digits) >= DIGITS:
+            return digits[-DIGITS:]
+    return None
+
+
+def public_status(session: Session, code: str, digits: str | None) -> dict[str, Any]:
+    """A dossier's public status given its code and the applicant's last digits; masked initials only.
+
+    Unknown code, wrong or missing digits: the same NotFound (no way to tell a code exists).
+    """
     competent = aliased(AgencyRow)
     row = session.execute(
         select(Dossier, ProcedureVersion.name, competent.name)
@@ -37,8 +61,10 @@ def public_status(session: Session, code: str) -> dict[str, Any]:
         .outerjoin(competent, competent.id == Dossier.agency_id)
         .where(Dossier.code == code.strip())
     ).first()
-    if row is None:
-        raise NotFound(f"Không tìm thấy hồ sơ mã {code}.", code=code)
+    expected = lookup_digits(row[0].applicant or {}) if row is not None else None
+    sent = (digits or "").strip()
+    if row is None or expected is None or not hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), expected.encode()):
+        raise NotFound(NOT_FOUND.format(n=DIGITS), code=code)
     d, procedure_name, agency_name = row
     applicant = d.applicant or {}
     current = session.execute(
@@ -55,4 +81,4 @@ def public_status(session: Session, code: str) -> dict[str, Any]:
     }
 
 
-__all__ = ["mask_identifier", "mask_name", "public_status"]
+__all__ = ["DIGITS", "NOT_FOUND", "lookup_digits", "mask_identifier", "mask_name", "public_status"]

@@ -78,11 +78,24 @@ def upsert_user(session: Session, user_id: str, name: str, role: str, agency_id:
     return user
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))  # the same method and cost as every real hash
+
+
 def authenticate(session: Session, user_id: str, password: str) -> User | None:
-    user = session.get(User, user_id.strip())
-    if user is None or not user.check_password(password):
+    """The active user with this name and password, else None.
+
+    Every answer costs one password hash check, so an unknown or inactive user name
+    takes as long as a known one: the time does not tell which names exist.
+    """
+    name = user_id.strip()
+    user = session.get(User, name) if 0 < len(name) <= 255 and name.isprintable() else None  # no NUL, no surrogate
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
         return None
-    return user
+    matches = check_password_hash(user.password_hash, password)
+    return user if matches and user.active else None
 
 
 def issue_token(session: Session, user: User, now: datetime, lifetime: timedelta = TOKEN_LIFETIME) -> tuple[str, ApiToken]:

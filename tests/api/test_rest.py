@@ -346,7 +346,7 @@ def test_full_route_with_supplement_and_return(client, token, clock, services): 
     assert d["status"] == "resolved" and open_task(d)["kind"] == "return"
     d = client.post(f"/api/v1/dossiers/{d['code']}/return", json={"note": "Trả trực tiếp"}, headers=token("desk")).json
     assert d["status"] == "returned" and d["timeliness"] in ("early", "on_time")
-    public = client.get(f"/api/v1/public/dossiers/{d['code']}").json
+    public = client.get(f"/api/v1/public/dossiers/{d['code']}?digits=5678").json
     assert public["status"] == "returned" and public["status_label"] == "Đã trả kết quả"
 
 
@@ -399,12 +399,14 @@ def test_return_before_result_is_illegal(client, token):  # type: ignore[no-unty
 
 def test_public_status_masks_personal_data(client, token):  # type: ignore[no-untyped-def]
     d = receive(client, token)
-    body = client.get(f"/api/v1/public/dossiers/{d['code']}").json
+    body = client.get(f"/api/v1/public/dossiers/{d['code']}?digits=5678").json  # the phone's last 4 digits
     assert body["applicant_name"] == "N***** V** A*" and body["applicant_id_number"] == "*********234"
     text = str(body)
     assert "Nguyễn" not in text and "0912345678" not in text and "004095001234" not in text
     assert body["status_label"] == "Đã tiếp nhận" and body["due_at"] == d["due_at"]
-    error(client.get("/api/v1/public/dossiers/KHONG-CO"), 404, "not_found")
+    missing = error(client.get("/api/v1/public/dossiers/KHONG-CO?digits=5678"), 404, "not_found")
+    for wrong in ("", "?digits=1234", "?digits=567", "?digits=1234%205678"):  # the code alone, or wrong digits
+        assert error(client.get(f"/api/v1/public/dossiers/{d['code']}{wrong}"), 404, "not_found")["message"] == missing["message"]
 
 
 def test_unknown_path_and_method_are_json(client):  # type: ignore[no-untyped-def]

@@ -173,11 +173,17 @@ def test_public_status_masks_the_applicant(app, client):  # type: ignore[no-unty
     csrf = web_login(client, "desk")
     code = _receive(client, csrf)
     public = app.test_client()
-    assert public.get(f"/tra-cuu?ma={code}").status_code == 302
-    page = public.get(f"/tra-cuu/{code}")
+    for form in (public.get(f"/tra-cuu?ma={code}"), public.get(f"/tra-cuu/{code}")):  # the receipt's QR code: the form
+        assert form.status_code == 200 and f'value="{code}"' in form.text and "N***** V** A*" not in form.text
+    page = public.post("/tra-cuu", data={"ma": code, "so": "1234"})  # no phone given: the identity number's last 4
     assert page.status_code == 200 and "N***** V** A*" in page.text and "Đã tiếp nhận" in page.text
     assert "Nguyễn Văn An" not in page.text and "004095001234" not in page.text
-    assert public.get("/tra-cuu/KHONG-CO").status_code == 404
+    missing = public.post("/tra-cuu", data={"ma": "KHONG-CO", "so": "5678"})
+    assert missing.status_code == 404 and "Không tìm thấy hồ sơ với mã và 4 số cuối" in missing.text
+    for wrong in ({"ma": code}, {"ma": code, "so": "0000"}, {"ma": code, "so": "\x00"}):  # no digits, wrong ones
+        refused = public.post("/tra-cuu", data=wrong)
+        assert refused.status_code == 404 and "N***** V** A*" not in refused.text and "Đã tiếp nhận" not in refused.text
+    assert public.get("/tra-cuu/KHONG-CO").status_code == 200  # the form says nothing about whether a code exists
 
 
 def test_withdraw_extend_refuse_and_their_slips(app, client, clock):  # type: ignore[no-untyped-def]

@@ -105,6 +105,7 @@ def test_full_scenario_through_the_ui(people: Any, server: Any) -> None:
     citizen = desk.context.browser.new_page()
     citizen.goto(f"{server.url}/tra-cuu")
     citizen.fill("input[name=ma]", code)
+    citizen.fill("input[name=so]", "5678")  # the last 4 digits of the phone given at the desk
     citizen.click("button:has-text('Tra cứu')")
     assert citizen.inner_text("[data-testid=public-status]") == "Đã trả kết quả"
     assert "N***** V** A*" in citizen.inner_text("[data-testid=public-applicant]")

@@ -24,15 +24,13 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-try:  # the C emitter and parser are many times faster
+try:  # the C emitter is many times faster
     from yaml import CSafeDumper as _Dumper
-    from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
     from yaml import SafeDumper as _Dumper
-    from yaml import SafeLoader as _Loader
 
 from ..defaults import PLACEHOLDER_DEADLINE, default_route
-from ..source import Located, Problem
+from ..source import Problem, SourceError, load_located
 from ..validate import Context, check
 from .dvcqg_values import (
     CHANNELS,
@@ -323,8 +321,11 @@ def import_file(path: Path, agencies: dict[str, str], ctx: Context) -> ImportRes
     except (ValueError, KeyError, TypeError) as exc:
         return ImportResult(str(path), path.stem, None, errors=[Problem(str(path), 1, 1, f"không chuyển được: {exc}")])
     text = dump(definition)
-    reread = yaml.load(text, Loader=_Loader)  # what the file will hold, exactly
-    _, problems = check(Located(str(path), reread), ctx)
+    try:  # what the file will hold, exactly, read by the loader every definition goes through
+        reread = load_located(text, str(path))
+    except SourceError as exc:
+        return ImportResult(str(path), definition["code"], None, errors=[exc.problem])
+    _, problems = check(reread, ctx)
     result = ImportResult(str(path), definition["code"], definition, unmapped)
     result.errors = [p for p in problems if p.severity == "error"]
     result.warnings = [p for p in problems if p.severity != "error"]
