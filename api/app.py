@@ -45,7 +45,7 @@ def create_app(config: dict[str, Any] | None = None, services: Services | None =
     """Application factory. ``services`` may be given (tests); else built from DATABASE_URL."""
     from engine import Commands
 
-    from . import admin, analyst, health, present, public, quality, reports, rest, staff
+    from . import admin, analyst, health, params, present, public, quality, reports, rest, staff
     from .auth import csrf_token
 
     app = Flask("api", instance_relative_config=True)
@@ -65,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None, services: Services | None =
     app.extensions["motcua.commands"] = Commands(services)
     app.json = JSONProvider(app)
     present.register(app)
+    params.register(app)  # the <id:...> converter and the text check of every URL, before the blueprints' rules
     app.jinja_env.globals["csrf_token"] = csrf_token
 
     for blueprint in (health.bp, rest.bp, staff.bp, public.bp, analyst.bp, admin.bp, quality.bp, reports.bp, reports.public_bp):

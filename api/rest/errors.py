@@ -37,6 +37,12 @@ CODES: dict[str, tuple[int, str, str]] = {
     "invalid_command": (422, "Không thực hiện được thao tác với dữ liệu đã nhập.",
                         "The action cannot be carried out as given (missing checkpoint, unknown outcome, bad value)."),
     "invalid_definition": (422, "Định nghĩa thủ tục không hợp lệ.", "The procedure definition does not validate."),
+    "invalid_text": (400, "Dữ liệu chứa ký tự không hợp lệ (NUL, ký tự điều khiển hoặc Unicode hỏng); không có gì được ghi.",
+                     "The request holds text no database keeps (NUL, a control character or a lone surrogate); nothing was saved."),
+    "invalid_parameter": (400, "Tham số không hợp lệ.", "A query parameter is malformed or out of range."),
+    "idempotency_conflict": (422, "Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác; không có gì được ghi.",
+                             "This Idempotency-Key was used for a different request; nothing was saved."),
+    "too_many_requests": (429, "Quá nhiều yêu cầu; hãy thử lại sau.", "Too many requests; try again later."),
     "payload_too_large": (413, "Nội dung gửi lên quá lớn.", "The request body is too large."),
     "internal_error": (500, "Lỗi hệ thống; thao tác chưa được ghi.", "Internal error; nothing was saved."),
 }
@@ -62,7 +68,7 @@ def from_domain(exc: DomainError) -> Any:
 
 def from_http(exc: HTTPException) -> Any:
     code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-            409: "conflict", 413: "payload_too_large", 422: "validation_error"}.get(exc.code or 500, "internal_error")
+            409: "conflict", 413: "payload_too_large", 422: "validation_error", 429: "too_many_requests"}.get(exc.code or 500, "internal_error")
     response = error_response(code, None, {}, exc.code)
     for name, value in exc.get_headers():  # a 405's Allow (RFC 9110 §15.5.6), a 401's challenge
         if name.lower() != "content-type":

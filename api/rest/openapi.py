@@ -18,11 +18,11 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from jsonschema import Draft202012Validator
 
+from engine import textcheck
 from engine.queries import MAX_ID
 
 from ..auth import load_bearer_user
 from . import schemas
-from .base import unstorable
 from .errors import CODES, error_response
 
 VERSION = "1.0.0"
@@ -57,7 +57,7 @@ OPERATIONS: list[Operation] = []
 def _flask_rule(path: str) -> str:
     def repl(match: re.Match[str]) -> str:
         name = match.group(1)
-        return f"<int:{name}>" if name in INT_PARAMS else f"<{name}>"
+        return f"<id:{name}>" if name in INT_PARAMS else f"<{name}>"
 
     return re.sub(r"\{(\w+)\}", repl, path)
 
@@ -82,21 +82,16 @@ def operation(bp: Blueprint, method: str, path: str, *, summary: str, tag: str, 
                 if user is None:
                     return error_response("unauthorized")
                 g.user = user
-            if any(name in INT_PARAMS and not 0 < value <= MAX_ID for name, value in kwargs.items()):
-                return error_response("not_found")  # no row has such an id (and the database's integer would overflow)
-            if unstorable(kwargs):
-                return error_response("not_found")  # no resource is named with a NUL or a broken character
-            if any(unstorable(request.args.get(p["name"])) for p in query or ()):
-                return error_response("invalid_command", "Tham số chứa ký tự không hợp lệ (NUL hoặc Unicode hỏng).")
+            # Ids are range-checked by the <id:...> converter, NUL and broken text in the URL refused by
+            # api.params.refuse_bad_text (404 / 400) before this runs.
             if body is not None:
                 data = request.get_json(silent=True)
                 if data is None and request.content_length in (None, 0) and not request.data:
                     data = {}
                 if not isinstance(data, dict):
                     return error_response("bad_request")
+                textcheck.check(data)  # 400 invalid_text naming the field: before the schema, before any command
                 problems = _validation_errors(body, data)
-                if not problems and unstorable(data):
-                    problems = [{"path": "/", "message": "chuỗi chứa ký tự NUL hoặc Unicode hỏng (surrogate)"}]
                 if problems:
                     first = problems[0]
                     message = f"Dữ liệu không hợp lệ tại {first['path']}: {first['message']}"
@@ -125,6 +120,39 @@ def _error_ref(code: str) -> dict[str, Any]:
     status, vi, en = CODES[code]
     return {"description": f"{code}: {vi} / {en}",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+# What any operation may answer, whatever it does: a malformed request or text no database keeps (400),
+# a body too large (413), too many requests (429).
+COMMON_ERRORS = ("bad_request", "invalid_text", "invalid_parameter", "payload_too_large", "too_many_requests")
+
+
+def error_codes(op: Operation) -> list[str]:
+    """Every error code ``op`` can answer: its own, the common ones, 401 when it needs a token, 404 when its
+    path names something, 422 when it takes a body."""
+    codes = list(COMMON_ERRORS)
+    if op.auth:
+        codes += ["unauthorized", "forbidden"]
+    if "{" in op.path:
+        codes.append("not_found")
+    if op.body:
+        codes.append("validation_error")
+    if op.status == 201:
+        codes += ["idempotency_conflict", "conflict"]  # a key reused for another body; its first request still running
+    return list(dict.fromkeys([*codes, *op.errors]))
+
+
+def error_responses(op: Operation) -> dict[int, dict[str, Any]]:
+    """The document's error responses of ``op``, one per HTTP status (its codes named in the description)."""
+    by_status: dict[int, list[str]] = {}
+    for code in error_codes(op):
+        by_status.setdefault(CODES[code][0], []).append(code)
+    out = {}
+    for http_status, names in sorted(by_status.items()):
+        ref = _error_ref(names[0])
+        ref["description"] = "; ".join(_error_ref(n)["description"] for n in names)
+        out[http_status] = ref
+    return out
 
 
 def document(server_url: str = "/api/v1") -> dict[str, Any]:
@@ -157,17 +185,7 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
         if op.response:
             ok["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{op.response}"}}}
         entry["responses"][str(op.status)] = ok
-        codes = list(op.errors)
-        if op.auth:
-            codes.insert(0, "unauthorized")
-        if op.body:
-            codes[:0] = ["bad_request", "validation_error"]
-        by_status: dict[int, list[str]] = {}
-        for code in dict.fromkeys(codes):
-            by_status.setdefault(CODES[code][0], []).append(code)
-        for http_status, names in sorted(by_status.items()):
-            ref = _error_ref(names[0])
-            ref["description"] = "; ".join(_error_ref(n)["description"] for n in names)
+        for http_status, ref in error_responses(op).items():
             entry["responses"][str(http_status)] = ref
         paths.setdefault(op.path, {})[op.method] = entry
     components = {name: schema for name, schema in schemas.REQUESTS.items()}

@@ -31,7 +31,7 @@ from ..context import commands, tz
 from .base import back, bp, fail, given, lines
 
 
-@bp.post("/tasks/<int:task_id>/claim")
+@bp.post("/tasks/<id:task_id>/claim")
 @login_required
 def claim(task_id: int) -> Any:
     code = request.form.get("dossier", "")
@@ -44,7 +44,7 @@ def claim(task_id: int) -> Any:
     return redirect(target)
 
 
-@bp.post("/tasks/<int:task_id>/complete")
+@bp.post("/tasks/<id:task_id>/complete")
 @login_required
 def complete(task_id: int) -> Any:
     form = request.form
@@ -63,7 +63,7 @@ def complete(task_id: int) -> Any:
     return redirect(back(code))
 
 
-@bp.post("/tasks/<int:task_id>/assign")
+@bp.post("/tasks/<id:task_id>/assign")
 @login_required
 def assign(task_id: int) -> Any:
     code = request.form.get("dossier", "")

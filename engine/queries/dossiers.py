@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased, undefer
 
 from .. import policy
-from ..errors import Forbidden, NotFound
+from ..errors import NotFound
 from ..labels import status_label
 from ..policy import Actor, task_division_join
 from ..storage.accounts import User
@@ -81,11 +81,6 @@ def can_view(session: Session, actor: Actor, dossier: Dossier) -> bool:
     return policy.can_view(actor, dossier, _open_agencies(session, dossier.id))
 
 
-def _forbidden(dossier: Dossier) -> Forbidden:
-    return Forbidden(f"Hồ sơ {dossier.code} không thuộc cơ quan của bạn; bạn không được xem hay xử lý hồ sơ này.",
-                     dossier=dossier.code)
-
-
 def _dossier_dict(d: Dossier, procedure_name: str, agency_name: str | None, receiving_name: str | None,
                   with_documents: bool = True) -> dict[str, Any]:
     out = {
@@ -109,8 +104,8 @@ def _dossier_dict(d: Dossier, procedure_name: str, agency_name: str | None, rece
 def dossier_detail(session: Session, actor: Actor, ref: str | int, *, timeline: bool = True) -> dict[str, Any]:
     """A dossier with its steps, issued forms and (optionally) its audit timeline, if the actor may see it."""
     dossier = find_dossier(session, ref)
-    if not can_view(session, actor, dossier):
-        raise _forbidden(dossier)
+    if not can_view(session, actor, dossier):  # another agency's dossier is not found, in the same words
+        raise NotFound(f"Không có hồ sơ '{ref}'.", ref=str(ref))
     competent, receiving = aliased(AgencyRow), aliased(AgencyRow)
     names = session.execute(
         select(ProcedureVersion.name, ProcedureVersion.version, competent.name, receiving.name)
@@ -200,7 +195,7 @@ def issued_form(session: Session, actor: Actor, form_id: int) -> tuple[IssuedFor
     dossier = session.get(Dossier, form.dossier_id)
     assert dossier is not None
     if not can_view(session, actor, dossier):
-        raise _forbidden(dossier)
+        raise NotFound(f"Không có phiếu #{form_id}.")
     return form, dossier
 
 
