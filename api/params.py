@@ -5,7 +5,7 @@ digits within the database's integer range only (``/dossiers/³``, ``2^31`` and 
 route: 404, never an overflow in the database), and :func:`paging` / :func:`int_arg` answer 400
 (:class:`engine.BadInput`) for a page that is no number or out of range. :func:`refuse_bad_text`
 is the app's ``before_request``: a NUL or broken character in the path is a 404, in the query
-string a 400, before any view or query runs (PostgreSQL refuses NUL in text).
+string or a web form a 400, before any view or query runs (PostgreSQL refuses NUL in text).
 """
 
 from __future__ import annotations
@@ -58,6 +58,12 @@ def refuse_bad_text() -> None:
             raise InvalidText(f"Tham số '{name[:40]}' {problem(value) or 'không hợp lệ'}.", parameter=name[:40]) from exc
         if problem(name) is not None:
             raise InvalidText("Tên tham số chứa ký tự không hợp lệ.")
+    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for name, value in request.form.items(multi=True):  # a web form: textareas may hold line breaks
+            if problem(name) is not None or problem(value, free=True) is not None:
+                label = name[:40] if problem(name) is None else "?"
+                raise InvalidText(f"Ô '{label}' {problem(value, free=True) or 'có tên không hợp lệ'}; không có gì được ghi.",
+                                  field=label)
 
 
 def int_arg(name: str, default: int | None, low: int = 1, high: int = MAX_ID) -> int | None:

@@ -18,12 +18,15 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from jsonschema import Draft202012Validator
 
-from engine import textcheck
+from engine import BadInput, DomainError, textcheck
+from engine.commands import Command
 from engine.queries import MAX_ID
+from engine.storage import idempotency
 
 from ..auth import load_bearer_user
+from ..context import services
 from . import schemas
-from .errors import CODES, error_response
+from .errors import CODES, error_response, from_domain
 
 VERSION = "1.0.0"
 INT_PARAMS = {"task_id": "ID của việc (task).", "form_id": "ID của phiếu đã phát hành."}
@@ -62,12 +65,98 @@ def _flask_rule(path: str) -> str:
     return re.sub(r"\{(\w+)\}", repl, path)
 
 
+_MESSAGES = {
+    "maxLength": "dài quá {v} ký tự", "minLength": "ngắn hơn {v} ký tự (không được để trống)",
+    "maxItems": "nhiều hơn {v} mục", "minItems": "cần ít nhất {v} mục", "pattern": "không đúng dạng",
+    "maximum": "lớn hơn {v}", "minimum": "nhỏ hơn {v}", "enum": "không thuộc các giá trị cho phép",
+    "type": "sai kiểu dữ liệu", "required": "thiếu trường bắt buộc", "additionalProperties": "có trường không hợp lệ",
+    "uniqueItems": "có mục trùng nhau", "format": "không đúng định dạng", "oneOf": "không đúng dạng",
+}
+
+
 def _validation_errors(name: str, body: Any) -> list[dict[str, str]]:
+    """The body's schema errors: a JSON pointer, the validator's English and a Vietnamese message."""
     found = []
     for err in sorted(VALIDATORS[name].iter_errors(body), key=lambda e: list(e.absolute_path)):
         pointer = "/" + "/".join(str(p) for p in err.absolute_path)
-        found.append({"path": pointer, "message": err.message})
+        vi = _MESSAGES.get(str(err.validator), "không hợp lệ").format(v=err.validator_value)
+        found.append({"path": pointer, "message": err.message[:200], "message_vi": vi})  # never echo a huge value
     return found
+
+
+def command_from(command: type[Command], schema: str, body: dict[str, Any], **extra: Any) -> Command:
+    """The command from ``body`` through the API's own checks: text, then the request schema ``schema``.
+
+    The web forms build their commands here, so a form takes no value the API would refuse
+    (one schema for both, issue 12); a refusal is a 400 naming the field.
+    """
+    check_body(schema, body)
+    return command.from_body(body, **extra)
+
+
+def check_body(schema: str, body: dict[str, Any]) -> None:
+    """Raise :class:`engine.BadInput` (400) naming the first field of ``body`` the API would refuse."""
+    textcheck.check(body)
+    problems = _validation_errors(schema, body)
+    if problems:
+        first = problems[0]
+        field = first["path"].strip("/").replace("/", ".") or "dữ liệu"
+        raise BadInput(f"Trường '{field}' {first['message_vi']}; không có gì được ghi.", field=field,
+                       errors=problems)
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_PARAM = {
+    "name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY, "pattern": "^[!-~]+$"},
+    "description": "Khóa do máy khách tạo (ví dụ UUID) để gửi lại an toàn: cùng khóa và cùng nội dung trong 24 giờ "
+                   "được trả lại đúng câu trả lời đầu tiên, không tạo hồ sơ thứ hai; cùng khóa, nội dung khác: 422.",
+}
+
+
+def _answer(result: Any, status: int) -> Response:
+    if isinstance(result, Response):
+        return result
+    code = status
+    if isinstance(result, tuple):
+        result, code = result
+    response = jsonify(result)
+    response.status_code = code
+    return response
+
+
+def _once(run: Callable[[], Response], body: Any) -> Response:
+    """Run a creating request once per ``Idempotency-Key`` of its user (``engine/storage/idempotency.py``)."""
+    key = request.headers[IDEMPOTENCY_HEADER]
+    if not 0 < len(key) <= idempotency.MAX_KEY or not all("!" <= ch <= "~" for ch in key):
+        return error_response("invalid_parameter", f"{IDEMPOTENCY_HEADER} phải gồm 1 đến {idempotency.MAX_KEY} "
+                              "ký tự ASCII in được (ví dụ một UUID).", {"parameter": IDEMPOTENCY_HEADER})
+    svc, user = services(), g.user.id
+    digest = idempotency.fingerprint(request.method, request.path, body)
+    stored = idempotency.reserve(svc.sessions, user, key, digest, svc.now())
+    if stored is not None:
+        if stored.fingerprint != digest:
+            return error_response("idempotency_conflict", None, {"parameter": IDEMPOTENCY_HEADER})
+        if stored.status is None:
+            return error_response("conflict", "Yêu cầu đầu tiên với khóa Idempotency-Key này đang được xử lý; "
+                                  "hãy thử lại sau giây lát.", {"parameter": IDEMPOTENCY_HEADER})
+        replay = jsonify(stored.response)
+        replay.status_code = stored.status
+        replay.headers["Idempotent-Replayed"] = "true"
+        return replay
+    try:
+        try:
+            response = run()
+        except DomainError as exc:  # an answer too (a refusal is the same on a retry)
+            response = from_domain(exc)
+    except BaseException:
+        idempotency.forget(svc.sessions, user, key)
+        raise
+    if response.status_code >= 500:
+        idempotency.forget(svc.sessions, user, key)
+    else:
+        idempotency.finish(svc.sessions, user, key, response.status_code, response.get_json())
+    return response
 
 
 def operation(bp: Blueprint, method: str, path: str, *, summary: str, tag: str, body: str | None = None,
@@ -94,18 +183,12 @@ def operation(bp: Blueprint, method: str, path: str, *, summary: str, tag: str, 
                 problems = _validation_errors(body, data)
                 if problems:
                     first = problems[0]
-                    message = f"Dữ liệu không hợp lệ tại {first['path']}: {first['message']}"
+                    message = f"Dữ liệu không hợp lệ tại {first['path']}: {first['message_vi']} ({first['message'][:200]})"
                     return error_response("validation_error", message, {"errors": problems})
                 kwargs["body"] = data
-            result = view(*args, **kwargs)
-            if isinstance(result, Response):
-                return result
-            code = status
-            if isinstance(result, tuple):
-                result, code = result
-            response = jsonify(result)
-            response.status_code = code
-            return response
+            if status == 201 and auth and request.headers.get(IDEMPOTENCY_HEADER) is not None:
+                return _once(lambda: _answer(view(*args, **kwargs), status), kwargs.get("body"))
+            return _answer(view(*args, **kwargs), status)
 
         endpoint = view.__name__
         bp.add_url_rule(_flask_rule(path), endpoint, wrapper, methods=[method])
@@ -137,7 +220,7 @@ def error_codes(op: Operation) -> list[str]:
         codes.append("not_found")
     if op.body:
         codes.append("validation_error")
-    if op.status == 201:
+    if op.status == 201 and op.auth:
         codes += ["idempotency_conflict", "conflict"]  # a key reused for another body; its first request still running
     return list(dict.fromkeys([*codes, *op.errors]))
 
@@ -166,6 +249,8 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
             parameters.append({"name": name, "in": "path", "required": True, "schema": kind,
                                "description": INT_PARAMS.get(name) or STR_PARAMS.get(name, name)})
         parameters.extend(op.query)
+        if op.status == 201 and op.auth:
+            parameters.append(IDEMPOTENCY_PARAM)
         entry: dict[str, Any] = {
             "operationId": op.endpoint, "summary": op.summary, "tags": [op.tag],
             "responses": {},

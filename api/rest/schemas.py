@@ -121,6 +121,8 @@ REQUESTS: dict[str, dict[str, Any]] = {
             "note": _SHORT,
             "supplement_items": {"type": "array", "items": _TEXT, "maxItems": 100,
                                  "description": "Khi outcome là request_supplement: các thành phần cần bổ sung."},
+            "assignee": {"type": "string", "minLength": 1, "maxLength": 80,
+                         "description": "Ở bước phân công: tên đăng nhập của cán bộ nhận các bước tiếp theo."},
             "expected_version": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
                                  "description": "Phiên bản hồ sơ mà người dùng đang xem; khác thì trả 409."},
             "supplement_exception": {**_SHORT, "description": "Yêu cầu bổ sung lần thứ hai trở lên: lý do ngoại lệ "
