@@ -88,6 +88,13 @@ def paging(default: int = 20, maximum: int = MAX_PER_PAGE) -> tuple[int, int]:
     return page, per_page
 
 
+def page_of(per_page: int) -> tuple[int, int]:
+    """A page of an HTML list that shows ``per_page`` rows: ``page`` from the query string (400 when it is no page)."""
+    page = int_arg("page", 1)
+    assert page is not None
+    return page, per_page
+
+
 def cursor_arg(name: str) -> str | None:
     """A keyset cursor (``after``/``before``): short text; its content is checked by the query that decodes it."""
     raw = request.args.get(name) or None
@@ -96,4 +103,4 @@ def cursor_arg(name: str) -> str | None:
     return raw
 
 
-__all__ = ["IdConverter", "cursor_arg", "int_arg", "paging", "refuse_bad_text", "register"]
+__all__ = ["IdConverter", "cursor_arg", "int_arg", "page_of", "paging", "refuse_bad_text", "register"]

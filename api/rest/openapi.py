@@ -74,13 +74,26 @@ _MESSAGES = {
 }
 
 
+# What a field is called in a message (else its name): the web forms show these sentences too.
+LABELS = {"reasons": "lý do từ chối", "items": "thành phần hồ sơ cần bổ sung", "reason": "lý do",
+          "applicant": "người nộp hồ sơ", "applicant.name": "tên người nộp hồ sơ", "procedure_code": "mã thủ tục",
+          "new_due_at": "ngày hẹn trả kết quả mới", "username": "tên đăng nhập", "password": "mật khẩu"}
+
+
 def _validation_errors(name: str, body: Any) -> list[dict[str, str]]:
-    """The body's schema errors: a JSON pointer, the validator's English and a Vietnamese message."""
+    """The body's schema errors: a JSON pointer, the validator's English and a Vietnamese sentence naming the field."""
     found = []
     for err in sorted(VALIDATORS[name].iter_errors(body), key=lambda e: list(e.absolute_path)):
-        pointer = "/" + "/".join(str(p) for p in err.absolute_path)
-        vi = _MESSAGES.get(str(err.validator), "không hợp lệ").format(v=err.validator_value)
-        found.append({"path": pointer, "message": err.message[:200], "message_vi": vi})  # never echo a huge value
+        path = [str(p) for p in err.absolute_path]
+        if err.validator == "required" and isinstance(err.instance, dict):
+            path.append(next((str(r) for r in err.validator_value if r not in err.instance), ""))
+        field = ".".join(path) or "dữ liệu"
+        label = LABELS.get(field) or LABELS.get(field.rsplit(".", 1)[-1]) or ""
+        if err.validator == "required" or (err.validator in ("minItems", "minLength") and err.validator_value == 1):
+            vi = f"Thiếu {label or 'giá trị'} (trường '{field}')"
+        else:
+            vi = f"Trường '{field}' " + _MESSAGES.get(str(err.validator), "không hợp lệ").format(v=err.validator_value)
+        found.append({"path": "/" + "/".join(path), "message": err.message[:200], "message_vi": vi})
     return found
 
 
@@ -101,8 +114,7 @@ def check_body(schema: str, body: dict[str, Any]) -> None:
     if problems:
         first = problems[0]
         field = first["path"].strip("/").replace("/", ".") or "dữ liệu"
-        raise BadInput(f"Trường '{field}' {first['message_vi']}; không có gì được ghi.", field=field,
-                       errors=problems)
+        raise BadInput(f"{first['message_vi']}; không có gì được ghi.", field=field, errors=problems)
 
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -183,7 +195,7 @@ def operation(bp: Blueprint, method: str, path: str, *, summary: str, tag: str, 
                 problems = _validation_errors(body, data)
                 if problems:
                     first = problems[0]
-                    message = f"Dữ liệu không hợp lệ tại {first['path']}: {first['message_vi']} ({first['message'][:200]})"
+                    message = f"Dữ liệu không hợp lệ: {first['message_vi']} ({first['message']})."
                     return error_response("validation_error", message, {"errors": problems})
                 kwargs["body"] = data
             if status == 201 and auth and request.headers.get(IDEMPOTENCY_HEADER) is not None:
