@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
 from engine import BadInput, DomainError, textcheck
 from engine.commands import Command
@@ -84,6 +85,9 @@ def _validation_errors(name: str, body: Any) -> list[dict[str, str]]:
     """The body's schema errors: a JSON pointer, the validator's English and a Vietnamese sentence naming the field."""
     found = []
     for err in sorted(VALIDATORS[name].iter_errors(body), key=lambda e: list(e.absolute_path)):
+        if err.validator in ("oneOf", "anyOf") and err.context:  # which rule of the alternative that fits failed
+            fitting = [e for e in err.context if not (e.validator == "type" and not e.relative_path)]
+            err = best_match(fitting or err.context) or err
         path = [str(p) for p in err.absolute_path]
         if err.validator == "required" and isinstance(err.instance, dict):
             path.append(next((str(r) for r in err.validator_value if r not in err.instance), ""))
