@@ -17,6 +17,7 @@ from engine import queries as q
 from engine.lifecycle import STATUSES
 
 from .. import params
+from ..auth import actor
 from ..context import services
 from .errors import error_response, from_domain, from_http
 
@@ -74,10 +75,11 @@ def detail(ref: str | int) -> dict[str, Any]:
 
 
 def code_of(ref: str) -> str:
-    """Commands take the dossier code; the API also accepts the numeric id."""
+    """Commands take the dossier code; the API also accepts the numeric id (of a dossier the caller may see:
+    another agency's id is "not found" here, its code never named)."""
     if q.numeric_id(ref) is not None:
         with services().sessions() as session:
-            return q.find_dossier(session, ref).code
+            return q.visible_dossier(session, actor(), ref).code
     return ref
 
 

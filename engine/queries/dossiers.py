@@ -101,11 +101,18 @@ def _dossier_dict(d: Dossier, procedure_name: str, agency_name: str | None, rece
     return out
 
 
+def visible_dossier(session: Session, actor: Actor, ref: str | int) -> Dossier:
+    """A dossier the actor may see; another agency's is "not found", in the words of one that does not exist
+    (issue 12: an answer to someone without rights names nothing)."""
+    dossier = find_dossier(session, ref)
+    if not can_view(session, actor, dossier):
+        raise NotFound(f"Không có hồ sơ '{ref}'.", ref=str(ref))
+    return dossier
+
+
 def dossier_detail(session: Session, actor: Actor, ref: str | int, *, timeline: bool = True) -> dict[str, Any]:
     """A dossier with its steps, issued forms and (optionally) its audit timeline, if the actor may see it."""
-    dossier = find_dossier(session, ref)
-    if not can_view(session, actor, dossier):  # another agency's dossier is not found, in the same words
-        raise NotFound(f"Không có hồ sơ '{ref}'.", ref=str(ref))
+    dossier = visible_dossier(session, actor, ref)
     competent, receiving = aliased(AgencyRow), aliased(AgencyRow)
     names = session.execute(
         select(ProcedureVersion.name, ProcedureVersion.version, competent.name, receiving.name)

@@ -264,6 +264,11 @@ def test_another_agencys_task_is_not_found_whatever_its_state(client, token):  #
         assert created["code"] not in text and "desk" not in text.replace("desk_noivu", "")
     missing = client.post(f"/api/v1/tasks/{task + 1000}/claim", headers=token("desk_noivu")).json
     assert missing["error"]["message"] == f"Không có việc #{task + 1000}."
+    by_id = client.post(f"/api/v1/dossiers/{created['id']}/return", json={}, headers=token("desk_noivu"))
+    assert by_id.status_code == 404 and created["code"] not in by_id.text  # the id is not turned into its code
+    for path in (f"/api/v1/dossiers/{created['id']}", f"/api/v1/dossiers/{created['id']}/events"):
+        hidden = client.get(path, headers=token("desk_noivu"))
+        assert hidden.status_code == 404 and created["code"] not in hidden.text
 
 
 # ---------------------------------------------------------------------- the document

@@ -182,3 +182,15 @@ def test_racers_on_one_task_one_wins_the_rest_conflict(services, commands, staff
             AuditEvent.dossier_id == dossier.id, AuditEvent.action == "step.completed")).scalar_one()
         assert done == 1 and list(verify(session)) == []
         assert session.execute(select(Task.completed_by).where(Task.id == task.id)).scalar_one().startswith("racer")
+
+
+@pytest.mark.parametrize("args", [["import", "dossiers", "export\udcff.csv"], ["validate", "thu-tuc\x1b.yaml"],
+                                  ["compute-due", "1.001806", "--note", "a\x00b"]])
+def test_the_command_line_refuses_bad_text_before_any_command(args: list[str]) -> None:
+    """A shell hands bytes that are not UTF-8 to Python as lone surrogates: refused before a command runs."""
+    from click.testing import CliRunner
+
+    from api.cli import cli
+
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and "Tham số thứ" in result.output, result.output
