@@ -23,6 +23,7 @@ from .errors import BadInput
 FREE_TEXT = frozenset({
     "note", "reason", "reasons", "items", "supplement_items", "supplement_exception", "address", "message",
     "description", "comment", "text", "body", "missing",
+    "cause", "correction", "corrective_action", "verification", "bpmn_xml", "yaml", "content",  # quality, analyst
 })
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
@@ -69,7 +70,7 @@ def check(value: Any, field: str = "", free: bool | None = None, _depth: int = 0
             name = f"{field}.{key}" if field else str(key)
             if isinstance(key, str):
                 check(key, f"{field or 'dữ liệu'} (tên trường)", False, _depth + 1)
-            check(item, name, free if free is not None and isinstance(item, str) else None, _depth + 1)
+            check(item, name, None, _depth + 1)  # a field's own name says whether it is free text
         return
     if is_dataclass(value) and not isinstance(value, type):
         for f in fields(value):
@@ -77,8 +78,9 @@ def check(value: Any, field: str = "", free: bool | None = None, _depth: int = 0
         return
     if isinstance(value, (list, tuple, set, frozenset)):
         leaf = field.rsplit(".", 1)[-1]
+        items_free = leaf in FREE_TEXT if free is None else free
         for index, item in enumerate(value if not isinstance(value, (set, frozenset)) else sorted(value, key=repr)):
-            check(item, f"{field}[{index}]" if field else f"[{index}]", leaf in FREE_TEXT if free is None else free,
+            check(item, f"{field}[{index}]" if field else f"[{index}]", items_free if isinstance(item, str) else None,
                   _depth + 1)
 
 

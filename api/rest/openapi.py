@@ -9,6 +9,7 @@ error codes. One declaration, so the route table, the validation and
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -264,7 +265,8 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
                     else {"type": "string", "examples": STR_EXAMPLES.get(name, [])})
             parameters.append({"name": name, "in": "path", "required": True, "schema": kind,
                                "description": INT_PARAMS.get(name) or STR_PARAMS.get(name, name)})
-        parameters.extend(op.query)
+        parameters.extend({**p, "schema": schemas.text_rules(copy.deepcopy(p["schema"]))} if "schema" in p else p
+                          for p in op.query)  # query text: one line (api.params.refuse_bad_text)
         if op.status == 201 and op.auth:
             parameters.append(IDEMPOTENCY_PARAM)
         entry: dict[str, Any] = {
