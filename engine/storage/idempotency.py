@@ -21,7 +21,7 @@ from sqlalchemy import JSON, Integer, String, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .models import Base, UTCDateTime
+from .models import Base, UTCDateTime, table
 
 LIFETIME = timedelta(hours=24)
 MAX_KEY = 200
@@ -37,7 +37,7 @@ class IdempotencyKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-KEYS = IdempotencyKey.__table__
+KEYS = table(IdempotencyKey)
 
 
 @dataclass(frozen=True)
