@@ -98,7 +98,8 @@ class Kernel:
             raise missing
         task = self.rows.task({key: row[key] for key in TASK_COLUMNS})
         dossier = self.rows.dossier({key: row[f"d_{key}"] for key in LIGHT_DOSSIER_COLUMNS})
-        if not self.may_see(dossier):
+        # A step's own agency sees it even once it is done (the loser of a race there gets the 409, not a 404).
+        if self.actor.agency != task.agency_id and not self.may_see(dossier):
             raise missing
         if right == "step":
             policy.check_step(self.actor, task, self.s.division_name, dossier.code)
