@@ -153,8 +153,9 @@ def test_a_wrong_role_of_the_same_agency_is_forbidden_before_the_version(service
 RACERS = 150
 
 
-def test_racers_on_one_task_one_wins_the_rest_conflict(services, commands, staff):  # type: ignore[no-untyped-def]
-    """150 threads complete one step at once: exactly one wins, every other gets a conflict (409), never an
+@pytest.mark.parametrize("move", ["complete", "claim"])
+def test_racers_on_one_task_one_wins_the_rest_conflict(services, commands, staff, move):  # type: ignore[no-untyped-def]
+    """150 threads complete (or claim) one step at once: exactly one wins, every other gets a conflict (409), never an
     error of the route (on PostgreSQL the loser used to read the winner's route state: RouteStateError, 500)."""
     dossier = commands.receive(staff["one_stop"], "1.001806", APPLICANT)
     task = only_task(services, dossier.id, "intake")
@@ -165,7 +166,10 @@ def test_racers_on_one_task_one_wins_the_rest_conflict(services, commands, staff
         actor = Actor(f"racer{number}", "one_stop", AGENCY)
         start.wait()
         try:
-            results.append(commands.complete(actor, task.id, None, INTAKE_CHECKS))
+            if move == "complete":
+                results.append(commands.complete(actor, task.id, None, INTAKE_CHECKS))
+            else:
+                results.append(commands.claim(actor, task.id))
         except Exception as exc:  # noqa: BLE001
             results.append(exc)
 
@@ -174,14 +178,17 @@ def test_racers_on_one_task_one_wins_the_rest_conflict(services, commands, staff
         thread.start()
     for thread in threads:
         thread.join(120)
+    winner = Dossier if move == "complete" else Task
     kinds = sorted({type(r).__name__ for r in results})
-    assert len(results) == RACERS and kinds == ["Conflict", "Dossier"], [r for r in results if not isinstance(r, Conflict)][:3]
-    assert sum(isinstance(r, Dossier) for r in results) == 1
+    assert len(results) == RACERS and kinds == sorted(["Conflict", winner.__name__]), \
+        [r for r in results if not isinstance(r, Conflict)][:3]
+    assert sum(isinstance(r, winner) for r in results) == 1
+    event = "step.completed" if move == "complete" else "task.claimed"
     with services.sessions() as session:
         done = session.execute(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.dossier_id == dossier.id, AuditEvent.action == "step.completed")).scalar_one()
+            AuditEvent.dossier_id == dossier.id, AuditEvent.action == event)).scalar_one()
         assert done == 1 and list(verify(session)) == []
-        assert session.execute(select(Task.completed_by).where(Task.id == task.id)).scalar_one().startswith("racer")
+        assert session.execute(select(Task.claimed_by).where(Task.id == task.id)).scalar_one().startswith("racer")
 
 
 @pytest.mark.parametrize("args", [["import", "dossiers", "export\udcff.csv"], ["validate", "thu-tuc\x1b.yaml"],
