@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from api.rest.openapi import document
+from engine.storage.accounts import User
 from engine.storage.models import AuditEvent, Dossier
 from tests.helpers import APPLICANT
 
@@ -289,3 +290,21 @@ def test_every_operation_declares_its_errors_in_one_place() -> None:
 
 
 
+
+
+@pytest.mark.parametrize("who,path,field", [
+    ("admin", "/quan-tri/tai-khoan", "name"), ("admin", "/quan-tri/tai-khoan", "user_id"),
+    ("analyst", "/kiem-soat/ban-nhap", "yaml"), ("desk", "/doi-mat-khau", "new_password"),
+])
+@pytest.mark.parametrize("bad", ["a\x00b", "a\x1bb", "a\x7fb"])  # (a form cannot carry a surrogate: werkzeug decodes bad UTF-8 as U+FFFD)
+def test_every_web_form_refuses_bad_text_before_its_view(client, services, who, path, field, bad):  # type: ignore[no-untyped-def]
+    """Staff, analyst, administrator and account forms: one check of the posted form (api.params), 400, nothing saved."""
+    csrf = web_login(client, who)
+    before = _events(services)
+    with services.sessions() as session:
+        users = session.execute(select(func.count()).select_from(User)).scalar_one()
+    response = client.post(path, data={"csrf_token": csrf, "user_id": "moi", "name": "Người mới", field: bad})
+    assert response.status_code == 400 and field in unescape(response.text), response.text[:500]
+    assert _events(services) == before
+    with services.sessions() as session:
+        assert session.execute(select(func.count()).select_from(User)).scalar_one() == users
