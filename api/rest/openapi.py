@@ -169,7 +169,7 @@ def _once(run: Callable[[], Response], body: Any) -> Response:
     except BaseException:
         idempotency.forget(svc.sessions, user, key)
         raise
-    if response.status_code >= 500:
+    if response.status_code >= 500 or response.status_code == 409:  # nothing saved, and a retry may succeed
         idempotency.forget(svc.sessions, user, key)
     else:
         idempotency.finish(svc.sessions, user, key, response.status_code, response.get_json())
