@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None, services: Services | None =
         bounds,
         headers,
         health,
+        params,
         present,
         public,
         quality,
@@ -87,6 +88,7 @@ def create_app(config: dict[str, Any] | None = None, services: Services | None =
     app.extensions["motcua.commands"] = Commands(services)
     app.json = JSONProvider(app)
     present.register(app)
+    params.register(app)  # the <id:...> converter and the text check of every URL, before the blueprints' rules
     app.jinja_env.globals["csrf_token"] = csrf_token
 
     for blueprint in (health.bp, rest.bp, staff.bp, public.bp, analyst.bp, admin.bp, quality.bp, reports.bp, reports.public_bp):

@@ -23,7 +23,24 @@ def _create_app() -> Any:
     return create_app({"SECRET_KEY_REQUIRED": context is not None and context.info_name == "run"})
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+class _Group(FlaskGroup):
+    """The Flask CLI group, refusing an argument that holds text no database keeps (issue 12: every way in).
+
+    A shell hands bytes that are not UTF-8 to Python as lone surrogates; a NUL cannot reach argv, but a
+    control character can. Checked once here, before any command parses its options.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from engine.textcheck import problem
+
+        for number, arg in enumerate(args, start=1):
+            wrong = problem(arg, free=True)
+            if wrong:
+                raise click.UsageError(f"Tham số thứ {number} {wrong} / argument {number} holds invalid text.", ctx)
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_Group, create_app=_create_app, add_version_option=False)
 def cli() -> None:
     """MotCua: giải quyết thủ tục hành chính theo cơ chế một cửa. Chạy `motcua setup` trước, rồi `motcua run`.
 

@@ -14,7 +14,7 @@ from flask import Blueprint, render_template, request
 from engine import NotFound
 from engine import queries as q
 
-from . import pages
+from . import pages, params
 from .context import services, today
 from .rest.base import unstorable
 
@@ -25,7 +25,7 @@ pages.register(bp)
 @bp.get("/cong-khai")
 @bp.get("/cong-khai/thu-tuc")
 def listing() -> Any:
-    page, per_page = q.clamp(request.args.get("page", type=int), 20, 20)
+    page, per_page = params.page_of(20)
     field = request.args.get("field") or None
     query = request.args.get("q", "")
     with services().sessions() as session:

@@ -15,7 +15,7 @@ _EXPORTS = {
     "WorkingCalendar": "calendar",
     "FixedClock": "clock", "SystemClock": "clock",
     "Commands": "commands", "next_serial": "commands",
-    "Conflict": "errors", "DefinitionError": "errors", "DomainError": "errors", "Forbidden": "errors",
+    "BadInput": "errors", "Conflict": "errors", "DefinitionError": "errors", "DomainError": "errors", "Forbidden": "errors",
     "IllegalTransition": "errors", "InvalidCommand": "errors", "NotFound": "errors",
     "HandlerContext": "outbox", "dispatch_pending": "outbox", "handler": "outbox",
     "Services": "services", "Settings": "services",
@@ -29,7 +29,7 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "SYSTEM", "Actor", "Commands", "Conflict", "DefinitionError", "DomainError", "FixedClock",
+    "SYSTEM", "Actor", "BadInput", "Commands", "Conflict", "DefinitionError", "DomainError", "FixedClock",
     "Forbidden", "HandlerContext", "IllegalTransition", "InvalidCommand", "NotFound", "Services",
     "Settings", "SystemClock", "WorkingCalendar", "dispatch_pending", "handler", "next_serial",
     "enqueue", "dead_letters", "retry", "OutboxMessage", "OutboxDelivery", "Dossier", "IssuedForm", "FORMS",
@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # for type checkers and editors
     from .commands import Commands, next_serial
     from .definitions import FORMS, read_yaml
     from .errors import (
+        BadInput,
         Conflict,
         DefinitionError,
         DomainError,

@@ -46,6 +46,13 @@ class InvalidCommand(DomainError):
     http_status = 422
 
 
+class BadInput(InvalidCommand):
+    """Malformed input at the edge (a query parameter out of range, text no database keeps): 400, nothing tried."""
+
+    code = "invalid_parameter"
+    http_status = 400
+
+
 class DefinitionError(DomainError):
     """A procedure definition or decision that does not validate."""
 

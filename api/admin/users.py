@@ -97,12 +97,12 @@ def reset_password(user_id: str) -> Any:
                  "phiên đăng nhập và mã truy cập API cũ đã bị thu hồi.")
 
 
-@bp.post("/tai-khoan/<user_id>/ma-truy-cap/<int:token_id>/thu-hoi")
+@bp.post("/tai-khoan/<user_id>/ma-truy-cap/<id:token_id>/thu-hoi")
 def revoke_token(user_id: str, token_id: int) -> Any:
     return _done(user_id, lambda: adm.revoke_token(services(), actor(), token_id), "Đã thu hồi mã truy cập.")
 
 
-@bp.post("/tai-khoan/<user_id>/phien/<int:session_id>/thu-hoi")
+@bp.post("/tai-khoan/<user_id>/phien/<id:session_id>/thu-hoi")
 def revoke_session(user_id: str, session_id: int) -> Any:
     return _done(user_id, lambda: adm.revoke_session(services(), actor(), session_id),
                  "Đã thu hồi phiên đăng nhập; trình duyệt đó phải đăng nhập lại.")

@@ -66,7 +66,7 @@ def procedure(code: str) -> Any:
     )
 
 
-@bp.get("/thu-tuc/<code>/v<int:version>.bpmn")
+@bp.get("/thu-tuc/<code>/v<id:version>.bpmn")
 def version_bpmn(code: str, version: int) -> Any:
     with services().sessions() as session:
         row = next((v for v in queries.versions(session, code) if v.version == version), None)

@@ -77,7 +77,7 @@ def new_draft() -> Any:
     return _editor(code or "9.999999", text, xml)
 
 
-@bp.get("/ban-nhap/<int:draft_id>")
+@bp.get("/ban-nhap/<id:draft_id>")
 def edit_draft(draft_id: int) -> Any:
     row = engine_drafts.draft(services(), draft_id)
     with services().sessions() as session:
@@ -86,7 +86,7 @@ def edit_draft(draft_id: int) -> Any:
 
 
 @bp.post("/ban-nhap")
-@bp.post("/ban-nhap/<int:draft_id>")
+@bp.post("/ban-nhap/<id:draft_id>")
 def save_draft(draft_id: int | None = None) -> Any:
     form = request.form
     code = (form.get("code") or "").strip()
@@ -112,7 +112,7 @@ def save_draft(draft_id: int | None = None) -> Any:
     return redirect(url_for("analyst.edit_draft", draft_id=row.id))
 
 
-@bp.get("/ban-nhap/<int:draft_id>/cong-bo")
+@bp.get("/ban-nhap/<id:draft_id>/cong-bo")
 def publish_form(draft_id: int) -> Any:
     row = engine_drafts.draft(services(), draft_id)
     plan = engine_drafts.dry_run(services(), draft_id)
@@ -126,7 +126,7 @@ def _day(name: str) -> date:
         raise InvalidCommand(f"Ngày không hợp lệ ({name}): ghi theo dạng năm-tháng-ngày.") from None
 
 
-@bp.post("/ban-nhap/<int:draft_id>/cong-bo")
+@bp.post("/ban-nhap/<id:draft_id>/cong-bo")
 def publish(draft_id: int) -> Any:
     form = request.form
     try:

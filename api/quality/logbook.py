@@ -15,6 +15,7 @@ from engine.events import label
 from engine.quality import export
 from engine.quality import queries as qq
 
+from .. import params
 from ..context import services
 from .base import bp, officer, period
 
@@ -35,7 +36,7 @@ def audit_log() -> Any:
     officer()
     svc = services()
     f = event_filter()
-    before = request.args.get("truoc", type=int)
+    before = params.int_arg("truoc", None)
     with svc.sessions() as session:
         rows = qq.events(session, f, svc.calendar.tz, before_id=before, limit=50)
         actions = qq.actions(session)

@@ -71,7 +71,7 @@ def _may_see(nc: Nonconformity) -> None:
         abort(403)
 
 
-@bp.get("/khong-phu-hop/<int:record_id>")
+@bp.get("/khong-phu-hop/<id:record_id>")
 def nonconformity_page(record_id: int) -> Any:
     with services().sessions() as session:
         nc = session.get(Nonconformity, record_id)
@@ -85,7 +85,7 @@ def nonconformity_page(record_id: int) -> Any:
                            moves=nonconformity.allowed_moves(nc.state), officer=actor().role in policy.QUALITY)
 
 
-@bp.post("/khong-phu-hop/<int:record_id>/<move>")
+@bp.post("/khong-phu-hop/<id:record_id>/<move>")
 def nonconformity_move(record_id: int, move: str) -> Any:
     form = request.form
     target = url_for("quality.nonconformity_page", record_id=record_id)
@@ -137,7 +137,7 @@ def plan_audit() -> Any:
     return redirect(url_for("quality.audit_page", audit_id=audit_id))
 
 
-@bp.get("/danh-gia-noi-bo/<int:audit_id>")
+@bp.get("/danh-gia-noi-bo/<id:audit_id>")
 def audit_page(audit_id: int) -> Any:
     officer()
     with services().sessions() as session:
@@ -149,7 +149,7 @@ def audit_page(audit_id: int) -> Any:
     return render_template("quality/audit.html", audit=audit, rows=rows, STATES=internal_audit.STATES)
 
 
-@bp.post("/danh-gia-noi-bo/<int:audit_id>/chon-mau")
+@bp.post("/danh-gia-noi-bo/<id:audit_id>/chon-mau")
 def sample_audit(audit_id: int) -> Any:
     officer()
     raw = (request.form.get("seed") or "").strip()
@@ -168,7 +168,7 @@ def sample_audit(audit_id: int) -> Any:
     return redirect(target)
 
 
-@bp.post("/mau/<int:sample_id>")
+@bp.post("/mau/<id:sample_id>")
 def sample_finding(sample_id: int) -> Any:
     officer()
     form = request.form

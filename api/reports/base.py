@@ -10,7 +10,7 @@ from flask import Blueprint, request
 from engine import InvalidCommand, policy
 from engine.reports.periods import KINDS, Period, between, current, period
 
-from .. import pages
+from .. import pages, params
 from ..auth import actor
 from ..context import today
 
@@ -38,12 +38,11 @@ def _day(name: str) -> date | None:
 
 
 def _int(name: str, default: int) -> int:
-    value = request.args.get(name) or ""
-    if not value:
+    if not request.args.get(name):
         return default
-    if not value.isdigit() or len(value) > 4:
-        raise InvalidCommand(f"Giá trị '{value[:20]}' (ô {name}) phải là số.")
-    return int(value)
+    value = params.int_arg(name, default, 1, 9999)  # ASCII digits only: '³' is a digit to str.isdigit()
+    assert value is not None
+    return value
 
 
 def chosen_period() -> tuple[Period, dict[str, Any]]:

@@ -41,11 +41,7 @@ def control_slip(code: str) -> Any:
     me = actor()
     s = services()
     with s.sessions() as session:
-        dossier = q.find_dossier(session, code)
-        if not q.can_view(session, me, dossier):
-            from engine import Forbidden
-
-            raise Forbidden(f"Hồ sơ {dossier.code} không thuộc cơ quan của bạn; bạn không được xem hồ sơ này.")
+        dossier = q.visible_dossier(session, me, code)
         slip = books.control_slip(session, dossier, tz(), books.user_names(session))
         received = dossier.received_at or dossier.registered_at
     from handlers.forms import regime_on

@@ -12,10 +12,12 @@ from typing import Any
 from flask import Blueprint, request
 from werkzeug.exceptions import HTTPException
 
-from engine import SYSTEM, DomainError, InvalidCommand
+from engine import SYSTEM, BadInput, DomainError
 from engine import queries as q
 from engine.lifecycle import STATUSES
 
+from .. import params
+from ..auth import actor
 from ..context import services
 from .errors import error_response, from_domain, from_http
 
@@ -23,17 +25,6 @@ bp = Blueprint("rest", __name__, url_prefix="/api/v1")
 
 DOSSIER_ERRORS = ("forbidden", "not_found")
 ACTION_ERRORS = ("forbidden", "not_found", "conflict", "illegal_transition", "invalid_command")
-
-
-def unstorable(value: Any) -> bool:
-    """Text no database keeps as sent: a NUL (PostgreSQL refuses it) or a lone surrogate (not UTF-8)."""
-    if isinstance(value, str):
-        return "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
-    if isinstance(value, dict):
-        return any(unstorable(k) or unstorable(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(unstorable(v) for v in value)
-    return False
 
 
 @bp.errorhandler(DomainError)
@@ -50,12 +41,9 @@ def _http_error(exc: HTTPException) -> Any:
 
 
 def int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.lstrip("-").isdigit()) or len(raw) > 12:
-        raise InvalidCommand(f"Tham số '{name}' phải là số nguyên.", parameter=name)
-    return int(raw)
+    value = params.int_arg(name, default, -q.MAX_ID, q.MAX_ID)
+    assert value is not None
+    return value
 
 
 def bool_arg(name: str) -> bool | None:
@@ -65,21 +53,18 @@ def bool_arg(name: str) -> bool | None:
         return None
     value = {"true": True, "1": True, "false": False, "0": False}.get(raw.lower())
     if value is None:
-        raise InvalidCommand(f"Tham số '{name}' phải là true hoặc false.", parameter=name)
+        raise BadInput(f"Tham số '{name}' phải là true hoặc false.", parameter=name)
     return value
 
 
 def paging(default: int = 20) -> tuple[int, int]:
-    page, per_page = int_arg("page", 1), int_arg("per_page", default)
-    if not 1 <= page <= q.MAX_ID or not 1 <= per_page <= q.MAX_PER_PAGE:
-        raise InvalidCommand(f"Phân trang không hợp lệ: 1 ≤ page ≤ {q.MAX_ID}, 1 ≤ per_page ≤ {q.MAX_PER_PAGE}.")
-    return page, per_page
+    return params.paging(default)
 
 
 def status_arg() -> str | None:
     status = request.args.get("status")
     if status is not None and status not in STATUSES:
-        raise InvalidCommand(f"Trạng thái không hợp lệ '{status}' (có: {', '.join(STATUSES)}).", parameter="status")
+        raise BadInput(f"Trạng thái không hợp lệ '{status}' (có: {', '.join(STATUSES)}).", parameter="status")
     return status
 
 
@@ -90,11 +75,12 @@ def detail(ref: str | int) -> dict[str, Any]:
 
 
 def code_of(ref: str) -> str:
-    """Commands take the dossier code; the API also accepts the numeric id."""
+    """Commands take the dossier code; the API also accepts the numeric id (of a dossier the caller may see:
+    another agency's id is "not found" here, its code never named)."""
     if q.numeric_id(ref) is not None:
         with services().sessions() as session:
-            return q.find_dossier(session, ref).code
+            return q.visible_dossier(session, actor(), ref).code
     return ref
 
 
-__all__ = ["ACTION_ERRORS", "DOSSIER_ERRORS", "bool_arg", "bp", "code_of", "unstorable", "detail", "int_arg", "paging", "status_arg"]
+__all__ = ["ACTION_ERRORS", "DOSSIER_ERRORS", "bool_arg", "bp", "code_of", "detail", "int_arg", "paging", "status_arg"]

@@ -10,6 +10,7 @@ from engine import queries as q
 from engine.commands import Receive, RefuseIntake, RequestSupplementAtIntake
 from engine.lifecycle import STATUSES
 
+from .. import params
 from ..auth import actor
 from ..context import commands, services
 from .base import DOSSIER_ERRORS, bool_arg, bp, detail, paging, status_arg
@@ -34,7 +35,7 @@ def list_dossiers() -> Any:
         result = q.dossiers(session, actor(), now=services().now(), status=status_arg(),
                             procedure=request.args.get("procedure") or None, q=request.args.get("q") or None,
                             overdue=overdue, page=page, per_page=per_page,
-                            after=request.args.get("after") or None, before=request.args.get("before") or None)
+                            after=params.cursor_arg("after"), before=params.cursor_arg("before"))
     return result.as_dict()
 
 

@@ -66,7 +66,7 @@ RESPONSES: dict[str, dict[str, Any]] = {
     "QualityObject": _OBJECT,
 }
 # The REST document and the body validation read these registries (api/rest/openapi.py).
-schemas.REQUESTS.update(REQUESTS)
+schemas.REQUESTS.update({name: schemas.text_rules(schema) for name, schema in REQUESTS.items()})
 schemas.RESPONSES.update(RESPONSES)
 openapi.VALIDATORS.update({name: Draft202012Validator(schema) for name, schema in REQUESTS.items()})
 openapi.INT_PARAMS.update({"record_id": "Số của điểm không phù hợp.", "audit_id": "Số của cuộc đánh giá nội bộ."})

@@ -20,9 +20,43 @@ from engine.definitions import ROLES
 from engine.lifecycle import STATUSES
 from engine.queries import MAX_ID
 from engine.queries.paging import TOTAL_CAP
+from engine.textcheck import FREE_TEXT
 from engine.vocabulary import Channel, TaskState
 
 from ..context import default
+
+# Text the database keeps (engine/textcheck.py): one line, or free text (FREE_TEXT fields) with tab and line breaks.
+# Added to every plain string of the request schemas by text_rules, so the document says what the API takes.
+SINGLE_LINE = r"^[^\u0000-\u001f\u007f]*$"
+FREE_TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$"
+
+
+def text_rules(node: Any, name: str = "") -> Any:
+    """Give every string schema under ``node`` without a pattern, enum or format the pattern of its kind of text
+    (``FREE_TEXT`` fields by name: free text; else one line). In place; returns ``node``."""
+    if isinstance(node, list):
+        for item in node:
+            text_rules(item, name)
+        return node
+    if not isinstance(node, dict):
+        return node
+    kind = node.get("type")
+    if (kind == "string" or (isinstance(kind, list) and "string" in kind)) and not (
+            {"pattern", "enum", "const", "format"} & set(node)):
+        node["pattern"] = FREE_TEXT_PATTERN if name in FREE_TEXT else SINGLE_LINE
+    for key, value in list(node.items()):  # shared sub-schemas (_SHORT for a note and a name) are copied first
+        if key == "properties" and isinstance(value, dict):
+            node[key] = {prop: text_rules(_own(sub), prop) for prop, sub in value.items()}
+        elif key in ("items", "additionalProperties") and isinstance(value, dict):
+            node[key] = text_rules(_own(value), name)
+        elif key in ("oneOf", "anyOf", "allOf", "prefixItems") and isinstance(value, list):
+            node[key] = [text_rules(_own(sub), name) for sub in value]
+    return node
+
+
+def _own(schema: Any) -> Any:
+    return dict(schema) if isinstance(schema, dict) else schema
+
 
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 2000}
 _SHORT = {"type": "string", "maxLength": 500}
@@ -45,7 +79,8 @@ APPLICANT: dict[str, Any] = {
     "description": "Người nộp hồ sơ (tổ chức, cá nhân).",
     "required": ["name"],
     "properties": {
-        "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+        "name": {"type": "string", "minLength": 1, "maxLength": 200,
+                 "pattern": r"^[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f][^\u0000-\u001f\u007f]*$"},
         "id_number": {"type": "string", "maxLength": 40, "description": "Số định danh cá nhân / CCCD."},
         "phone": {"type": "string", "maxLength": 40},
         "email": {"type": "string", "maxLength": 200},
@@ -122,6 +157,8 @@ REQUESTS: dict[str, dict[str, Any]] = {
             "note": _SHORT,
             "supplement_items": {"type": "array", "items": _TEXT, "maxItems": 100,
                                  "description": "Khi outcome là request_supplement: các thành phần cần bổ sung."},
+            "assignee": {"type": "string", "minLength": 1, "maxLength": 80,
+                         "description": "Ở bước phân công: tên đăng nhập của cán bộ nhận các bước tiếp theo."},
             "expected_version": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
                                  "description": "Phiên bản hồ sơ mà người dùng đang xem; khác thì trả 409."},
             "supplement_exception": {**_SHORT, "description": "Yêu cầu bổ sung lần thứ hai trở lên: lý do ngoại lệ "
@@ -332,3 +369,6 @@ PAGINATION = [
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
      "description": "Số mục mỗi trang (tối đa 100)."},
 ]
+
+for _schema in REQUESTS.values():
+    text_rules(_schema)  # (quality's request schemas get theirs where they are declared: api/rest/quality.py)

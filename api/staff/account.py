@@ -55,7 +55,7 @@ def change_email() -> Any:
     return redirect(url_for("staff.account"))
 
 
-@bp.post("/tai-khoan/thu-hoi/<kind>/<int:item_id>")
+@bp.post("/tai-khoan/thu-hoi/<kind>/<id:item_id>")
 @login_required
 def revoke_credential(kind: str, item_id: int) -> Any:
     try:

@@ -28,10 +28,11 @@ from engine.labels import OUTCOMES
 
 from ..auth import actor, login_required
 from ..context import commands, tz
+from ..rest.openapi import check_body, command_from
 from .base import back, bp, fail, given, lines
 
 
-@bp.post("/tasks/<int:task_id>/claim")
+@bp.post("/tasks/<id:task_id>/claim")
 @login_required
 def claim(task_id: int) -> Any:
     code = request.form.get("dossier", "")
@@ -44,26 +45,25 @@ def claim(task_id: int) -> Any:
     return redirect(target)
 
 
-@bp.post("/tasks/<int:task_id>/complete")
+@bp.post("/tasks/<id:task_id>/complete")
 @login_required
 def complete(task_id: int) -> Any:
     form = request.form
     code = form.get("dossier", "")
     outcome = form.get("outcome") or None
-    command = CompleteStep(task_id, outcome, tuple(form.getlist("checkpoints")),
-                           supplement_items=tuple(lines(form.get("supplement_items"))),
-                           expected_version=form.get("expected_version", type=int),
-                           assignee=form.get("assignee") or None,
-                           **given(form, "note", "supplement_exception"))
+    body: dict[str, Any] = {"checkpoints": form.getlist("checkpoints"), **given(form, "note", "supplement_exception"),
+                            "supplement_items": lines(form.get("supplement_items"))}
+    body |= {k: v for k, v in (("outcome", outcome), ("assignee", form.get("assignee") or None),
+                               ("expected_version", form.get("expected_version", type=int))) if v is not None}
     try:
-        commands().handle(actor(), command)
+        commands().handle(actor(), command_from(CompleteStep, "CompleteTask", body, task_id=task_id))
     except DomainError as exc:
         return fail(exc, back(code))
     flash(f"Đã ghi: {OUTCOMES.get(outcome or '', 'Hoàn thành')}.", "success")
     return redirect(back(code))
 
 
-@bp.post("/tasks/<int:task_id>/assign")
+@bp.post("/tasks/<id:task_id>/assign")
 @login_required
 def assign(task_id: int) -> Any:
     code = request.form.get("dossier", "")
@@ -77,6 +77,7 @@ def assign(task_id: int) -> Any:
 
 
 def _dossier_action(code: str, command: Callable[[], Command], done: str) -> Any:
+    """Run the action's command (built by ``command``, through the API's schema: ``command_from``)."""
     try:
         commands().handle(actor(), command())
     except DomainError as exc:
@@ -88,22 +89,24 @@ def _dossier_action(code: str, command: Callable[[], Command], done: str) -> Any
 @bp.post("/dossiers/<code>/supplement")
 @login_required
 def receive_supplement(code: str) -> Any:
-    docs = tuple({"id": f"bosung_{i}", "name": name} for i, name in enumerate(lines(request.form.get("documents")), 1))
-    return _dossier_action(code, lambda: ReceiveSupplement(code, docs, **given(request.form, "note")),
+    docs = [{"id": f"bosung_{i}", "name": name} for i, name in enumerate(lines(request.form.get("documents")), 1)]
+    return _dossier_action(code, lambda: command_from(ReceiveSupplement, "SupplementReceipt",
+                                                      {"documents": docs, **given(request.form, "note")}, code=code),
                            "Đã nhận hồ sơ bổ sung; thời hạn giải quyết được tính lại.")
 
 
 @bp.post("/dossiers/<code>/refusal")
 @login_required
 def refuse(code: str) -> Any:
-    return _dossier_action(code, lambda: Refuse(code, tuple(lines(request.form.get("reasons")))),
+    return _dossier_action(code, lambda: command_from(Refuse, "Refusal", {"reasons": lines(request.form.get("reasons"))},
+                                                      code=code),
                            "Đã từ chối giải quyết; kết quả chuyển Bộ phận Một cửa trả cho công dân.")
 
 
 @bp.post("/dossiers/<code>/withdrawal")
 @login_required
 def withdraw(code: str) -> Any:
-    return _dossier_action(code, lambda: Withdraw(code, **given(request.form, "reason")),
+    return _dossier_action(code, lambda: command_from(Withdraw, "Withdrawal", given(request.form, "reason"), code=code),
                            "Đã dừng giải quyết hồ sơ theo yêu cầu rút hồ sơ.")
 
 
@@ -116,7 +119,9 @@ def extend(code: str) -> Any:
             new_due = datetime.fromisoformat(raw).replace(tzinfo=tz())
         except ValueError:
             raise InvalidCommand("Ngày hẹn mới không hợp lệ.") from None
-        return Extend(code, new_due, **given(request.form, "reason"))
+        body = {"new_due_at": new_due.isoformat(), **given(request.form, "reason")}
+        check_body("Extension", body)  # the API's checks (its new_due_at is the command's new_due, a moment)
+        return Extend(code, new_due, body["reason"])
 
     return _dossier_action(code, command, "Đã lập phiếu xin lỗi và hẹn lại ngày trả kết quả.")
 
@@ -124,5 +129,5 @@ def extend(code: str) -> Any:
 @bp.post("/dossiers/<code>/return")
 @login_required
 def return_result(code: str) -> Any:
-    return _dossier_action(code, lambda: ReturnResult(code, **given(request.form, "note")),
+    return _dossier_action(code, lambda: command_from(ReturnResult, "ReturnResult", given(request.form, "note"), code=code),
                            "Đã trả kết quả cho công dân.")

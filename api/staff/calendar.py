@@ -68,7 +68,7 @@ def calendar_add() -> Any:
     return redirect(target)
 
 
-@bp.post("/calendar/<int:entry_id>/withdraw")
+@bp.post("/calendar/<id:entry_id>/withdraw")
 @login_required
 def calendar_withdraw(entry_id: int) -> Any:
     require("calendar")

@@ -93,9 +93,7 @@ def _assignment_choices(session: Any, me: Any, active: list[dict[str, Any]]) -> 
 @login_required
 def dossier_bpmn(code: str) -> Any:
     with services().sessions() as session:
-        dossier = q.find_dossier(session, code)
-        if not q.can_view(session, actor(), dossier):
-            raise Forbidden(f"Hồ sơ {dossier.code} không thuộc cơ quan của bạn.")
+        dossier = q.visible_dossier(session, actor(), code)
         xml = q.procedure_bpmn(session, dossier.procedure_version_id)
     return Response(xml, mimetype="application/xml")
 

@@ -11,7 +11,7 @@ from engine.lifecycle import STATUSES
 from engine.quality.nonconformity import overdue
 from engine.queries.inbox import CLAIMS
 
-from .. import present
+from .. import params, present
 from ..auth import actor, login_required
 from ..context import now, services
 from .base import bp
@@ -25,7 +25,7 @@ def inbox() -> Any:
     status = request.args.get("status") or None
     status = status if status in STATUSES else None
     procedure = request.args.get("procedure") or None
-    page, per_page = q.clamp(request.args.get("page", type=int), 25, 25)
+    page, per_page = params.page_of(25)
     moment = now()
     with services().sessions() as session:
         result = q.inbox(session, actor(), scope=scope, procedure=procedure, status=status, page=page, per_page=per_page)
@@ -45,12 +45,12 @@ def dossiers() -> Any:
     status = request.args.get("status") or None
     status = status if status in STATUSES else None
     overdue = request.args.get("overdue") == "1" or None
-    page, per_page = q.clamp(request.args.get("page", type=int), 25, 25)
+    page, per_page = params.page_of(25)
     moment = now()
     with services().sessions() as session:
         result = q.dossiers(session, actor(), now=moment, status=status, procedure=request.args.get("procedure") or None,
                             q=request.args.get("q") or None, overdue=overdue, page=page, per_page=per_page,
-                            after=request.args.get("after") or None, before=request.args.get("before") or None)
+                            after=params.cursor_arg("after"), before=params.cursor_arg("before"))
     for item in result.items:
         item["left"] = present.dossier_time_left(item["status"], item["due_at"], moment, services().calendar)
     return render_template("dossiers.html", result=result, status=status, overdue=overdue,

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from engine import DomainError
 from engine import queries as q
 from engine.commands import Receive, RefuseIntake, RequestSupplementAtIntake
+from engine.storage import idempotency
 from engine.storage.models import AgencyRow
 from engine.text import fold
 from engine.units import units
 
 from ..auth import actor, login_required
 from ..context import commands, default, services, today
+from ..rest.openapi import command_from
 from .base import bp, given, lines, require
 
 _APPLICANT = ("name", "id_number", "phone", "email", "zalo", "address", "organisation")
@@ -24,8 +27,10 @@ _DONE = {"receipt": "Đã tiếp nhận hồ sơ", "refusal": "Đã từ chối 
 
 
 def _page(listing: Any, chosen: Any, query: str, form: Any) -> str:
+    """The intake page; its form carries a one-time token (``once``), kept when the form comes back with an error."""
     return render_template("intake.html", listing=listing, chosen=chosen, query=query, form=form,
-                           channel_default=default(Receive, "channel"), units=_units(chosen))
+                           channel_default=default(Receive, "channel"), units=_units(chosen),
+                           once=form.get("once") or secrets.token_urlsafe(18))
 
 
 def _units(chosen: Any) -> list[tuple[str, str]]:
@@ -72,25 +77,63 @@ def _documents(form: Any, chosen: dict[str, Any]) -> list[dict[str, Any]]:
     return docs
 
 
+_SCHEMAS = {"receive": (Receive, "ReceiveDossier", "receipt"), "refuse": (RefuseIntake, "RefuseIntake", "refusal"),
+            "supplement": (RequestSupplementAtIntake, "IntakeSupplement", "supplement_request")}
+
+
 def _command(form: Any, chosen: dict[str, Any]) -> tuple[Any, str]:
-    """The intake command the desk chose, and the slip it issues."""
-    case = {"procedure_code": form.get("procedure", ""), "documents": tuple(_documents(form, chosen)),
-            "applicant": {k: form.get(f"applicant_{k}", "").strip() for k in _APPLICANT},
-            "variant": form.get("variant") or None, "competent_agency": form.get("competent_agency") or None,
-            **given(form, "channel")}
+    """The intake command the desk chose, and the slip it issues: the form becomes the body the REST API
+    takes (``POST /api/v1/dossiers`` and the intake refusals and supplement requests), checked by the same schema."""
+    applicant = {k: form.get(f"applicant_{k}", "").strip() for k in _APPLICANT}
+    body: dict[str, Any] = {
+        "procedure_code": form.get("procedure", ""), "documents": _documents(form, chosen),
+        "applicant": {k: v for k, v in applicant.items() if v or k == "name"},
+        **{k: form[k] for k in ("variant", "competent_agency") if form.get(k)}, **given(form, "channel"),
+    }
     decision = form.get("decision", "receive")
+    command, schema, slip = _SCHEMAS.get(decision, _SCHEMAS["receive"])
     if decision == "refuse":
-        return RefuseIntake(**case, reasons=tuple(lines(form.get("reasons")))), "refusal"
-    if decision == "supplement":
-        return RequestSupplementAtIntake(**case, items=tuple(lines(form.get("missing"))),
-                                         **given(form, "reason")), "supplement_request"
-    return Receive(**case, **given(form, "note")), "receipt"
+        body["reasons"] = lines(form.get("reasons"))
+    elif decision == "supplement":
+        body |= {"items": lines(form.get("missing")), **given(form, "reason")}
+    else:
+        body |= given(form, "note")
+    return command_from(command, schema, body), slip
 
 
 @bp.post("/intake")
 @login_required
 def intake_post() -> Any:
+    """One dossier per filled form: a second submit of the same form (its ``once`` token) shows the first one's
+    result instead of receiving the dossier again (``engine/storage/idempotency.py``)."""
     form = request.form
+    key = form.get("once", "")[:idempotency.MAX_KEY]
+    svc, user = services(), actor().id
+    if key:
+        stored = idempotency.reserve(svc.sessions, user, f"web-intake:{key}", _FORM, svc.now())
+        if stored is not None and stored.status is None:
+            flash("Biểu mẫu này đang được xử lý (lần gửi trước chưa xong); hãy chờ rồi tải lại.", "error")
+            return redirect(url_for("staff.intake"))
+        if stored is not None:
+            flash("Biểu mẫu này đã được gửi: hồ sơ đã được ghi, không tạo hồ sơ thứ hai.", "success")
+            return redirect(stored.response["location"])
+    try:
+        page = _intake(form)
+    except BaseException:
+        if key:
+            idempotency.forget(svc.sessions, user, f"web-intake:{key}")
+        raise
+    if key and page.status_code == 302:
+        idempotency.finish(svc.sessions, user, f"web-intake:{key}", 302, {"location": page.location})
+    elif key:  # refused: nothing was saved, the same form may be sent again once corrected
+        idempotency.forget(svc.sessions, user, f"web-intake:{key}")
+    return page
+
+
+_FORM = idempotency.fingerprint("staff.intake")  # any submit of one form is "the same request"
+
+
+def _intake(form: Any) -> Any:
     code = form.get("procedure", "")
     try:
         require("receive")
@@ -103,7 +146,7 @@ def intake_post() -> Any:
         with services().sessions() as session:
             listing = q.procedures(session, on=today(), per_page=q.MAX_PER_PAGE)
             again = q.procedure(session, code, today()) if code else None
-        return _page(listing, again, "", form), exc.http_status
+        return make_response(_page(listing, again, "", form), exc.http_status)
     with services().sessions() as session:
         detail = q.dossier_detail(session, actor(), dossier.id, timeline=False)
     slip = next((f for f in reversed(detail["forms"]) if f["form"] == form_kind), None)

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
 
-from engine import queries as q
 from engine.queries import notifications as n
 
+from .. import params
 from ..auth import login_required
 from ..context import now, services
 from .base import bp
@@ -30,7 +30,7 @@ def _bell() -> dict[str, Any]:
 @login_required
 def notifications() -> Any:
     unread_only = request.args.get("unread") == "1"
-    page, per_page = q.clamp(request.args.get("page", type=int), 25, 25)
+    page, per_page = params.page_of(25)
     with services().sessions() as session:
         result = n.notifications(session, g.user.id, unread_only=unread_only, page=page, per_page=per_page)
     return render_template("notifications.html", result=result, unread_only=unread_only)

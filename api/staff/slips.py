@@ -25,7 +25,7 @@ def qr_svg(url: str, scale: int = 3) -> Markup:
     return Markup(buffer.getvalue().decode("utf-8"))
 
 
-@bp.get("/forms/<int:form_id>")
+@bp.get("/forms/<id:form_id>")
 @login_required
 def slip(form_id: int) -> Any:
     with services().sessions() as session:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
+from .. import textcheck
 from ..errors import DomainError
 from ..services import Services
 from ..storage.models import Dossier
@@ -87,6 +88,7 @@ def import_dossiers(services: Services, path: Path, *, batch: int = 2000, dry_ru
                 report.read += 1
                 code = rec.text("code")
                 try:
+                    textcheck.check(rec.values)  # before the row is planned: nothing is written if any row fails
                     if code in seen:
                         raise RowProblem(f"mã hồ sơ trùng với dòng {seen[code]}")
                     draft = planner.draft(rec)

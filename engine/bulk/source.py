@@ -43,7 +43,8 @@ class Record:
 
 def records(path: Path, stream: BinaryIO, on_bytes: Any = None) -> Iterator[Record]:
     """The file's records, in order, with their line numbers. ``on_bytes(n)`` is told the bytes read so far."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    # Bytes that are not UTF-8 become lone surrogates, which the importer's text check reports with their line.
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     try:
         if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
             yield from _json_lines(text, on_bytes, stream)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import policy
+from .. import policy, textcheck
 from ..policy import Actor
 from ..services import Services
 from . import acting, closure, competence, intake, supplement, tasks  # noqa: F401  (register the handlers)
@@ -40,6 +40,7 @@ class Commands:
 
     def handle(self, actor: Actor, command: Command) -> Any:
         """Carry out ``command`` for ``actor`` in one transaction; return what its handler returns."""
+        textcheck.check(command)  # before anything reaches the database (issue 12: input at the edge)
         if command.action is not None:
             policy.require(actor, command.action)
         handler = HANDLERS[type(command)]

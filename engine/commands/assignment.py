@@ -55,8 +55,7 @@ def give(k: Kernel, dossier: Dossier, task: Task, assignee: str, note: str = "")
 
 @handles(AssignStep, "assign_step")
 def assign_step(cmd: AssignStep, k: Kernel) -> Task:
-    task, dossier = k.task(cmd.task_id)
-    policy.check_assign(k.actor, task, k.s.division_name)
+    task, dossier = k.task(cmd.task_id, right="assign")
     if task.claimed_by == cmd.assignee:
         return task
     check_assignee(k, task, cmd.assignee)

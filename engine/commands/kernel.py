@@ -67,23 +67,44 @@ class Kernel:
     # ------------------------------------------------------------------ loading
 
     def load(self, code: str, action: str | None = None) -> tuple[Dossier, LoadedVersion]:
-        """The dossier by code and its pinned version, after checking the actor may act on it."""
+        """The dossier by code and its pinned version, after checking the actor may act on it.
+
+        The right comes first (issue 12): a dossier the actor may not see is "not found", in the
+        very words of a code that does not exist; only then the role and division, then the status.
+        """
         row = self.rows.conn.execute(_DOSSIER_BY_CODE, {"code": code}).mappings().first()
+        missing = NotFound(f"Không có hồ sơ mã {code}.", code=code)
         if row is None:
-            raise NotFound(f"Không có hồ sơ mã {code}.", code=code)
+            raise missing
         dossier = self.rows.dossier(dict(row))
+        if not self.may_see(dossier):
+            raise missing
         policy.check_dossier(self.actor, dossier, lambda: self.open_places(dossier), self.s.division_name)
         if action is not None and not policy.status_allows(action, dossier.status):
             raise lifecycle.illegal(dossier.code, dossier.status, action)
         return dossier, self.s.version(self.session, dossier.procedure_version_id)
 
-    def task(self, task_id: int) -> tuple[Task, Dossier]:
-        """An open task and its dossier (without its large JSON columns)."""
+    def task(self, task_id: int, right: str | None = "step") -> tuple[Task, Dossier]:
+        """An open task and its dossier (without its large JSON columns), after checking the actor's right.
+
+        ``right`` is the policy's rule checked right after the row is read, before any state or claim
+        check: ``"step"`` (take or complete it: ``policy.check_step``), ``"assign"`` (give it to someone:
+        ``policy.check_assign``), None (the caller checks). A task of a dossier the actor may not see is
+        "not found" like a task that does not exist: nothing about it is named.
+        """
         row = self.rows.conn.execute(_TASK_AND_DOSSIER, {"task_id": task_id}).mappings().first()
+        missing = NotFound(f"Không có việc #{task_id}.")
         if row is None:
-            raise NotFound(f"Không có việc #{task_id}.")
+            raise missing
         task = self.rows.task({key: row[key] for key in TASK_COLUMNS})
         dossier = self.rows.dossier({key: row[f"d_{key}"] for key in LIGHT_DOSSIER_COLUMNS})
+        # A step's own agency sees it even once it is done (the loser of a race there gets the 409, not a 404).
+        if self.actor.agency != task.agency_id and not self.may_see(dossier):
+            raise missing
+        if right == "step":
+            policy.check_step(self.actor, task, self.s.division_name, dossier.code)
+        elif right == "assign":
+            policy.check_assign(self.actor, task, self.s.division_name)
         if task.state == TaskState.COMPLETED:
             raise Conflict(
                 f"Bước '{task.name}' của hồ sơ {dossier.code} đã được {task.completed_by} hoàn thành; thao tác của bạn chưa được ghi."
@@ -91,6 +112,9 @@ class Kernel:
         if task.state != TaskState.OPEN:
             raise InvalidCommand(f"Bước '{task.name}' của hồ sơ {dossier.code} không còn mở ({task.state}).")
         return task, dossier
+
+    def may_see(self, dossier: Dossier) -> bool:
+        return policy.can_view(self.actor, dossier, (agency for agency, _ in self.open_places(dossier)))
 
     def open_places(self, dossier: Dossier) -> list[tuple[str, str | None]]:
         """(agency, division) of the dossier's open steps."""

@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from ..textcheck import problem
+
 try:  # the C loader is several times faster; fall back when libyaml is absent
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
@@ -199,7 +201,12 @@ def load_located(text: str, file: str, limits: YamlLimits = DEFAULT_YAML_LIMITS,
                 return result
             if isinstance(node, yaml.SequenceNode):
                 return [build(item, path + (i,)) for i, item in enumerate(node.value)]
-            return _scalar(loader, node, typed)
+            value = _scalar(loader, node, typed)
+            wrong = problem(value, free=True) if isinstance(value, str) else None
+            if wrong:  # a quoted "\0" or "\ud800": text no database keeps (engine/textcheck.py)
+                mark = node.start_mark
+                raise SourceError(Problem(file, mark.line + 1, mark.column + 1, f"giá trị {wrong}"))
+            return value
 
         located.data = build(node, ())
     except yaml.MarkedYAMLError as exc:

@@ -11,6 +11,7 @@ import engine.storage.alerts  # noqa: F401  (deadline alarms, notifications, cal
 import engine.storage.decisions  # noqa: F401  (decisions applied to the catalogue: issue 3)
 import engine.storage.drafts  # noqa: F401  (the analyst's drafts of definitions: issue 11)
 import engine.storage.web_sessions  # noqa: F401  (server-side web sessions: issue 12)
+import engine.storage.idempotency  # noqa: F401  (idempotency keys of creating requests: issue 12)
 from engine.storage.models import Base
 
 config = context.config

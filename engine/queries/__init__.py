@@ -24,6 +24,7 @@ from .dossiers import (
     find_dossier,
     issued_form,
     numeric_id,
+    visible_dossier,
 )
 from .inbox import inbox, inbox_procedures
 from .paging import MAX_PER_PAGE, Page, clamp
@@ -31,7 +32,7 @@ from .public import DIGITS, NOT_FOUND, lookup_digits, mask_identifier, mask_name
 
 __all__ = [
     "MAX_ID", "MAX_PER_PAGE", "DueClosure", "Page", "can_view", "clamp", "dossier_detail", "dossier_summary", "dossiers",
-    "due_for_closure", "events", "fields", "find_dossier", "numeric_id",
+    "due_for_closure", "events", "fields", "find_dossier", "numeric_id", "visible_dossier",
     "fold", "inbox", "inbox_procedures", "issued_form", "mask_identifier", "mask_name", "procedure", "procedure_bpmn",
     "procedures", "public_status", "DIGITS", "NOT_FOUND", "lookup_digits",
 ]

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased, undefer
 
 from .. import policy
-from ..errors import Forbidden, NotFound
+from ..errors import NotFound
 from ..labels import status_label
 from ..policy import Actor, task_division_join
 from ..storage.accounts import User
@@ -81,11 +81,6 @@ def can_view(session: Session, actor: Actor, dossier: Dossier) -> bool:
     return policy.can_view(actor, dossier, _open_agencies(session, dossier.id))
 
 
-def _forbidden(dossier: Dossier) -> Forbidden:
-    return Forbidden(f"Hồ sơ {dossier.code} không thuộc cơ quan của bạn; bạn không được xem hay xử lý hồ sơ này.",
-                     dossier=dossier.code)
-
-
 def _dossier_dict(d: Dossier, procedure_name: str, agency_name: str | None, receiving_name: str | None,
                   with_documents: bool = True) -> dict[str, Any]:
     out = {
@@ -106,11 +101,18 @@ def _dossier_dict(d: Dossier, procedure_name: str, agency_name: str | None, rece
     return out
 
 
-def dossier_detail(session: Session, actor: Actor, ref: str | int, *, timeline: bool = True) -> dict[str, Any]:
-    """A dossier with its steps, issued forms and (optionally) its audit timeline, if the actor may see it."""
+def visible_dossier(session: Session, actor: Actor, ref: str | int) -> Dossier:
+    """A dossier the actor may see; another agency's is "not found", in the words of one that does not exist
+    (issue 12: an answer to someone without rights names nothing)."""
     dossier = find_dossier(session, ref)
     if not can_view(session, actor, dossier):
-        raise _forbidden(dossier)
+        raise NotFound(f"Không có hồ sơ '{ref}'.", ref=str(ref))
+    return dossier
+
+
+def dossier_detail(session: Session, actor: Actor, ref: str | int, *, timeline: bool = True) -> dict[str, Any]:
+    """A dossier with its steps, issued forms and (optionally) its audit timeline, if the actor may see it."""
+    dossier = visible_dossier(session, actor, ref)
     competent, receiving = aliased(AgencyRow), aliased(AgencyRow)
     names = session.execute(
         select(ProcedureVersion.name, ProcedureVersion.version, competent.name, receiving.name)
@@ -200,7 +202,7 @@ def issued_form(session: Session, actor: Actor, form_id: int) -> tuple[IssuedFor
     dossier = session.get(Dossier, form.dossier_id)
     assert dossier is not None
     if not can_view(session, actor, dossier):
-        raise _forbidden(dossier)
+        raise NotFound(f"Không có phiếu #{form_id}.")
     return form, dossier
 
 

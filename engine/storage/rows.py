@@ -31,7 +31,11 @@ LIGHT_DOSSIER_COLUMNS = tuple(k for k in DOSSIER_COLUMNS if k not in HEAVY)
 
 _INSERT_DOSSIER = insert(DOSSIERS).returning(DOSSIERS.c.id)
 _INSERT_TASKS = insert(TASKS).returning(TASKS.c.id, sort_by_parameter_order=True)
-_ROUTE_STATE = select(DOSSIERS.c.route_state).where(DOSSIERS.c.id == bindparam("dossier_id"))
+# Read at the version the command loaded: a route state another command wrote since is not this dossier's
+# (under PostgreSQL's read committed each statement sees the latest commit), so the read finds no row and
+# the command is a conflict (409), never a step "not ready" in a route that moved on (issue 12).
+_ROUTE_STATE = select(DOSSIERS.c.route_state).where(DOSSIERS.c.id == bindparam("dossier_id"),
+                                                   DOSSIERS.c.version == bindparam("version"))
 # One statement object each: the columns SET are the parameters given, and SQLAlchemy caches
 # the compiled form per set of keys.
 _UPDATE_DOSSIER = DOSSIERS.update().where(DOSSIERS.c.id == bindparam("w_id"), DOSSIERS.c.version == bindparam("w_version"))
@@ -91,7 +95,10 @@ class RowWriter:
     def load_route_state(self, dossier: Dossier) -> dict[str, Any] | None:
         """The route state of a dossier read without it; remembered as read, not as changed."""
         if "route_state" not in vars(dossier):
-            state = self.conn.execute(_ROUTE_STATE, {"dossier_id": dossier.id}).scalar_one()
+            found = self.conn.execute(_ROUTE_STATE, {"dossier_id": dossier.id, "version": dossier.version}).first()
+            if found is None:
+                raise StaleDataError(f"dossier {dossier.code} changed since it was read (version {dossier.version})")
+            state = found[0]
             dossier.route_state = state
             self._dossiers[dossier.id][1]["route_state"] = state
         return dossier.route_state

@@ -95,8 +95,8 @@ def test_procedures_list_search_pagination(client):  # type: ignore[no-untyped-d
     assert [p["code"] for p in with_marks["items"]] == [p["code"] for p in found["items"]]
     field = client.get("/api/v1/procedures?field=tre-em").json
     assert field["items"] and all(p["field"] == "tre-em" for p in field["items"])
-    error(client.get("/api/v1/procedures?per_page=1000"), 422, "invalid_command")
-    error(client.get("/api/v1/procedures?page=abc"), 422, "invalid_command")
+    error(client.get("/api/v1/procedures?per_page=1000"), 400, "invalid_parameter")
+    error(client.get("/api/v1/procedures?page=abc"), 400, "invalid_parameter")
 
 
 def test_procedure_get_and_not_found(client):  # type: ignore[no-untyped-def]
@@ -176,9 +176,12 @@ def test_get_dossier_by_id_or_code_and_access(client, token):  # type: ignore[no
     by_id = client.get(f"/api/v1/dossiers/{d['id']}", headers=token("iso"))
     assert by_code.status_code == by_id.status_code == 200 and by_code.json["id"] == by_id.json["id"]
     assert client.get(f"/api/v1/dossiers/{d['code']}", headers=token("analyst")).status_code == 200
-    denied = error(client.get(f"/api/v1/dossiers/{d['code']}", headers=token("outsider")), 403, "forbidden")
-    assert d["code"] in denied["message"]
-    error(client.get("/api/v1/dossiers/KHONG-CO", headers=token("spec")), 404, "not_found")
+    # another agency's dossier is not found, in the words of one that does not exist (issue 12)
+    denied = error(client.get(f"/api/v1/dossiers/{d['id']}", headers=token("outsider")), 404, "not_found")
+    assert d["code"] not in denied["message"]
+    hidden = error(client.get(f"/api/v1/dossiers/{d['code']}", headers=token("outsider")), 404, "not_found")
+    absent = error(client.get("/api/v1/dossiers/KHONG-CO", headers=token("spec")), 404, "not_found")
+    assert hidden["message"].replace(d["code"], "KHONG-CO") == absent["message"]
 
 
 def test_list_dossiers_filters_and_pagination(client, token, clock):  # type: ignore[no-untyped-def]
@@ -203,7 +206,7 @@ def test_list_dossiers_filters_and_pagination(client, token, clock):  # type: ig
     assert client.get("/api/v1/dossiers?overdue=true", headers=token("head")).json["total"] == 0
     clock.advance(days=30)
     assert client.get("/api/v1/dossiers?overdue=true", headers=token("head")).json["total"] == 3
-    error(client.get("/api/v1/dossiers?status=bogus", headers=token("head")), 422, "invalid_command")
+    error(client.get("/api/v1/dossiers?status=bogus", headers=token("head")), 400, "invalid_parameter")
 
 
 def test_dossier_events_timeline(client, token):  # type: ignore[no-untyped-def]
@@ -212,7 +215,7 @@ def test_dossier_events_timeline(client, token):  # type: ignore[no-untyped-def]
     assert events["total"] >= 2 and len(events["items"]) == 1
     first = events["items"][0]
     assert first["action"] == "dossier.received" and first["actor"] == "desk" and first["actor_name"] == "Nguyễn Thị Mai"
-    error(client.get(f"/api/v1/dossiers/{d['code']}/events", headers=token("outsider")), 403, "forbidden")
+    error(client.get(f"/api/v1/dossiers/{d['code']}/events", headers=token("outsider")), 404, "not_found")
 
 
 # ---------------------------------------------------------------------- tasks
@@ -240,7 +243,7 @@ def test_claim_errors(client, token):  # type: ignore[no-untyped-def]
     d = receive(client, token)
     task = open_task(d)
     error(client.post(f"/api/v1/tasks/{task['id']}/claim", headers=token("spec")), 403, "forbidden")
-    error(client.post(f"/api/v1/tasks/{task['id']}/claim", headers=token("desk_noivu")), 403, "forbidden")
+    error(client.post(f"/api/v1/tasks/{task['id']}/claim", headers=token("desk_noivu")), 404, "not_found")
     error(client.post("/api/v1/tasks/999999/claim", headers=token("desk")), 404, "not_found")
     assert client.post(f"/api/v1/tasks/{task['id']}/claim", headers=token("desk")).status_code == 200
     d2 = finish(client, token, d)
@@ -262,7 +265,7 @@ def test_division_steps_forbidden_to_other_divisions(client, token, services):  
     before = audit_count(services)
     refused = error(client.post(f"/api/v1/tasks/{assign['id']}/claim", headers=token("head_xd")), 403, "forbidden")
     assert "thuộc Văn phòng Sở" in refused["message"] and refused["details"] == {"division": "van-phong"}
-    error(client.post(f"/api/v1/tasks/{assign['id']}/claim", headers=token("head")), 403, "forbidden")  # other agency
+    error(client.post(f"/api/v1/tasks/{assign['id']}/claim", headers=token("head")), 404, "not_found")  # other agency: not found (issue 12)
     for uid in ("head_xd", "head"):
         assert client.get("/api/v1/tasks", headers=token(uid)).json["total"] == 0
     other = error(client.post(f"/api/v1/tasks/{assign['id']}/complete", json={}, headers=token("head_xd")), 403, "forbidden")

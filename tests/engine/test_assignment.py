@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine import Actor, Forbidden, InvalidCommand
+from engine import Actor, Forbidden, InvalidCommand, NotFound
 from engine import queries as q
 from engine.queries.workload import workload
 from engine.simulate import Driver
@@ -54,7 +54,7 @@ def test_reassignment_is_audited_and_checked(services, commands, staff, people):
                           "previous": "specialist1", "note": "Chuyên viên 1 nghỉ phép"}
     with pytest.raises(Forbidden, match="lãnh đạo"):
         commands.assign_step(staff["specialist"], appraise.id, "specialist1")
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # another agency's task: not found, nothing named (issue 12)
         commands.assign_step(Actor("head_other", "division_head", "cb-so-noi-vu"), appraise.id, "specialist1")
     with pytest.raises(InvalidCommand, match="Không phân công được cho Cán bộ clerk1"):
         commands.assign_step(staff["division_head"], appraise.id, "clerk1")

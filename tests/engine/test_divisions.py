@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine import Actor, Forbidden
+from engine import Actor, Forbidden, NotFound
 from engine import queries as q
 from engine.definitions import load_catalog
 from engine.definitions.catalog import load_agencies
@@ -90,10 +90,11 @@ def test_other_division_is_forbidden_and_nothing_changes(commands, services, sta
     commands.claim(staff["admin"], appraise.id)
 
 
-def test_division_of_another_agency_is_forbidden_by_agency_first(commands, services, staff):
+def test_division_of_another_agency_is_not_found_by_agency_first(commands, services, staff):
+    """Another agency's head sees nothing of the task: 'not found', in the words of a missing one (issue 12)."""
     dossier = to_assign(commands, services, staff["one_stop"], "1.001806")
     task = open_task(services, dossier.id, "assign")
-    with pytest.raises(Forbidden, match="cơ quan 'cb-so-y-te'"):
+    with pytest.raises(NotFound, match=f"^Không có việc #{task.id}.$"):
         commands.claim(Actor("tp_noivu", "division_head", NOI_VU, unit=DIVISION), task.id)
 
 

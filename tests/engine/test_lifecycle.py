@@ -312,8 +312,8 @@ def test_permissions(commands, services, staff):
     task = only_task(services, dossier.id, "intake")
     with pytest.raises(Forbidden):
         commands.claim(staff["specialist"], task.id)  # wrong role
-    with pytest.raises(Forbidden):
-        commands.request_supplement(staff["outsider"], dossier.code, ["x"])  # other agency
+    with pytest.raises(NotFound):
+        commands.request_supplement(staff["outsider"], dossier.code, ["x"])  # other agency: not found (issue 12)
     with pytest.raises(Forbidden):
         commands.receive(staff["clerk"], "1.001806", APPLICANT)
     with pytest.raises(NotFound):

@@ -32,7 +32,7 @@ def test_a_task_id_out_of_range_is_not_found(client: Any, token: Any, task_id: s
 
 @pytest.mark.parametrize("query", ["page=" + HUGE, "page=", "page=%C2%B2", "per_page=0", "overdue=null", "status="])
 def test_bad_query_parameters_are_refused(client: Any, token: Any, query: str) -> None:  # noqa: F811
-    _error(client.get(f"/api/v1/dossiers?{query}", headers=token("desk")), 422, "invalid_command")
+    _error(client.get(f"/api/v1/dossiers?{query}", headers=token("desk")), 400, "invalid_parameter")
 
 
 def test_if_match_of_unicode_digits_is_ignored(client: Any, token: Any) -> None:  # noqa: F811
@@ -51,7 +51,7 @@ def test_the_document_declares_id_ranges(client: Any) -> None:  # noqa: F811
     assert claim["parameters"][0]["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 
 
-@pytest.mark.parametrize("path,status", [("/api/v1/procedures?agency=%00", 422), ("/api/v1/dossiers?q=a%00b", 422),
+@pytest.mark.parametrize("path,status", [("/api/v1/procedures?agency=%00", 400), ("/api/v1/dossiers?q=a%00b", 400),
                                          ("/api/v1/dossiers/%00", 404), ("/api/v1/public/dossiers/%00", 404),
                                          ("/api/v1/procedures/%ED%A0%80", 404)])
 def test_nul_and_broken_text_in_urls_are_refused(client: Any, token: Any, path: str, status: int) -> None:  # noqa: F811
@@ -60,6 +60,6 @@ def test_nul_and_broken_text_in_urls_are_refused(client: Any, token: Any, path: 
     assert response.status_code == status, response.text
 
 
-def test_nul_in_a_body_is_a_validation_error(client: Any, token: Any) -> None:  # noqa: F811
+def test_nul_in_a_body_is_refused_naming_the_field(client: Any, token: Any) -> None:  # noqa: F811
     body = {"procedure_code": "1.001806", "applicant": {"name": "Trần\x00Văn"}}
-    _error(client.post("/api/v1/dossiers", json=body, headers=token("desk")), 422, "validation_error")
+    _error(client.post("/api/v1/dossiers", json=body, headers=token("desk")), 400, "invalid_text")
