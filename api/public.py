@@ -13,10 +13,10 @@ from flask import Blueprint, render_template, request
 
 from engine import NotFound
 from engine import queries as q
+from engine.textcheck import problem as text_problem
 
 from . import pages, params
 from .context import services, today
-from .rest.base import unstorable
 
 bp = Blueprint("public", __name__, url_prefix="")
 pages.register(bp)
@@ -74,7 +74,7 @@ def status() -> Any:
 
 def _plausible(text: str) -> bool:
     """Short text a database keeps (no NUL, no lone surrogate): anything else is not a code nor digits."""
-    return len(text) <= 60 and not unstorable(text)
+    return len(text) <= 60 and text_problem(text) is None
 
 
 @bp.get("/cong-khai/nhat-ky-kiem-toan")

@@ -10,8 +10,8 @@ import engine.storage.accounts  # noqa: F401  (users and API tokens: api/, issue
 import engine.storage.alerts  # noqa: F401  (deadline alarms, notifications, calendar days: issue 8)
 import engine.storage.decisions  # noqa: F401  (decisions applied to the catalogue: issue 3)
 import engine.storage.drafts  # noqa: F401  (the analyst's drafts of definitions: issue 11)
-import engine.storage.web_sessions  # noqa: F401  (server-side web sessions: issue 12)
 import engine.storage.idempotency  # noqa: F401  (idempotency keys of creating requests: issue 12)
+import engine.storage.web_sessions  # noqa: F401  (server-side web sessions: issue 12)
 from engine.storage.models import Base
 
 config = context.config
