@@ -26,6 +26,7 @@ import argparse
 import contextlib
 import json
 import math
+import multiprocessing
 import os
 import platform
 import random
@@ -34,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -253,6 +255,36 @@ def queries(services: Services, agency: str, sample_code: str, runs: int) -> dic
 
 # ---------------------------------------------------------------------- the run
 
+def _import_one(url: str, path: Path) -> Any:
+    """``motcua import dossiers``' function on one file, in a process of its own (a fresh engine)."""
+    engine = make_engine(url, pool_size=1)
+    services = Services(session_factory(engine), WorkingCalendar.from_yaml(ROOT / "workflows" / "calendar.yaml"), FixedClock(NOW),
+                        Settings(allow_unconfirmed=True))
+    try:
+        report = import_dossiers(services, path, batch=5000)
+    finally:
+        engine.dispose()
+    assert report.ok, report.problems[:5]
+    return report
+
+
+def imported(url: str, services: Services, paths: list[Path]) -> Any:
+    """Import the export files, one process each when there are several; the reports summed."""
+    if len(paths) == 1:
+        report = import_dossiers(services, paths[0], batch=5000)
+        assert report.ok, report.problems[:5]
+        return report
+    with ProcessPoolExecutor(len(paths), mp_context=multiprocessing.get_context("fork")) as pool:
+        reports = list(pool.map(_import_one, [url] * len(paths), paths))
+    total = reports[0]
+    for other in reports[1:]:
+        total.loaded += other.loaded
+        total.closed += other.closed
+        total.running += other.running
+        total.tasks += other.tasks
+    return total
+
+
 @contextlib.contextmanager
 def kept(pg_url: str, schema: str) -> Any:
     """The URL of a schema that outlives the run (created when missing)."""
@@ -271,6 +303,8 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="write the plans to bench/scale-plans.md")
     parser.add_argument("--schema", help="build in this schema and keep it (created when missing)")
     parser.add_argument("--measure-only", action="store_true", help="with --schema: no import, measure what it holds")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="import the new dossiers as this many export files, each by its own process (one transaction each)")
     parser.add_argument("--plans-file", default=str(ROOT / "bench" / "scale-plans.md"))
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -298,17 +332,18 @@ def main() -> None:
         for size in sizes:
             if size < have:
                 continue
-            path = Path(tmp) / f"export-{size}.jsonl"
+            paths = [Path(tmp) / f"export-{size}-{j}.jsonl" for j in range(args.jobs)]
             started = time.perf_counter()
-            with path.open("w", encoding="utf-8") as out:
-                for chunk in range(have, size, 50_000):
-                    for row in shape.rows(chunk, min(50_000, size - chunk), seed=chunk):
-                        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            outs = [p.open("w", encoding="utf-8") for p in paths]
+            for n, chunk in enumerate(range(have, size, 50_000)):
+                for row in shape.rows(chunk, min(50_000, size - chunk), seed=chunk):
+                    outs[n % args.jobs].write(json.dumps(row, ensure_ascii=False) + "\n")
+            for out in outs:
+                out.close()
             made = time.perf_counter() - started
             started = time.perf_counter()
-            report = import_dossiers(services, path, batch=5000) if size > have else None
+            report = imported(url, services, [p for p in paths if p.stat().st_size]) if size > have else None
             loaded = time.perf_counter() - started
-            assert report is None or report.ok, report.problems[:5]
             with engine.connect() as conn:
                 conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
                 sizes_mb = dict(conn.execute(text(

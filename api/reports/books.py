@@ -46,7 +46,7 @@ def control_slip(code: str) -> Any:
             from engine import Forbidden
 
             raise Forbidden(f"Hồ sơ {dossier.code} không thuộc cơ quan của bạn; bạn không được xem hồ sơ này.")
-        slip = books.control_slip(session, dossier, tz(), books.user_names(session))
+        slip = books.control_slip(session, dossier, tz())
         received = dossier.received_at or dossier.registered_at
     from handlers.forms import regime_on
 

@@ -228,8 +228,8 @@ def _filters(dialect: str, now: datetime, status: str | None, procedure: str | N
         out.append(or_(Dossier.code.ilike(pattern, escape="\\"), _applicant_name(dialect).ilike(pattern, escape="\\")))
     # Waiting for the applicant's supplement is not overdue: no clock runs then (LEGAL.md §4).
     counting = tuple(s for s in OPEN_STATUSES if s != Status.AWAITING_SUPPLEMENT)
-    if overdue is True:
-        out.extend((Dossier.status.in_(counting), Dossier.due_at < now))
+    if overdue is True:  # the statuses as literals: the partial indexes of live dossiers serve it (migration 0018)
+        out.extend((policy.live_dossier(counting), Dossier.due_at < now))
     elif overdue is False:
         out.append(or_(Dossier.due_at.is_(None), Dossier.due_at >= now, Dossier.status.not_in(counting)))
     return out
@@ -282,7 +282,7 @@ def dossiers(session: Session, actor: Actor, *, now: datetime, status: str | Non
         rows.reverse()
     has_next = more if newest_first else True
     has_prev = (where.after is not None or where.offset > 0) if newest_first else more
-    total, exact = _capped_count(session, branches, filters)
+    total, exact = _capped_count(session, actor, branches, filters)
     items = [_dossier_dict(d, name, None, None, with_documents=False) for d, name in rows]
     result = Page(items, page, per_page, total, total_exact=exact, keyset=True)
     if rows:
@@ -291,13 +291,25 @@ def dossiers(session: Session, actor: Actor, *, now: datetime, status: str | Non
     return result
 
 
-def _capped_count(session: Session, branches: list[ColumnElement[bool]], filters: list[ColumnElement[bool]]) -> tuple[int, bool]:
+def _capped_count(session: Session, actor: Actor, branches: list[ColumnElement[bool]],
+                  filters: list[ColumnElement[bool]]) -> tuple[int, bool]:
     """How many rows the list has, counted up to TOTAL_CAP: each branch stops at TOTAL_CAP + 1 rows.
 
-    Each branch reads its rows in the list's order, so the count walks the same index as the page
-    (an unordered LIMIT lets the planner pick a table scan that stops early, or does not)."""
-    limited = [select(Dossier.id).where(clause, *filters).order_by(Dossier.registered_at.desc(), Dossier.id.desc())
-               .limit(TOTAL_CAP + 1) for clause in branches]
+    The agency branches read their rows in the list's order (its index: an unordered LIMIT lets the
+    planner pick a table scan that stops early, or does not). The open-step branch is read from the
+    active steps' partial index in its own order (agency, dossier), joined to the dossiers only when
+    a filter needs their columns: its cost is the agency's open work, whatever the history's length."""
+    limited = []
+    for clause in branches:
+        if len(branches) > 1 and clause is branches[-1]:
+            stmt = (select(Task.dossier_id.label("id")).distinct().where(Task.agency_id == actor.agency, policy.active_task())
+                    .order_by(Task.dossier_id).limit(TOTAL_CAP + 1))
+            if filters:
+                stmt = stmt.join(Dossier, Dossier.id == Task.dossier_id).where(*filters)
+            limited.append(stmt)
+        else:
+            limited.append(select(Dossier.id).where(clause, *filters).order_by(Dossier.registered_at.desc(), Dossier.id.desc())
+                           .limit(TOTAL_CAP + 1))
     rows = limited[0].subquery() if len(limited) == 1 else union(*(select(b.subquery()) for b in limited)).subquery()
     count = int(session.execute(select(func.count()).select_from(rows)).scalar_one())
     return min(count, TOTAL_CAP), count <= TOTAL_CAP
