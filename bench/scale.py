@@ -188,10 +188,10 @@ def timed(services: Services, call: Callable[[Any], Any], runs: int) -> tuple[fl
     return statistics.median(samples), samples[min(len(samples) - 1, math.ceil(0.95 * len(samples)) - 1)], statistics.median(cpu)
 
 
-def explain(engine: Any, services: Services, call: Callable[[Any], Any]) -> tuple[str, bool, float]:
+def explain(engine: Any, services: Services, call: Callable[[Any], Any], repeat: int = 5) -> tuple[str, bool, float]:
     """EXPLAIN (ANALYZE, BUFFERS) of each statement of one call; whether any reads dossiers sequentially;
-    the server's execution time of the call's statements (ms, planning included), which the machine's
-    load moves far less than the wall time of a call."""
+    the server's time for the call's statements (planning and execution, ms; the median of ``repeat``
+    runs of each), which the machine's load moves far less than the wall time of a call."""
     with Statements(engine) as seen, services.sessions() as session:
         call(session)
     plans = []
@@ -201,11 +201,14 @@ def explain(engine: Any, services: Services, call: Callable[[Any], Any]) -> tupl
     try:
         with raw.cursor() as cursor:
             for statement, parameters in seen:
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
-                plan = "\n".join(r[0] for r in cursor.fetchall())
+                times = []
+                for _ in range(repeat):
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                    plan = "\n".join(r[0] for r in cursor.fetchall())
+                    times.append(sum(float(line.split(":")[1].split()[0]) for line in plan.splitlines()
+                                     if line.startswith(("Planning Time", "Execution Time"))))
+                server += statistics.median(times)
                 scans |= "Seq Scan on dossiers" in plan
-                server += sum(float(line.split(":")[1].split()[0]) for line in plan.splitlines()
-                              if line.startswith(("Planning Time", "Execution Time")))
                 plans.append(f"```sql\n{statement.strip()}\n```\n```\n{plan}\n```")
         raw.rollback()
     finally:
