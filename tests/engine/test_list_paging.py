@@ -201,3 +201,19 @@ def test_migration_0018_builds_the_live_indexes_on_a_populated_database_and_back
     with services.sessions() as session:
         page = q.dossiers(session, Actor("d1", "director", AGENCY), now=services.now(), overdue=True)
     assert [i["code"] for i in page.items] == ["OPEN-0002", "OPEN-0000"]
+
+
+def test_a_search_with_many_matches_walks_the_branches_and_counts_up_to_the_search_cap(services, tmp_path, monkeypatch):
+    """Past FEW_MATCHES matches (a common word) the search filters each branch's ordered walk; its total is
+    counted up to SEARCH_TOTAL_CAP. The rows are the same either way."""
+    module = importlib.import_module("engine.queries.dossiers")
+    newest_first = _load(services, tmp_path, 25)
+    director = Actor("d1", "director", AGENCY)
+    with services.sessions() as session:
+        few = [i["code"] for p in _walk(session, director, services.now(), 4, q="TEST-001") for i in p.items]
+        monkeypatch.setattr(module, "FEW_MATCHES", 2)
+        monkeypatch.setattr(module, "SEARCH_TOTAL_CAP", 6)
+        pages = _walk(session, director, services.now(), 4, q="TEST-001")
+        assert [i["code"] for p in pages for i in p.items] == few == [c for c in newest_first if c.startswith("TEST-001")]
+        assert (pages[0].total, pages[0].total_exact) == (6, False)
+        assert (q.dossiers(session, director, now=services.now(), q="0017").total, q.dossiers(session, director, now=services.now()).total) == (1, 25)
