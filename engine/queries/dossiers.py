@@ -326,16 +326,19 @@ def _capped_count(session: Session, actor: Actor, branches: list[ColumnElement[b
 
     The agency branches read their rows in the list's order (its index: an unordered LIMIT lets the
     planner pick a table scan that stops early, or does not). The open-step branch is read from the
-    active steps' partial index in its own order (agency, dossier), joined to the dossiers only when
-    a filter needs their columns: its cost is the agency's open work, whatever the history's length."""
+    active steps' partial index in its own order (agency, dossier); when a filter needs the dossiers'
+    columns it is joined to the live dossiers (their partial indexes) and cut unordered, as soon as
+    ``cap`` + 1 are found: both sides are the agency's open work, whatever the history's length."""
     limited = []
     for clause in branches:
         if len(branches) > 1 and clause is branches[-1]:
-            stmt = (select(Task.dossier_id.label("id")).distinct().where(Task.agency_id == actor.agency, policy.active_task())
-                    .order_by(Task.dossier_id).limit(cap + 1))
-            if filters:
-                stmt = stmt.join(Dossier, Dossier.id == Task.dossier_id).where(*filters)
-            limited.append(stmt)
+            open_here = select(Task.dossier_id).distinct().where(Task.agency_id == actor.agency, policy.active_task())
+            if filters:  # both sides are bounded by the work in hand (live dossiers, active steps): no order needed
+                here = open_here.subquery()
+                limited.append(select(here.c.dossier_id.label("id")).join(Dossier, Dossier.id == here.c.dossier_id)
+                               .where(policy.live_dossier(), *filters).limit(cap + 1))
+            else:
+                limited.append(open_here.order_by(Task.dossier_id).limit(cap + 1))
         else:
             limited.append(select(Dossier.id).where(clause, *filters).order_by(Dossier.registered_at.desc(), Dossier.id.desc())
                            .limit(cap + 1))
