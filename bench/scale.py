@@ -12,13 +12,21 @@ after a warm-up. ``--explain`` writes each query's statements with EXPLAIN (ANAL
 bench/scale-plans.md, and the table marks a query whose plan reads the dossiers table sequentially.
 
 Usage: python bench/scale.py [--sizes 10000,100000,1000000] [--runs 30] [--pg URL] [--explain]
+                             [--schema NAME] [--measure-only]
+
+``--schema NAME`` builds in that schema (created when missing) and keeps it, so that a later run can
+measure again after a change (``--measure-only``: migrate it to the head, which builds new indexes on
+the populated tables, and time the queries at the size it holds). Without it, a scratch schema is used
+and dropped at the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import multiprocessing
 import os
 import platform
 import random
@@ -27,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -163,38 +172,48 @@ class Statements:
         self.seen.append((statement, parameters))
 
 
-def timed(services: Services, call: Callable[[Any], Any], runs: int) -> tuple[float, float]:
+def timed(services: Services, call: Callable[[Any], Any], runs: int) -> tuple[float, float, float]:
+    """p50 and p95 of the wall time of ``runs`` calls, and the median CPU time this process spent per call."""
     for _ in range(3):
         with services.sessions() as session:
             call(session)
-    samples = []
+    samples, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         with services.sessions() as session:
             call(session)
         samples.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
     samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, math.ceil(0.95 * len(samples)) - 1)]
+    return statistics.median(samples), samples[min(len(samples) - 1, math.ceil(0.95 * len(samples)) - 1)], statistics.median(cpu)
 
 
-def explain(engine: Any, services: Services, call: Callable[[Any], Any]) -> tuple[str, bool]:
-    """EXPLAIN (ANALYZE, BUFFERS) of each statement of one call; whether any reads dossiers sequentially."""
+def explain(engine: Any, services: Services, call: Callable[[Any], Any], repeat: int = 5) -> tuple[str, bool, float]:
+    """EXPLAIN (ANALYZE, BUFFERS) of each statement of one call; whether any reads dossiers sequentially;
+    the server's time for the call's statements (planning and execution, ms; the median of ``repeat``
+    runs of each), which the machine's load moves far less than the wall time of a call."""
     with Statements(engine) as seen, services.sessions() as session:
         call(session)
     plans = []
     scans = False
+    server = 0.0
     raw = engine.raw_connection()
     try:
         with raw.cursor() as cursor:
             for statement, parameters in seen:
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
-                plan = "\n".join(r[0] for r in cursor.fetchall())
+                times = []
+                for _ in range(repeat):
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                    plan = "\n".join(r[0] for r in cursor.fetchall())
+                    times.append(sum(float(line.split(":")[1].split()[0]) for line in plan.splitlines()
+                                     if line.startswith(("Planning Time", "Execution Time"))))
+                server += statistics.median(times)
                 scans |= "Seq Scan on dossiers" in plan
                 plans.append(f"```sql\n{statement.strip()}\n```\n```\n{plan}\n```")
         raw.rollback()
     finally:
         raw.close()
-    return "\n".join(plans), scans
+    return "\n".join(plans), scans, server
 
 
 def queries(services: Services, agency: str, sample_code: str, runs: int) -> dict[str, Callable[[Any], Any]]:
@@ -239,73 +258,130 @@ def queries(services: Services, agency: str, sample_code: str, runs: int) -> dic
 
 # ---------------------------------------------------------------------- the run
 
+def _import_one(url: str, path: Path) -> Any:
+    """``motcua import dossiers``' function on one file, in a process of its own (a fresh engine)."""
+    engine = make_engine(url, pool_size=1)
+    services = Services(session_factory(engine), WorkingCalendar.from_yaml(ROOT / "workflows" / "calendar.yaml"), FixedClock(NOW),
+                        Settings(allow_unconfirmed=True))
+    try:
+        report = import_dossiers(services, path, batch=5000)
+    finally:
+        engine.dispose()
+    assert report.ok, report.problems[:5]
+    return report
+
+
+def imported(url: str, services: Services, paths: list[Path]) -> Any:
+    """Import the export files, one process each when there are several; the reports summed."""
+    if len(paths) == 1:
+        report = import_dossiers(services, paths[0], batch=5000)
+        assert report.ok, report.problems[:5]
+        return report
+    with ProcessPoolExecutor(len(paths), mp_context=multiprocessing.get_context("fork")) as pool:
+        reports = list(pool.map(_import_one, [url] * len(paths), paths))
+    total = reports[0]
+    for other in reports[1:]:
+        total.loaded += other.loaded
+        total.closed += other.closed
+        total.running += other.running
+        total.tasks += other.tasks
+    return total
+
+
+@contextlib.contextmanager
+def kept(pg_url: str, schema: str) -> Any:
+    """The URL of a schema that outlives the run (created when missing)."""
+    admin = make_engine(pg_url, pool_size=1)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    admin.dispose()
+    yield f"{pg_url}{'&' if '?' in pg_url else '?'}options=-csearch_path%3D{schema}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--pg", default=os.environ.get("MOTCUA_TEST_PG_URL", PG_DEFAULT))
     parser.add_argument("--explain", action="store_true", help="write the plans to bench/scale-plans.md")
+    parser.add_argument("--schema", help="build in this schema and keep it (created when missing)")
+    parser.add_argument("--measure-only", action="store_true", help="with --schema: no import, measure what it holds")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="import the new dossiers as this many export files, each by its own process (one transaction each)")
+    parser.add_argument("--plans-file", default=str(ROOT / "bench" / "scale-plans.md"))
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    results: dict[str, dict[int, tuple[float, float, bool]]] = {}
+    results: dict[str, dict[int, tuple[float, float, bool, float, float]]] = {}
     plans_out: list[str] = []
-    with tempfile.TemporaryDirectory() as tmp, scratch_database("postgresql", args.pg, Path(tmp), "motcua_scale") as url:
+    with tempfile.TemporaryDirectory() as tmp, (kept(args.pg, args.schema) if args.schema else
+                                                 scratch_database("postgresql", args.pg, Path(tmp), "motcua_scale")) as url:
         engine = make_engine(url)
+        started = time.perf_counter()
         migrate(engine)
+        print(f"migrated to the head in {time.perf_counter() - started:.1f} s", flush=True)
         sessions = session_factory(engine)
         clock = FixedClock(NOW)
         with sessions() as session:
-            sync_catalog(session, load_catalog(ROOT / "workflows"), NOW - timedelta(days=800))
-            session.commit()
+            have = session.execute(text("SELECT count(*) FROM dossiers")).scalar_one()
+            if not have:
+                sync_catalog(session, load_catalog(ROOT / "workflows"), NOW - timedelta(days=800))
+                session.commit()
+        if args.measure_only:
+            sizes = [have]
         services = Services(sessions, WorkingCalendar.from_yaml(ROOT / "workflows" / "calendar.yaml"), clock,
                             Settings(allow_unconfirmed=True))
         shape = Shape(services)
-        print(f"{len(shape.procedures)} procedures, {len(shape.agencies)} agencies", flush=True)
-        have = 0
+        print(f"{len(shape.procedures)} procedures, {len(shape.agencies)} agencies; {have:,} dossiers there", flush=True)
         for size in sizes:
-            path = Path(tmp) / f"export-{size}.jsonl"
+            if size < have:
+                continue
+            paths = [Path(tmp) / f"export-{size}-{j}.jsonl" for j in range(args.jobs)]
             started = time.perf_counter()
-            with path.open("w", encoding="utf-8") as out:
-                for chunk in range(have, size, 50_000):
-                    for row in shape.rows(chunk, min(50_000, size - chunk), seed=chunk):
-                        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            outs = [p.open("w", encoding="utf-8") for p in paths]
+            for n, chunk in enumerate(range(have, size, 50_000)):
+                for row in shape.rows(chunk, min(50_000, size - chunk), seed=chunk):
+                    outs[n % args.jobs].write(json.dumps(row, ensure_ascii=False) + "\n")
+            for out in outs:
+                out.close()
             made = time.perf_counter() - started
             started = time.perf_counter()
-            report = import_dossiers(services, path, batch=5000)
+            report = imported(url, services, [p for p in paths if p.stat().st_size]) if size > have else None
             loaded = time.perf_counter() - started
-            assert report.ok, report.problems[:5]
             with engine.connect() as conn:
                 conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
                 sizes_mb = dict(conn.execute(text(
                     "SELECT relname, pg_total_relation_size(c.oid) / 1048576.0 FROM pg_class c "
                     "WHERE relname IN ('dossiers', 'tasks', 'audit_events') AND relnamespace = current_schema()::regnamespace"
                 )).all())
-            print(f"\n{size:,} dossiers: export written in {made:.0f} s, imported {report.loaded:,} "
-                  f"({report.closed:,} closed, {report.running:,} open, {report.tasks:,} steps) in {loaded:.0f} s "
-                  f"({report.loaded / loaded:,.0f}/s); MB: " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(sizes_mb.items())),
-                  flush=True)
+            built = (f"export written in {made:.0f} s, imported {report.loaded:,} ({report.closed:,} closed, "
+                     f"{report.running:,} open, {report.tasks:,} steps) in {loaded:.0f} s ({report.loaded / loaded:,.0f}/s)"
+                     if report else "measured as it is")
+            print(f"\n{size:,} dossiers: {built}; load {os.getloadavg()[0]:.1f}; MB: "
+                  + ", ".join(f"{k} {v:.0f}" for k, v in sorted(sizes_mb.items())), flush=True)
             have = size
             with sessions() as session:
                 agency = session.execute(text("SELECT agency_id FROM dossiers GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")).scalar_one()
                 sample = session.execute(text("SELECT code FROM dossiers ORDER BY id DESC LIMIT 1 OFFSET 17")).scalar_one()
             for name, call in queries(services, agency, sample, args.runs).items():
-                p50, p95 = timed(services, call, args.runs)
-                plan, scans = explain(engine, services, call) if args.explain or size == sizes[-1] else ("", False)
+                p50, p95, cpu = timed(services, call, args.runs)
+                plan, scans, server = explain(engine, services, call)
                 key = name.split(" (")[0] if name.startswith("inbox last page") else name
-                results.setdefault(key, {})[size] = (p50, p95, scans)
-                print(f"  {name:<45} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms{'  SEQ SCAN on dossiers' if scans else ''}", flush=True)
+                results.setdefault(key, {})[size] = (p50, p95, scans, server, cpu)
+                print(f"  {name:<45} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  server {server:7.1f} ms  client CPU {cpu:6.1f} ms"
+                      f"{'  SEQ SCAN on dossiers' if scans else ''}", flush=True)
                 if plan and args.explain:
                     plans_out.append(f"### {name}, {size:,} dossiers\n\n{plan}\n")
         engine.dispose()
     print("\n| query | " + " | ".join(f"{s:,}" for s in sizes) + " |")
     print("|---|" + "---|" * len(sizes))
     for name, by_size in results.items():
-        cells = [f"{by_size[s][0]:.1f} / {by_size[s][1]:.1f}{' (seq scan)' if by_size[s][2] else ''}" if s in by_size else "—"
-                 for s in sizes]
+        cells = [f"{by_size[s][0]:.1f} / {by_size[s][1]:.1f} / {by_size[s][3]:.1f} / {by_size[s][4]:.1f}"
+                 f"{' (seq scan)' if by_size[s][2] else ''}" if s in by_size else "—" for s in sizes]
         print(f"| {name} | " + " | ".join(cells) + " |")
-    print(f"\np50 / p95 ms; {platform.node()} {os.cpu_count()} cores, {datetime.now():%Y-%m-%d %H:%M}, load {os.getloadavg()[0]:.1f}")
+    print(f"\nwall p50 / wall p95 / server / client CPU, ms; {platform.node()} {os.cpu_count()} cores, "
+          f"{datetime.now():%Y-%m-%d %H:%M}, load {os.getloadavg()[0]:.1f}")
     if args.explain:
-        (ROOT / "bench" / "scale-plans.md").write_text(
+        Path(args.plans_file).write_text(
             "# Query plans of bench/scale.py\n\nGenerated by `python bench/scale.py --explain`; EXPLAIN (ANALYZE, BUFFERS) of each "
             "statement each query sends.\n\n" + "\n".join(plans_out), encoding="utf-8")
 

@@ -300,18 +300,41 @@ def active_task() -> ColumnElement[bool]:
     return Task.state.in_([literal(str(state), literal_execute=True) for state in ACTIVE_TASK_STATES])
 
 
+# Every status but the closed ones: a dossier still in hand (resolved included: its return step is open).
+LIVE_STATUSES = tuple(s for s in Status if s not in CLOSED_STATUSES)
+
+
+def live_dossier(statuses: Iterable[str] = LIVE_STATUSES) -> ColumnElement[bool]:
+    """``dossiers.status IN (...)`` with the statuses as literals in the SQL, so that the partial
+    indexes of live dossiers (migration 0018, ``WHERE status IN LIVE_STATUSES``) match in every plan,
+    a prepared statement's generic one too. ``statuses`` must be among :data:`LIVE_STATUSES`."""
+    from .storage.models import Dossier
+
+    return Dossier.status.in_([literal(str(status), literal_execute=True) for status in statuses])
+
+
+def open_step_dossiers(actor: Actor) -> Any:
+    """The ids of the dossiers with an open (or waiting) step at the actor's agency: a subquery read
+    from the partial index of active steps, whose size is the agency's open work, not its history."""
+    from .storage.models import Task
+
+    return select(Task.dossier_id).where(Task.agency_id == actor.agency, active_task())
+
+
 def visible_branches(actor: Actor) -> list[ColumnElement[bool]]:
     """What :func:`can_view` allows, in SQL, as clauses whose union is the rule.
 
     One clause for those who see everything; else the competent agency, the receiving agency, and an
     open step at the actor's agency: each alone can use its own index (an OR of them can use none),
-    so a list queries them apart and unites the rows (``engine.queries.dossiers``).
+    so a list queries them apart and unites the rows (``engine.queries.dossiers``). A dossier with an
+    open step is never closed, so the third also says the dossier is live: read newest first, it walks
+    the small partial index of live dossiers (migration 0018), never the whole history.
     """
-    from .storage.models import Dossier, Task
+    from .storage.models import Dossier
 
     if actor.role in SEE_ALL or actor.agency is None:
         return [true()]
-    open_step = Dossier.id.in_(select(Task.dossier_id).where(Task.agency_id == actor.agency, active_task()))
+    open_step = and_(live_dossier(), Dossier.id.in_(open_step_dossiers(actor)))
     return [Dossier.agency_id == actor.agency, Dossier.receiving_agency_id == actor.agency, open_step]
 
 
@@ -389,5 +412,5 @@ __all__ = [
     "ACTIONS", "ADMINISTRATION", "APPRAISERS", "active_task", "DESK", "PRIVILEGED", "QUALITY", "READ_ONLY", "SEE_ALL", "SYSTEM", "Actor", "Rule",
     "StepScope", "TaskState", "allowed_actions", "can_view", "check_assign", "check_dossier", "check_step", "may_implement",
     "may_take_step", "require", "require_administrator", "require_quality", "status_allows", "step_scope", "task_division_join",
-    "visible_branches", "visible_dossiers",
+    "visible_branches", "visible_dossiers", "LIVE_STATUSES", "live_dossier", "open_step_dossiers",
 ]

@@ -232,11 +232,12 @@ def stop_notice(ctx: HandlerContext, message: OutboxMessage) -> None:
     issue(ctx, message, "stop_notice", {"reason": message.payload["reason"]})
 
 
+_FORMS = cast(Table, IssuedForm.__table__)
+_ISSUED = select(_FORMS.c.id).where(_FORMS.c.dossier_id == bindparam("dossier_id"), _FORMS.c.form == bindparam("form")).limit(1)
+
+
 def _issued_before(ctx: HandlerContext, dossier_id: int, form: str) -> bool:
-    forms = cast(Table, IssuedForm.__table__)
-    found = ctx.session.connection().execute(
-        select(forms.c.id).where(forms.c.dossier_id == dossier_id, forms.c.form == form).limit(1)
-    ).first()
+    found = ctx.session.connection().execute(_ISSUED, {"dossier_id": dossier_id, "form": form}).first()
     return found is not None
 
 

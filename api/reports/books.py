@@ -42,7 +42,7 @@ def control_slip(code: str) -> Any:
     s = services()
     with s.sessions() as session:
         dossier = q.visible_dossier(session, me, code)
-        slip = books.control_slip(session, dossier, tz(), books.user_names(session))
+        slip = books.control_slip(session, dossier, tz())
         received = dossier.received_at or dossier.registered_at
     from handlers.forms import regime_on
 

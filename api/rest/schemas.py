@@ -19,7 +19,7 @@ from engine.commands import Receive
 from engine.definitions import ROLES
 from engine.lifecycle import STATUSES
 from engine.queries import MAX_ID
-from engine.queries.paging import TOTAL_CAP
+from engine.queries.paging import SEARCH_TOTAL_CAP, TOTAL_CAP
 from engine.textcheck import FREE_TEXT
 from engine.vocabulary import Channel, TaskState
 
@@ -235,9 +235,10 @@ def _page(item: dict[str, Any], keyset: bool = False) -> dict[str, Any]:
     if keyset:
         page["description"] = (
             "Trang theo con trỏ (keyset): trang sau là `after=<next>`, trang trước là `before=<prev>` (null: không còn). "
-            f"Số trang (`page`) chỉ dùng được cho {TOTAL_CAP} mục đầu; tổng (`total`) đếm đến {TOTAL_CAP}, "
-            "quá đó thì `total_exact` là false. / Keyset pages: follow `next` with `after`, `prev` with `before`; "
-            f"`page` reaches the first {TOTAL_CAP} rows only; `total` is counted up to {TOTAL_CAP} (`total_exact` false beyond)."
+            f"Số trang (`page`) chỉ dùng được cho {TOTAL_CAP} mục đầu; tổng (`total`) đếm đến {TOTAL_CAP} "
+            f"(khi tìm kiếm `q`: đến {SEARCH_TOTAL_CAP}), quá đó thì `total_exact` là false. / Keyset pages: follow `next` "
+            f"with `after`, `prev` with `before`; `page` reaches the first {TOTAL_CAP} rows only; `total` is counted up to "
+            f"{TOTAL_CAP} (a search `q`: {SEARCH_TOTAL_CAP}; `total_exact` false beyond)."
         )
         page["required"] = [*page["required"], "total_exact", "next", "prev"]
         cursor = {"type": ["string", "null"], "description": "Con trỏ trang (opaque cursor)."}

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from .. import textcheck
 from ..errors import DomainError
@@ -27,6 +28,10 @@ from .write import Writer
 
 Progress = Callable[[int, int], None]  # (records read, bytes read)
 _EXISTING = select(Dossier.code).where(Dossier.code.in_(bindparam("codes", expanding=True)))
+# PostgreSQL: one array parameter. psycopg prepares a statement run five times, and the generic plan of
+# ``IN ($1 … $900)`` estimated 900 matches and scanned the table (growing with the import: quadratic).
+# ``= ANY($1)`` is planned as a few index probes whatever the size.
+_EXISTING_PG = select(Dossier.code).where(Dossier.code == any_(bindparam("codes", type_=ARRAY(String))))
 
 
 @dataclass(frozen=True)
@@ -119,9 +124,12 @@ def import_dossiers(services: Services, path: Path, *, batch: int = 2000, dry_ru
 def _new_codes(session: Any, drafts: list[Draft], report: Report) -> list[Draft]:
     """The drafts whose code is not in the database yet; the others are reported."""
     codes = [d.dossier["code"] for d in drafts]
-    existing = set()
-    for start in range(0, len(codes), 900):  # under SQLite's bound-parameter limit
-        existing |= set(session.execute(_EXISTING, {"codes": codes[start:start + 900]}).scalars())
+    existing: set[str] = set()
+    if session.get_bind().dialect.name == "postgresql":
+        existing |= set(session.execute(_EXISTING_PG, {"codes": codes}).scalars())
+    else:
+        for start in range(0, len(codes), 900):  # under SQLite's bound-parameter limit
+            existing |= set(session.execute(_EXISTING, {"codes": codes[start:start + 900]}).scalars())
     for draft in drafts:
         if draft.dossier["code"] in existing:
             report.problems.append(Problem(draft.line, draft.dossier["code"], "mã hồ sơ đã có trong cơ sở dữ liệu"))

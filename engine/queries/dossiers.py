@@ -41,7 +41,7 @@ from ..storage.models import (
     Task,
 )
 from ..vocabulary import ACTIVE_TASK_STATES, OPEN_STATUSES, Status
-from .paging import TOTAL_CAP, Cursor, Keyset, Page
+from .paging import SEARCH_TOTAL_CAP, TOTAL_CAP, Cursor, Keyset, Page
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger number is no row (and overflows PostgreSQL's parameter)
 
@@ -218,6 +218,24 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+FEW_MATCHES = 500  # a search with at most this many matches is read once by its trigram indexes, then filtered
+
+
+def _match(dialect: str, q: str) -> ColumnElement[bool]:
+    pattern = _like(q)
+    return or_(Dossier.code.ilike(pattern, escape="\\"), _applicant_name(dialect).ilike(pattern, escape="\\"))
+
+
+def _few_matches(session: Session, dialect: str, q: str | None) -> list[int] | None:
+    """The ids of the dossiers matching the search when there are at most FEW_MATCHES of them, else None.
+
+    One read of the trigram indexes on PostgreSQL (a common word is cut at FEW_MATCHES + 1 rows)."""
+    if dialect != "postgresql" or not q:
+        return None
+    ids = list(session.execute(select(Dossier.id).where(_match(dialect, q)).limit(FEW_MATCHES + 1)).scalars())
+    return ids if len(ids) <= FEW_MATCHES else None
+
+
 def _filters(dialect: str, now: datetime, status: str | None, procedure: str | None, q: str | None,
              overdue: bool | None) -> list[ColumnElement[bool]]:
     out: list[ColumnElement[bool]] = []
@@ -226,12 +244,11 @@ def _filters(dialect: str, now: datetime, status: str | None, procedure: str | N
     if procedure:
         out.append(Dossier.procedure_code == procedure)
     if q and q.strip():
-        pattern = _like(q)
-        out.append(or_(Dossier.code.ilike(pattern, escape="\\"), _applicant_name(dialect).ilike(pattern, escape="\\")))
+        out.append(_match(dialect, q))
     # Waiting for the applicant's supplement is not overdue: no clock runs then (LEGAL.md §4).
     counting = tuple(s for s in OPEN_STATUSES if s != Status.AWAITING_SUPPLEMENT)
-    if overdue is True:
-        out.extend((Dossier.status.in_(counting), Dossier.due_at < now))
+    if overdue is True:  # the statuses as literals: the partial indexes of live dossiers serve it (migration 0018)
+        out.extend((policy.live_dossier(counting), Dossier.due_at < now))
     elif overdue is False:
         out.append(or_(Dossier.due_at.is_(None), Dossier.due_at >= now, Dossier.status.not_in(counting)))
     return out
@@ -244,15 +261,26 @@ def dossiers(session: Session, actor: Actor, *, now: datetime, status: str | Non
 
     ``q`` matches part of the code or of the applicant's name. Paged by key (``after`` / ``before``:
     the ``next`` / ``prev`` cursors of a page) or, for the first pages, by number; the total is
-    counted up to :data:`~engine.queries.paging.TOTAL_CAP` (``total_exact`` false beyond).
+    counted up to :data:`~engine.queries.paging.TOTAL_CAP`, a search's up to
+    :data:`~engine.queries.paging.SEARCH_TOTAL_CAP` (``total_exact`` false beyond).
 
     Each branch of the visibility rule (the competent agency, the receiving agency, an open step at
     the actor's agency) is its own index-ordered query of at most one page; their union is sorted
     and cut, so no page reads more than a few pages' worth of rows whatever the table's size.
     """
     where = Keyset.of(page, per_page, after, before)
-    filters = _filters(session.get_bind().dialect.name, now, status, procedure, q, overdue)
+    dialect = session.get_bind().dialect.name
+    searching = bool(q and q.strip())
     branches = policy.visible_branches(actor)
+    found = _few_matches(session, dialect, q) if searching else None
+    if found is not None:
+        # A search with few matches: the trigram indexes were read once (each scan of a common name's
+        # trigrams costs ~12 ms at a million dossiers); the matches are checked against the whole rule.
+        filters = [*_filters(dialect, now, status, procedure, None, overdue),
+                   Dossier.id.in_(bindparam("found", found, expanding=True, literal_execute=True))]
+        branches = [or_(*branches)] if len(branches) > 1 else branches
+    else:  # no search, or a common word: each branch walks its index in order and stops at the page's end
+        filters = _filters(dialect, now, status, procedure, q, overdue)
     newest_first = where.before is None
     order = (Dossier.registered_at.desc(), Dossier.id.desc()) if newest_first else (Dossier.registered_at, Dossier.id)
     take = where.offset + per_page + 1
@@ -284,7 +312,7 @@ def dossiers(session: Session, actor: Actor, *, now: datetime, status: str | Non
         rows.reverse()
     has_next = more if newest_first else True
     has_prev = (where.after is not None or where.offset > 0) if newest_first else more
-    total, exact = _capped_count(session, branches, filters)
+    total, exact = _capped_count(session, actor, branches, filters, min(SEARCH_TOTAL_CAP, TOTAL_CAP) if searching else TOTAL_CAP)
     items = [_dossier_dict(d, name, None, None, with_documents=False) for d, name in rows]
     result = Page(items, page, per_page, total, total_exact=exact, keyset=True)
     if rows:
@@ -293,16 +321,32 @@ def dossiers(session: Session, actor: Actor, *, now: datetime, status: str | Non
     return result
 
 
-def _capped_count(session: Session, branches: list[ColumnElement[bool]], filters: list[ColumnElement[bool]]) -> tuple[int, bool]:
-    """How many rows the list has, counted up to TOTAL_CAP: each branch stops at TOTAL_CAP + 1 rows.
+def _capped_count(session: Session, actor: Actor, branches: list[ColumnElement[bool]],
+                  filters: list[ColumnElement[bool]], cap: int) -> tuple[int, bool]:
+    """How many rows the list has, counted up to ``cap`` (TOTAL_CAP; SEARCH_TOTAL_CAP for a search):
+    each branch stops at ``cap`` + 1 rows.
 
-    Each branch reads its rows in the list's order, so the count walks the same index as the page
-    (an unordered LIMIT lets the planner pick a table scan that stops early, or does not)."""
-    limited = [select(Dossier.id).where(clause, *filters).order_by(Dossier.registered_at.desc(), Dossier.id.desc())
-               .limit(TOTAL_CAP + 1) for clause in branches]
+    The agency branches read their rows in the list's order (its index: an unordered LIMIT lets the
+    planner pick a table scan that stops early, or does not). The open-step branch is read from the
+    active steps' partial index in its own order (agency, dossier); when a filter needs the dossiers'
+    columns it is joined to the live dossiers (their partial indexes) and cut unordered, as soon as
+    ``cap`` + 1 are found: both sides are the agency's open work, whatever the history's length."""
+    limited = []
+    for clause in branches:
+        if len(branches) > 1 and clause is branches[-1]:
+            open_here = select(Task.dossier_id).distinct().where(Task.agency_id == actor.agency, policy.active_task())
+            if filters:  # both sides are bounded by the work in hand (live dossiers, active steps): no order needed
+                here = open_here.subquery()
+                limited.append(select(here.c.dossier_id.label("id")).join(Dossier, Dossier.id == here.c.dossier_id)
+                               .where(policy.live_dossier(), *filters).limit(cap + 1))
+            else:
+                limited.append(open_here.order_by(Task.dossier_id).limit(cap + 1))
+        else:
+            limited.append(select(Dossier.id).where(clause, *filters).order_by(Dossier.registered_at.desc(), Dossier.id.desc())
+                           .limit(cap + 1))
     rows = limited[0].subquery() if len(limited) == 1 else union(*(select(b.subquery()) for b in limited)).subquery()
     count = int(session.execute(select(func.count()).select_from(rows)).scalar_one())
-    return min(count, TOTAL_CAP), count <= TOTAL_CAP
+    return min(count, cap), count <= cap
 
 
 __all__ = ["can_view", "dossier_detail", "dossier_summary", "dossiers", "events", "find_dossier", "issued_form"]

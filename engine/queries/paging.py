@@ -22,6 +22,9 @@ from ..errors import InvalidCommand
 
 MAX_PER_PAGE = 100
 TOTAL_CAP = 1000  # a list's total is counted up to this; beyond, "more than"
+# A search's total is counted up to this: finding a common name's 1,001st visible match reads tens of
+# thousands of rows at a million dossiers, and beyond a hundred matches the answer is "narrow it down".
+SEARCH_TOTAL_CAP = 100
 
 
 @dataclass
@@ -107,4 +110,4 @@ class Keyset:
         return cls(offset=offset)
 
 
-__all__ = ["MAX_PER_PAGE", "TOTAL_CAP", "Cursor", "Keyset", "Page", "clamp", "paged"]
+__all__ = ["MAX_PER_PAGE", "SEARCH_TOTAL_CAP", "TOTAL_CAP", "Cursor", "Keyset", "Page", "clamp", "paged"]

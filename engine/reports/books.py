@@ -98,13 +98,22 @@ class Handover:
     note: str
 
 
-def control_slip(session: Session, dossier: Dossier, tz: tzinfo, user_names: dict[str, str]) -> dict[str, Any]:
-    """The process control slip of a dossier from its tasks (each hand-over) and its audit log (the notes)."""
+def control_slip(session: Session, dossier: Dossier, tz: tzinfo, user_names: dict[str, str] | None = None) -> dict[str, Any]:
+    """The process control slip of a dossier from its tasks (each hand-over) and its audit log (the notes).
+
+    Reads the names of the agencies and people the slip mentions, not every agency and account
+    (``user_names``, when given, is used instead of reading the people's names)."""
     tasks_table = table(Task)
     t, e, a = tasks_table.c, table(AuditEvent).c, table(AgencyRow).c
     conn = session.connection()
-    agencies = dict(conn.execute(select(a.id, a.name)).all())
     tasks = list(conn.execute(select(tasks_table).where(t.dossier_id == dossier.id).order_by(t.id)))
+    noted = list(conn.execute(select(e.at, e.action, e.actor).where(e.dossier_id == dossier.id, e.action.in_(NOTED))
+                              .order_by(e.seq)))
+    wanted = {dossier.agency_id, dossier.receiving_agency_id} | {task.agency_id for task in tasks}
+    agencies = dict(conn.execute(select(a.id, a.name).where(a.id.in_(sorted(wanted)))).all())
+    if user_names is None:
+        people = {p for task in tasks for p in (task.claimed_by, task.completed_by) if p} | {ev.actor for ev in noted if ev.actor}
+        user_names = names_of(session, people)
 
     def who(user: str | None) -> str:
         return user_names.get(user or "", user or "")
@@ -124,11 +133,7 @@ def control_slip(session: Session, dossier: Dossier, tz: tzinfo, user_names: dic
         ))
         if task.state == "completed":
             previous = receiver
-    notes = [
-        (ev.at, event_label(ev.action), who(ev.actor) or ev.actor)
-        for ev in conn.execute(select(e.at, e.action, e.actor).where(e.dossier_id == dossier.id, e.action.in_(NOTED))
-                               .order_by(e.seq))
-    ]
+    notes = [(ev.at, event_label(ev.action), who(ev.actor) or ev.actor) for ev in noted]
     others = sorted({task.agency_id for task in tasks} - {dossier.agency_id, dossier.receiving_agency_id})
     return {
         "code": dossier.code,
@@ -157,7 +162,7 @@ def slip_content(slip: dict[str, Any]) -> dict[str, Any]:
 
 def control_slip_content(session: Session, dossier: Dossier, tz: tzinfo) -> dict[str, Any]:
     """The slip of ``dossier`` as filed on its record (handlers/forms.py)."""
-    return slip_content(control_slip(session, dossier, tz, user_names(session)))
+    return slip_content(control_slip(session, dossier, tz))
 
 
 def user_names(session: Session) -> dict[str, str]:
@@ -166,6 +171,15 @@ def user_names(session: Session) -> dict[str, str]:
     return dict(session.execute(select(User.id, User.name)).all())
 
 
+def names_of(session: Session, ids: set[str]) -> dict[str, str]:
+    """The display names of these accounts (the ones a slip mentions, not every account)."""
+    from ..storage.accounts import User
+
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(sorted(ids)))).all())
+
+
 __all__ = ["LEDGER_FORMS", "SLIP_FORMS", "Handover", "LedgerRow", "control_slip", "control_slip_content", "ledger",
            "ledger_numbers",
-           "slip_content", "user_names"]
+           "names_of", "slip_content", "user_names"]

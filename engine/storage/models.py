@@ -116,6 +116,10 @@ class ProcedureVersion(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+_LIVE = ("status IN ('registered', 'received', 'processing', 'awaiting_supplement', 'awaiting_payment', "
+         "'withdrawal_requested', 'resolved')")
+
+
 class Dossier(Base):
     __tablename__ = "dossiers"
     __table_args__ = (
@@ -129,6 +133,12 @@ class Dossier(Base):
         Index("ix_dossiers_receiving_registered", "receiving_agency_id", "registered_at", "id"),
         # Dossiers due for closure for want of a supplement (engine.queries.closure.due_for_closure).
         Index("ix_dossiers_supplement_wait", "status", "supplement_wait_until"),
+        # Live dossiers only (migration 0018): the lists' open-step branch and the overdue filter.
+        *(Index(name, *columns, postgresql_where=text(_LIVE), sqlite_where=text(_LIVE)) for name, columns in (
+            ("ix_dossiers_live_registered", ("registered_at", "id", "status", "due_at")),
+            ("ix_dossiers_live_agency", ("agency_id", "registered_at", "id", "status", "due_at")),
+            ("ix_dossiers_live_receiving", ("receiving_agency_id", "registered_at", "id", "status", "due_at")),
+        )),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)

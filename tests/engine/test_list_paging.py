@@ -129,3 +129,91 @@ def test_migration_0014_runs_on_a_populated_database_and_back(database, services
         assert {"ix_dossiers_code_trgm", "ix_dossiers_applicant_trgm"} <= set(indexes)
     with services.sessions() as session:
         assert [i["code"] for i in q.dossiers(session, Actor("admin", "administrator"), now=services.now()).items] == newest_first
+
+
+def _open(services, tmp_path: Path, count: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """``count`` open dossiers of 1.001806 waiting at appraisal, one an hour, due before ``services.now()`` for
+    the even ones (overdue) and after it for the odd ones."""
+    now = services.now()
+    rows = []
+    for i in range(count):
+        received = now - timedelta(days=20, hours=count - i)
+        rows.append({
+            "code": f"OPEN-{i:04d}", "procedure": "1.001806", "applicant": {"name": "Lê Văn Bình"}, "received": received.isoformat(),
+            "status": "processing", "steps": [["intake", "done"], ["assign", "done"]],
+            "due": (now + timedelta(days=-1 if i % 2 == 0 else 3)).isoformat(),
+        })
+    path = tmp_path / "open.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert import_dossiers(services, path).ok
+    return [r["code"] for r in reversed(rows)]
+
+
+def test_an_open_step_elsewhere_and_the_overdue_filter_count_and_page_from_the_live_dossiers(services, tmp_path, monkeypatch):
+    """The open-step branch (a step held at a third agency) and the overdue filter: pages and capped counts."""
+    from sqlalchemy import update
+
+    from engine.storage.models import Task
+
+    module = importlib.import_module("engine.queries.dossiers")
+    (tmp_path / "closed").mkdir()
+    _load(services, tmp_path / "closed", 8)
+    open_codes = _open(services, tmp_path, 6)
+    third = "cb-ubnd-tinh"
+    with services.sessions() as session:  # a coordination step: two dossiers' open steps are held at a third agency
+        held = [c for c in open_codes[:2]]
+        ids = [q.find_dossier(session, c).id for c in held]
+        session.execute(update(Task).where(Task.dossier_id.in_(ids), Task.state == "open").values(agency_id=third))
+        session.commit()
+    coordinator, competent, admin = Actor("x", "specialist", third), Actor("d1", "director", AGENCY), Actor("admin", "administrator")
+    overdue = [c for c in open_codes if int(c[-4:]) % 2 == 0]
+    with services.sessions() as session:
+        mine = _walk(session, coordinator, services.now(), 1)
+        assert [i["code"] for p in mine for i in p.items] == held and mine[0].total == 2 and mine[0].total_exact
+        assert [i["code"] for i in q.dossiers(session, coordinator, now=services.now(), overdue=True).items] == \
+            [c for c in held if c in overdue]
+        for actor in (competent, admin):
+            pages = _walk(session, actor, services.now(), 2, overdue=True)
+            assert [i["code"] for p in pages for i in p.items] == overdue
+            assert (pages[0].total, pages[0].total_exact) == (3, True)
+        monkeypatch.setattr(module, "TOTAL_CAP", 1)
+        assert (q.dossiers(session, coordinator, now=services.now()).total_exact,
+                q.dossiers(session, coordinator, now=services.now(), q="OPEN-0005").total) == (False, 1)
+
+
+def test_migration_0018_builds_the_live_indexes_on_a_populated_database_and_back(database, services, tmp_path):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from engine.storage.db import alembic_config, migrate
+
+    _open(services, tmp_path, 4)
+    names = {"ix_dossiers_live_registered", "ix_dossiers_live_agency", "ix_dossiers_live_receiving"}
+    config = alembic_config(database)
+    try:
+        command.downgrade(config, "0014")
+        assert not names & {i["name"] for i in inspect(database).get_indexes("dossiers")}
+    finally:
+        migrate(database)
+    indexes = {i["name"]: i for i in inspect(database).get_indexes("dossiers")}
+    assert names <= set(indexes)
+    assert indexes["ix_dossiers_live_agency"]["column_names"] == ["agency_id", "registered_at", "id", "status", "due_at"]
+    with services.sessions() as session:
+        page = q.dossiers(session, Actor("d1", "director", AGENCY), now=services.now(), overdue=True)
+    assert [i["code"] for i in page.items] == ["OPEN-0002", "OPEN-0000"]
+
+
+def test_a_search_with_many_matches_walks_the_branches_and_counts_up_to_the_search_cap(services, tmp_path, monkeypatch):
+    """Past FEW_MATCHES matches (a common word) the search filters each branch's ordered walk; its total is
+    counted up to SEARCH_TOTAL_CAP. The rows are the same either way."""
+    module = importlib.import_module("engine.queries.dossiers")
+    newest_first = _load(services, tmp_path, 25)
+    director = Actor("d1", "director", AGENCY)
+    with services.sessions() as session:
+        few = [i["code"] for p in _walk(session, director, services.now(), 4, q="TEST-001") for i in p.items]
+        monkeypatch.setattr(module, "FEW_MATCHES", 2)
+        monkeypatch.setattr(module, "SEARCH_TOTAL_CAP", 6)
+        pages = _walk(session, director, services.now(), 4, q="TEST-001")
+        assert [i["code"] for p in pages for i in p.items] == few == [c for c in newest_first if c.startswith("TEST-001")]
+        assert (pages[0].total, pages[0].total_exact) == (6, False)
+        assert (q.dossiers(session, director, now=services.now(), q="0017").total, q.dossiers(session, director, now=services.now()).total) == (1, 25)
