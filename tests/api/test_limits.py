@@ -184,5 +184,5 @@ def test_openapi_declares_413_and_429(client) -> None:  # type: ignore[no-untype
     assert "413" in token_op and "429" in token_op and "Retry-After" in token_op["429"]["headers"]
     assert "413" in doc["paths"]["/dossiers"]["post"]["responses"]
     lookup = doc["paths"]["/public/dossiers/{code}"]["get"]
-    assert "429" in lookup["responses"] and "413" not in lookup["responses"]
+    assert "429" in lookup["responses"] and "Retry-After" in lookup["responses"]["429"]["headers"]
     assert any(p["name"] == "digits" and p["required"] for p in lookup["parameters"])

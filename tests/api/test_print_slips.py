@@ -17,18 +17,9 @@ from api import create_app
 from engine.simulate import Driver
 from tests.api.conftest import PASSWORD, add_staff, csrf_of
 from tests.helpers import APPLICANT, local
-from tests.reports.mix import desk
+from tests.reports.mix import desk, procedure_of
 
 OTHER = "cb-so-noi-vu"  # the agency of the 'outsider' account (tests/api/conftest.py)
-
-
-def procedure_of(commands: Any, agency: str) -> str:
-    """A procedure of ``agency`` in the test database (its transcriptions are in tests/data/other_fields)."""
-    from engine.storage.models import ProcedureVersion
-
-    with commands.s.sessions() as session:
-        return str(session.query(ProcedureVersion.code).filter(ProcedureVersion.agency_id == agency)
-                   .order_by(ProcedureVersion.code).limit(1).scalar())
 
 
 @pytest.fixture

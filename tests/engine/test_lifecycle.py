@@ -417,7 +417,7 @@ def test_chain_across_agencies(commands, services, staff):
     driver.run(dossier, until="commune_assign")
     first = only_task(services, dossier.id, "commune_assign")
     assert first.agency_id == THUC_PHAN
-    with pytest.raises(Forbidden):  # another ward's head
+    with pytest.raises(NotFound):  # another ward's head: another agency's task is not found (issue 12, permission first)
         commands.claim(Actor("lanhdao_nungtricao", "division_head", "cb-xa-01279"), first.id)
     driver.run(dossier, steps=20)
     by_step = dict(seen)

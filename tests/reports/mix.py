@@ -126,6 +126,15 @@ class Mix:
                 dossier = driver.take(dossier, step)
 
 
+def procedure_of(commands: Commands, agency: str) -> str:
+    """A procedure of ``agency`` in the test database (the catalogue's, or a transcription in tests/data/other_fields)."""
+    from engine.storage.models import ProcedureVersion
+
+    with commands.s.sessions() as session:
+        return str(session.query(ProcedureVersion.code).filter(ProcedureVersion.agency_id == agency)
+                   .order_by(ProcedureVersion.code).limit(1).scalar())
+
+
 def agencies_of(commands: Commands) -> dict[str, str]:
     from engine.storage.models import ProcedureVersion
 
