@@ -80,7 +80,7 @@ def test_warning_escalation_and_applicant_email(people: Any, server: Any, smtp: 
     warning = specialist.locator(f"li.notice[data-code='{code}'][data-kind='step.near_due']")
     assert warning.count() == 1 and "Sắp đến hạn" in warning.inner_text()
     assert head.locator(f"li.notice[data-code='{code}']").count() == 0
-    to_specialist = [m for m in smtp.messages if m["To"] == "binh.tran@caobang.gov.vn"]
+    to_specialist = [m for m in smtp.messages if m["To"] == "binh.tran@caobang.gov.vn" and code in m["Subject"]]
     assert [m["Subject"].split(":")[0] for m in to_specialist] == ["Sắp đến hạn"] and code in to_specialist[0]["Subject"]
 
     # Past the step's due time: the division head is told (and the specialist).
