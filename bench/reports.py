@@ -187,8 +187,8 @@ def generate(engine: Any, size: int, seed: int = 2026) -> dict[str, Any]:
         conn.execute(text("SELECT setval(pg_get_serial_sequence('dossiers', 'id'), (SELECT max(id) FROM dossiers))"))
         days = inspect(conn).has_table("report_days")
         if days:  # the day sums, from the facts as migration 0019 makes them
-            t0 = time.perf_counter()
-            print(f"  report_days: {summary.rebuild(conn, TZ):,} dòng ({time.perf_counter() - t0:.0f} s)", flush=True)
+            began = time.perf_counter()
+            print(f"  report_days: {summary.rebuild(conn, TZ):,} dòng ({time.perf_counter() - began:.0f} s)", flush=True)
         for table in ("dossiers", "report_dossiers", "report_spans", "tasks") + (("report_days",) if days else ()):
             conn.execute(text(f"ANALYZE {table}"))
     agencies = sorted({v[2] for v in versions})
@@ -287,7 +287,7 @@ def search_times(conn: Any, director: Actor, samples: dict[str, list[str]]) -> d
 
     for kind in ("code", "id_number", "phone", "name"):
         for value in samples[kind][:50]:
-            criteria = Criteria(**{kind: value})
+            criteria = Criteria(**{kind: value})  # type: ignore[arg-type]
             first = clock("page", kind, search_page, conn, director, criteria, TZ)
             if first.next:
                 clock("next", kind, search_page, conn, director, criteria, TZ, page=2, after=first.next)

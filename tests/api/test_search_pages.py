@@ -58,7 +58,7 @@ def count_of(page: requests.Response) -> str:
 
 
 @pytest.mark.parametrize("query", ["name=khong thi bich ngoc", "phone=0966000777", "procedure=1.001806"])
-def test_pages_forward_and_back_by_cursor(base_url, seven, query) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_pages_forward_and_back_by_cursor(base_url, seven, query) -> None:  # noqa: F811
     http = signed_in(base_url, "dir")
     first = http.get(f"{base_url}/bao-cao/tra-cuu?{query}&per_page=3", timeout=30)
     assert codes_on(first) == seven[:3]
@@ -77,7 +77,7 @@ def test_pages_forward_and_back_by_cursor(base_url, seven, query) -> None:  # ty
     assert 'data-testid="search-bounds"' not in default.text and "Xuất Excel</a>" in default.text
 
 
-def test_count_capped_and_the_bounds_of_excel_and_print_all(base_url, seven, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_count_capped_and_the_bounds_of_excel_and_print_all(base_url, seven, monkeypatch) -> None:  # noqa: F811
     monkeypatch.setattr(search, "TOTAL_CAP", 4)  # the page counts up to 4, "hơn 4" beyond
     monkeypatch.setattr(search, "LIMIT", 5)  # Excel: the 5 newest
     monkeypatch.setattr(printing, "MAX_DOSSIERS", 5)  # print every result: the 5 newest
@@ -107,7 +107,7 @@ def test_count_capped_and_the_bounds_of_excel_and_print_all(base_url, seven, mon
     assert load_workbook(io.BytesIO(http.get(f"{base_url}/bao-cao/tra-cuu.xlsx?name=KHỔNG", timeout=30).content)).active["C1"].value == "7 hồ sơ"
 
 
-def test_what_the_user_may_see_and_bad_paging(base_url, seven) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_what_the_user_may_see_and_bad_paging(base_url, seven) -> None:  # noqa: F811
     outsider = signed_in(base_url, "outsider")  # Sở Nội vụ: its own two only
     theirs = outsider.get(f"{base_url}/bao-cao/tra-cuu?phone=0966000777&per_page=1", timeout=30)
     assert len(codes_on(theirs)) == 1 and count_of(theirs).startswith("2 hồ sơ") and not set(codes_on(theirs)) & set(seven)
