@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, Integer, and_, any_, bindparam, select, tuple_
+from sqlalchemy import Connection, Integer, and_, any_, bindparam, func, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from .. import policy
@@ -66,7 +66,7 @@ def search_page(conn: Connection, actor: Actor, c: Criteria, tz: tzinfo, *, page
         rows.reverse()
     has_next = True if newer else more
     has_prev = more if newer else (where.after is not None or where.offset > 0)
-    counted = len(_matches(conn, actor, c, tz, TOTAL_CAP + 1, light=True))
+    counted = _count(conn, actor, c, tz, TOTAL_CAP + 1)
     result = Page([dict(row._mapping) for row in rows], page, per_page, min(counted, TOTAL_CAP),
                   total_exact=counted <= TOTAL_CAP, keyset=True)
     if rows:
@@ -118,6 +118,34 @@ def _matches(conn: Connection, actor: Actor, c: Criteria, tz: tzinfo, limit: int
             break
         last = (ids[-1].registered_at, ids[-1].dossier_id)
     return out
+
+
+def _count(conn: Connection, actor: Actor, c: Criteria, tz: tzinfo, cap: int) -> int:
+    """How many matches the actor may see, counted up to ``cap``. With a code, name, ID number or phone the facts are
+    read newest first in chunks, as :func:`_matches` does, and each chunk's visible dossiers are counted by key
+    (no order, no join back to the facts: only whether the count reaches ``cap`` matters)."""
+    f, d = FACTS.c, table(Dossier).c
+    facts = _facts_filter(c, tz)
+    if not (c.code.strip() or c.name.strip() or c.id_number.strip() or c.phone.strip()):
+        return len(_matches(conn, actor, c, tz, cap, light=True))
+    counted, chunk = 0, max(MIN_CHUNK, 2 * cap)
+    last: tuple[Any, int] | None = None
+    while counted < cap:
+        ids_query = select(f.dossier_id, f.registered_at).where(*facts)
+        if last is not None:
+            ids_query = ids_query.where(tuple_(f.registered_at, f.dossier_id) < tuple_(
+                bindparam("chunk_at", last[0], type_=f.registered_at.type), bindparam("chunk_id", last[1])))
+        ids = conn.execute(ids_query.order_by(f.registered_at.desc(), f.dossier_id.desc()).limit(chunk)).all()
+        if not ids:
+            break
+        among = _member([r.dossier_id for r in ids], conn.dialect.name)
+        query = select(func.count()).select_from(table(Dossier)).where(
+            among(d.id), policy.visible_dossiers_among(actor, among), *((d.status == c.status,) if c.status else ()))
+        counted += int(conn.execute(query).scalar_one())
+        if len(ids) < chunk:
+            break
+        last = (ids[-1].registered_at, ids[-1].dossier_id)
+    return min(counted, cap)
 
 
 def _facts_filter(c: Criteria, tz: tzinfo) -> list[Any]:
