@@ -45,10 +45,9 @@ sys.path.insert(0, str(ROOT))
 from engine import Actor  # noqa: E402
 from engine.catalogue_sync import sync_catalog  # noqa: E402
 from engine.definitions import load_catalog  # noqa: E402
-from engine.queries.paging import TOTAL_CAP  # noqa: E402
 from engine.reports import dashboard, ii06a, summary  # noqa: E402
 from engine.reports.periods import period  # noqa: E402
-from engine.reports.search import LIMIT, PER_PAGE, Criteria, search, search_page  # noqa: E402
+from engine.reports.search import COUNT_CAP, LIMIT, PER_PAGE, Criteria, search, search_page  # noqa: E402
 from engine.storage.db import make_engine, migrate, scratch_database, session_factory  # noqa: E402
 from engine.text import fold  # noqa: E402
 
@@ -319,7 +318,7 @@ def measure(engine: Any, built: dict[str, Any], show_plans: bool) -> None:
         total = ii06a.compute(conn, year, TZ, None).total.figures
     for name, (median, runs) in results.items():
         print(f"{name}: trung vị {median:.0f} ms (các lần: {', '.join(f'{t:.0f}' for t in runs)})")
-    labels = {"page": f"trang đầu ({PER_PAGE} dòng và số đếm đến {TOTAL_CAP})", "next": "trang sau (theo con trỏ)",
+    labels = {"page": f"trang đầu ({PER_PAGE} dòng và số đếm đến {COUNT_CAP})", "next": "trang sau (theo con trỏ)",
               "export": f"xuất Excel ({LIMIT} dòng, không dựng tệp)"}
     for what, by_kind in searched.items():
         times = [t for values in by_kind.values() for t in values]

@@ -14,7 +14,6 @@ import pytest
 import requests
 from openpyxl import load_workbook
 
-from engine.queries import paging
 from engine.reports import printing, search
 from tests.api.test_print_slips import base_url, procedure_of, signed_in  # noqa: F401 (base_url: a fixture)
 from tests.helpers import APPLICANT, local
@@ -74,11 +73,12 @@ def test_pages_forward_and_back_by_cursor(base_url, seven, query) -> None:  # no
     assert codes_on(home) == seven[:3] and link(home, "Trang trước") is None and link(home, "Trang sau")
     default = http.get(f"{base_url}/bao-cao/tra-cuu?{query}", timeout=30)  # 50 a page: all seven, no pager links
     assert codes_on(default) == seven and link(default, "Trang sau") is None and link(default, "Trang trước") is None
+    assert count_of(default).startswith("7 hồ sơ, mới nhất trước, 50 hồ sơ một trang")  # the page holds them all: not counted again
     assert 'data-testid="search-bounds"' not in default.text and "Xuất Excel</a>" in default.text
 
 
 def test_count_capped_and_the_bounds_of_excel_and_print_all(base_url, seven, monkeypatch) -> None:  # noqa: F811
-    monkeypatch.setattr(search, "TOTAL_CAP", 4)  # the page counts up to 4, "hơn 4" beyond
+    monkeypatch.setattr(search, "COUNT_CAP", 4)  # the page counts up to 4, "hơn 4" beyond
     monkeypatch.setattr(search, "LIMIT", 5)  # Excel: the 5 newest
     monkeypatch.setattr(printing, "MAX_DOSSIERS", 5)  # print every result: the 5 newest
     http = signed_in(base_url, "dir")
@@ -100,9 +100,9 @@ def test_count_capped_and_the_bounds_of_excel_and_print_all(base_url, seven, mon
     assert printed.status_code == 200
     assert [code for code in seven if code in printed.text] == seven[:5]
 
-    monkeypatch.setattr(search, "TOTAL_CAP", paging.TOTAL_CAP)
+    monkeypatch.setattr(search, "COUNT_CAP", 7)  # counted (page 1 of 2), exactly 7
     monkeypatch.setattr(search, "LIMIT", 500)
-    exact = http.get(f"{base_url}/bao-cao/tra-cuu?name=KHỔNG", timeout=30)
+    exact = http.get(f"{base_url}/bao-cao/tra-cuu?name=KHỔNG&per_page=5", timeout=30)
     assert count_of(exact).startswith("7 hồ sơ") and 'data-testid="search-bounds"' not in exact.text
     assert load_workbook(io.BytesIO(http.get(f"{base_url}/bao-cao/tra-cuu.xlsx?name=KHỔNG", timeout=30).content)).active["C1"].value == "7 hồ sơ"
 

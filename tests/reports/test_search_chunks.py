@@ -38,7 +38,7 @@ def test_chunks_give_the_newest_visible_dossiers(commands, services, clock, monk
         for criteria in (Criteria(name="quach van khoi"), Criteria(procedure="1.001806", status="received")):
             page = search_page(conn, director, criteria, TZ, per_page=2)
             assert page.total == 6 and page.total_exact and [r["code"] for r in page.items] == list(reversed(mine))[:2]
-        monkeypatch.setattr(staff_search, "TOTAL_CAP", 3)
+        monkeypatch.setattr(staff_search, "COUNT_CAP", 3)
         # counted up to 4 in chunks of 8 facts: the Sở Nội vụ director sees 3 of the newest 8, so a second chunk is read
         theirs = search_page(conn, Actor("dir2", "director", "cb-so-noi-vu"), Criteria(name="quach van khoi"), TZ, per_page=2)
         assert theirs.total == 3 and theirs.total_exact and len(theirs.items) == 2 and theirs.next
