@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Response, render_template, request
 
 from engine import InvalidCommand, NotFound, policy
 from engine.labels import STATUSES
+from engine.queries.paging import clamp
 from engine.reports import dashboard, ii06a, indicators, printing, search, service
 from engine.reports.periods import CUTOFF_NOTE, KINDS, Period, current
 
@@ -77,13 +79,25 @@ def _criteria() -> search.Criteria:
 @login_required
 def staff_search() -> Any:
     criteria = _criteria()
-    rows: list[dict[str, Any]] = []
+    result = None
     if not criteria.empty:
+        page, per_page = clamp(_number("page"), _number("per_page"), search.PER_PAGE)
         with services().sessions() as session:
-            rows = search.search(session.connection(), actor(), criteria, tz())
-    return render_template("reports/search.html", rows=rows, c=criteria, limit=search.LIMIT, statuses=STATUSES,
-                           query=request.query_string.decode(), slip_choices=printing.CHOICES,
+            result = search.search_page(session.connection(), actor(), criteria, tz(), page=page, per_page=per_page,
+                                        after=request.args.get("after") or None, before=request.args.get("before") or None)
+    args = {k: v for k, v in request.args.items() if k not in ("after", "before", "page") and v}
+    return render_template("reports/search.html", result=result, c=criteria, limit=search.LIMIT, statuses=STATUSES,
+                           args=args, query=urlencode(args), slip_choices=printing.CHOICES,
                            max_print=printing.MAX_DOSSIERS, max_pdf=printing.MAX_PDF)
+
+
+def _number(name: str) -> int | None:
+    value = request.args.get(name) or ""
+    if not value:
+        return None
+    if not value.isdigit():
+        raise InvalidCommand(f"Ô '{name}' phải là một số nguyên dương, không phải '{value[:20]}'.")
+    return int(value[:6])
 
 
 @bp.get("/tra-cuu.xlsx")
@@ -93,8 +107,8 @@ def staff_search_xlsx() -> Any:
     if criteria.empty:
         raise InvalidCommand("Nhập ít nhất một điều kiện tra cứu trước khi xuất Excel.")
     with services().sessions() as session:
-        rows = search.search(session.connection(), actor(), criteria, tz())
-    data = search.to_xlsx(rows, tz(), request.query_string.decode())
+        rows = search.search(session.connection(), actor(), criteria, tz(), limit=search.LIMIT + 1)
+    data = search.to_xlsx(rows[:search.LIMIT], tz(), request.query_string.decode(), cut=len(rows) > search.LIMIT)
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="tra-cuu-ho-so.xlsx"'})
 

@@ -18,7 +18,7 @@ from ..errors import Forbidden, InvalidCommand, NotFound
 from ..policy import Actor
 from ..storage.models import Dossier, IssuedForm, table
 
-MAX_DOSSIERS = 500  # one print job at most (the search shows as many): the printable page
+MAX_DOSSIERS = 500  # one print job at most ("print every result": the 500 newest, as the Excel export): the printable page
 # One PDF at most: WeasyPrint lays out ~0.15 s a page on the project machine and a receipt is two pages,
 # so 50 dossiers are already ~15 s of a request; more go to the printable page (the browser prints it).
 MAX_PDF = 50

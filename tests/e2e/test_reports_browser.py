@@ -89,3 +89,12 @@ def test_staff_search_prints_the_chosen_slips_as_one_pdf(people: Any, server: An
     every.value.save_as(pdf)
     text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
     assert all(code in text for code in codes) and text.count("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ") == 3
+
+    page.goto(server.url + "/bao-cao/tra-cuu?name=quach+thi+bao+ngoc&per_page=2")  # pages of 2: the pager by cursor
+    rows = "[data-testid=search-results] tbody input[name=code]"
+    assert [page.locator(rows).nth(i).get_attribute("value") for i in range(page.locator(rows).count())] == codes[:0:-1]
+    page.click("[data-testid=search-pager] >> text=Trang sau »")
+    assert page.locator(rows).count() == 1 and page.locator(rows).first.get_attribute("value") == codes[0]
+    assert "Trang 2 · 3 mục" in page.locator("[data-testid=search-pager]").inner_text()
+    page.click("[data-testid=search-pager] >> text=« Trang trước")
+    assert page.locator(rows).count() == 2 and page.locator("[data-testid=search-pager] >> text=« Trang trước").count() == 0

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from engine import Actor
 from engine.reports import search as staff_search
-from engine.reports.search import Criteria, search
+from engine.reports.search import Criteria, search, search_page
 from tests.helpers import APPLICANT, TZ, local
 from tests.reports.mix import desk, procedure_of
 
@@ -34,3 +34,16 @@ def test_chunks_give_the_newest_visible_dossiers(commands, services, clock, monk
         assert search(conn, director, Criteria(name="khong ai ten nay"), TZ) == []
         everyone = search(conn, Actor("admin", "administrator", None), Criteria(name="khoi"), TZ, limit=4)
         assert len(everyone) == 4
+        for criteria in (Criteria(name="quach van khoi"), Criteria(procedure="1.001806", status="received")):
+            page = search_page(conn, director, criteria, TZ, per_page=2)
+            assert page.total == 6 and page.total_exact and [r["code"] for r in page.items] == list(reversed(mine))[:2]
+        monkeypatch.setattr(staff_search, "COUNT_CAP", 3)
+        # counted up to 4 in chunks of 8 facts: the Sở Nội vụ director sees 3 of the newest 8, so a second chunk is read
+        theirs = search_page(conn, Actor("dir2", "director", "cb-so-noi-vu"), Criteria(name="quach van khoi"), TZ, per_page=2)
+        assert theirs.total == 3 and theirs.total_exact and len(theirs.items) == 2 and theirs.next
+        capped = search_page(conn, director, Criteria(name="quach van khoi"), TZ, per_page=2)
+        assert capped.total == 3 and not capped.total_exact
+        later = search_page(conn, director, Criteria(name="quach van khoi"), TZ, page=3, per_page=2,
+                            after=search_page(conn, director, Criteria(name="quach van khoi"), TZ, page=2, per_page=2,
+                                              after=capped.next).next)
+        assert [r["code"] for r in later.items] == list(reversed(mine))[4:] and later.next is None and later.prev
