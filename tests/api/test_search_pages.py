@@ -15,9 +15,9 @@ import requests
 from openpyxl import load_workbook
 
 from engine.reports import printing, search
-from tests.api.test_print_slips import base_url, procedure_of, signed_in  # noqa: F401 (base_url: a fixture)
+from tests.api.test_print_slips import base_url, signed_in  # noqa: F401 (base_url: a fixture)
 from tests.helpers import APPLICANT, local
-from tests.reports.mix import desk
+from tests.reports.mix import desk, procedure_of
 
 NAME = "Khổng Thị Bích Ngọc"
 
