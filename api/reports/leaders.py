@@ -15,6 +15,7 @@ from engine.queries.paging import clamp
 from engine.reports import dashboard, ii06a, indicators, printing, search, service
 from engine.reports.periods import CUTOFF_NOTE, KINDS, Period, current
 
+from .. import params
 from ..auth import actor, login_required
 from ..context import now, services, today, tz
 from .base import bp, chosen_period, public_bp, scope
@@ -81,7 +82,7 @@ def staff_search() -> Any:
     criteria = _criteria()
     result = None
     if not criteria.empty:
-        page, per_page = clamp(_number("page"), _number("per_page"), search.PER_PAGE)
+        page, per_page = clamp(params.int_arg("page", None), params.int_arg("per_page", None), search.PER_PAGE)
         with services().sessions() as session:
             result = search.search_page(session.connection(), actor(), criteria, tz(), page=page, per_page=per_page,
                                         after=request.args.get("after") or None, before=request.args.get("before") or None)
@@ -89,15 +90,6 @@ def staff_search() -> Any:
     return render_template("reports/search.html", result=result, c=criteria, limit=search.LIMIT, statuses=STATUSES,
                            args=args, query=urlencode(args), slip_choices=printing.CHOICES,
                            max_print=printing.MAX_DOSSIERS, max_pdf=printing.MAX_PDF)
-
-
-def _number(name: str) -> int | None:
-    value = request.args.get(name) or ""
-    if not value:
-        return None
-    if not value.isdigit():
-        raise InvalidCommand(f"Ô '{name}' phải là một số nguyên dương, không phải '{value[:20]}'.")
-    return int(value[:6])
 
 
 @bp.get("/tra-cuu.xlsx")

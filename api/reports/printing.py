@@ -4,7 +4,7 @@
 ``all=1`` with the search's own criteria (``q_code``, ``q_name``…: ``code`` names the chosen dossiers);
 at most 500 dossiers on the printable page, 50 in one PDF (``engine.reports.printing``) for every dossier of the result (at most 500). A page break
 separates the dossiers. Only dossiers the signed-in user may see are printed: one that is not refuses
-the whole job (``engine.reports.printing``).
+the whole job as an unknown code does (404, ``engine.reports.printing``).
 """
 
 from __future__ import annotations

@@ -242,6 +242,10 @@ def rebuild(conn: Connection, tz: tzinfo, events: Iterable[Any] | None = None, s
     from ..storage.models import AuditEvent, Dossier, ProcedureVersion, table
 
     audit, versions, dossiers = table(AuditEvent), table(ProcedureVersion), table(Dossier)
+    if summary:  # migration 0009 runs before report_days exists (and with no writers)
+        from .summary import lock_for_rebuild
+
+        lock_for_rebuild(conn)
     people = {row.id: (row.code, row.applicant) for row in
               conn.execute(select(dossiers.c.id, dossiers.c.code, dossiers.c.applicant))}
     field_level = {row.id: (row.field, str((row.definition or {}).get("level", ""))) for row in

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from .. import policy
-from ..errors import Forbidden, InvalidCommand, NotFound
+from ..errors import InvalidCommand, NotFound
 from ..policy import Actor
 from ..storage.models import Dossier, IssuedForm, table
 
@@ -40,7 +40,7 @@ class Batch:
 
 
 def dossiers(conn: Connection, actor: Actor, codes: Sequence[str]) -> list[Batch]:
-    """The dossiers of ``codes`` in that order (repeats dropped), refusing the job if one is unknown or hidden."""
+    """The dossiers of ``codes`` in that order (repeats dropped), refusing the job if one is unknown or not the actor's to see."""
     wanted = list(dict.fromkeys(c.strip() for c in codes if c.strip()))
     if not wanted:
         raise InvalidCommand("Chưa chọn hồ sơ nào để in: đánh dấu các hồ sơ trong kết quả tra cứu, hoặc chọn in tất cả.")
@@ -49,13 +49,11 @@ def dossiers(conn: Connection, actor: Actor, codes: Sequence[str]) -> list[Batch
     d = table(Dossier).c
     found = {r.code: r for r in conn.execute(
         select(d.id, d.code, policy.visible_dossiers(actor).label("visible")).where(d.code.in_(wanted)))}
-    missing = [c for c in wanted if c not in found]
+    # Another agency's dossier answers as one that does not exist (issue 12: messages to someone without rights
+    # name nothing, not even whether the code exists).
+    missing = [c for c in wanted if c not in found or not found[c].visible]
     if missing:
         raise NotFound(f"Không có hồ sơ {', '.join(m[:60] for m in missing[:5])}{' …' if len(missing) > 5 else ''}.")
-    hidden = [c for c in wanted if not found[c].visible]
-    if hidden:
-        raise Forbidden(f"Hồ sơ {', '.join(hidden[:5])}{' …' if len(hidden) > 5 else ''} không thuộc cơ quan của bạn; "
-                        "bạn không được in phiếu của hồ sơ này.")
     return [Batch(found[c].id, c) for c in wanted]
 
 

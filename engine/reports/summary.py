@@ -120,7 +120,8 @@ class Tally:
 
     def rows(self) -> list[dict[str, Any]]:
         out = []
-        for key, counters in self.changes.items():
+        # In key order: two commands touching the same day-rows lock them in the same order (no deadlock).
+        for key, counters in sorted(self.changes.items(), key=lambda kv: tuple("" if v is None else str(v) for v in kv[0])):
             if any(counters.values()):
                 out.append(dict(zip(KEY, key, strict=True)) | dict.fromkeys(COUNTERS, 0) | counters)
         return out
@@ -152,6 +153,7 @@ _FACT_COLUMNS = [FACTS.c[c] for c in ("level", "field", "procedure_code", "chann
 
 def rebuild(conn: Connection, tz: tzinfo, batch: int = 5000) -> int:
     """Sum the facts and spans again into ``report_days`` (emptied first); returns the day-rows written."""
+    lock_for_rebuild(conn)
     tally = Tally(tz)
     conn.execute(delete(DAYS))
     for row in _stream(conn, select(*_FACT_COLUMNS)):
@@ -165,6 +167,13 @@ def rebuild(conn: Connection, tz: tzinfo, batch: int = 5000) -> int:
     for i in range(0, len(rows), batch):
         conn.execute(insert(DAYS), rows[i:i + batch])
     return len(rows)
+
+
+def lock_for_rebuild(conn: Connection) -> None:
+    """On PostgreSQL, hold the report tables against writers until the rebuild commits: a command committing
+    meanwhile would be half-counted, then added again by its own upsert. Commands wait; readers do not."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("LOCK TABLE report_dossiers, report_spans, report_days IN EXCLUSIVE MODE")
 
 
 def _stream(conn: Connection, query: Any) -> Iterable[Mapping[Any, Any]]:

@@ -115,7 +115,9 @@ def test_what_the_user_may_see_and_bad_paging(base_url, seven) -> None:  # noqa:
     url = f"{base_url}/bao-cao/tra-cuu?name=ngoc"
     for bad, words in (("&after=abc", "Con trỏ trang 'after' không hợp lệ"), ("&before=1.x", "Con trỏ trang 'before' không hợp lệ"),
                        ("&after=1.2&before=1.2", "Chỉ dùng một trong 'after' và 'before'"),
-                       ("&per_page=mot", "Ô 'per_page' phải là một số nguyên dương"), ("&page=-1", "Ô 'page' phải là một số nguyên dương"),
+                       ("&per_page=mot", "Tham số 'per_page' phải là số nguyên"), ("&page=-1", "Tham số 'page' phải từ 1"),
+                       ("&page=%C2%B3", "Tham số 'page' phải là số nguyên"),  # '³' is a digit to str.isdigit(), not to int()
+                       ("&page=99999999999", "Tham số 'page' phải từ 1"),
                        ("&page=500", "quá xa để mở theo số trang")):
         answer = http.get(url + bad, timeout=30)
         assert answer.status_code in (400, 422) and words in html.unescape(answer.text), (bad, answer.status_code)

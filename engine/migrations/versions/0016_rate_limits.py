@@ -1,7 +1,7 @@
 """request throttles: the counters of login and public-lookup limits, shared by every worker
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0020
 
 One row per counter key with the count of its fixed window and the window's end
 (Unix seconds); ``engine/storage/throttle.py`` counts with one atomic upsert.

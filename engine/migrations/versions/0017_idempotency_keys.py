@@ -1,7 +1,7 @@
 """idempotency keys: a retried creating request is answered once (issue 12)
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 
 One row per (user, key) for 24 hours: the request's fingerprint and, once answered, its
 status and body (``engine/storage/idempotency.py``). Rows older than a day are deleted as

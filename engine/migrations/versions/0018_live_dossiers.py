@@ -1,7 +1,7 @@
 """lists at scale, part 2: partial indexes of live dossiers (the open-step branch, the overdue lists)
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 
 A dossier with an open step is live (not returned, stopped, not received or closed), and an
 overdue dossier is live: the lists' open-step branch (``engine.policy.visible_branches``) and the

@@ -1,13 +1,13 @@
 """reports at scale: the facts summed per local day (report_days), the slowest steps by night, a trigram index on the folded applicant name
 
 Revision ID: 0019
-Revises: 0014
+Revises: 0015
 
 ``report_days`` (engine/reports/summary.py) holds, per local day, agency, level, field and
 procedure, the flows of Biểu II.06a and the deltas of its stocks; the commands keep it in the
 same transaction as the facts from now on. This migration fills it from the facts already
-stored (``summary.rebuild``: one pass over report_dossiers and report_spans, about a minute
-per million dossiers), so it runs on a populated database.
+stored (``summary.rebuild``: one pass over report_dossiers and report_spans, about 6 minutes
+per million dossiers as measured in bench/README.md), so it runs on a populated database.
 
 ``report_step_stats`` holds the dashboard's slowest steps as the nightly scheduler job 'step_stats'
 computes them (empty until its first run: the dashboard computes them live meanwhile).

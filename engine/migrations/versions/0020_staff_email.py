@@ -1,7 +1,7 @@
 """staff e-mail (an optional address for deadline warnings by e-mail); the commune chosen for a chain's commune steps
 
 Revision ID: 0020
-Revises: 0014
+Revises: 0019
 
 Plain ADD/DROP COLUMN, not batch mode: SQLite (3.35+) does both in place, where a batch would copy the
 table, which other tables' foreign keys to dossiers and users forbid on a populated database.
