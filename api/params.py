@@ -49,8 +49,8 @@ def refuse_bad_text() -> None:
     """A path with a NUL or broken character names nothing (404); such a query parameter is refused (400)."""
     if problem(request.path, free=False) is not None:
         raise NotFound()
-    if request.url_rule is None:
-        return  # no view: its 404/405 answers
+    if request.url_rule is None or request.blueprint in (None, "health"):
+        return  # no view (its 404/405 answers), or static files and health checks, which read no parameter
     for name, value in request.args.items(multi=True):
         try:
             check(value, name, free=False)

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits.storage import Storage
@@ -37,6 +37,8 @@ DEFAULTS = {  # app.config keys (MOTCUA_<key> in the environment); Flask-Limiter
     "LOGIN_LIMIT_ADDRESS": "20 per minute; 200 per hour",  # failed logins from one address, any user name
     "LOOKUP_LIMIT_ADDRESS": "10 per minute; 100 per hour",  # public lookups that found nothing, per address
     "LOOKUP_LIMIT_ALL": "60 per minute; 1000 per hour",  # every public lookup, per address (scraping)
+    "LOOKUP_LIMIT_CODE": "20 per hour; 50 per day",  # wrong digits for one dossier code, from any address
+    "PASSWORD_LIMIT_USER": "5 per minute; 20 per hour",  # wrong passwords re-entered by a signed-in user
 }
 PURGE_EVERY = 500  # hits between two removals of expired counters
 
@@ -94,12 +96,25 @@ class DatabaseStorage(Storage):
 
 def account_key() -> str:
     """The user name a login names (web form or API body), so guesses at one account count together."""
-    if request.mimetype == "application/json":
+    if request.is_json:  # as the API reads it (application/json, application/*+json)
         body = json_body()
         name = body.get("username") if isinstance(body, dict) else None
     else:
         name = request.form.get("username")
     return "account:" + (name.strip() if isinstance(name, str) else "")
+
+
+def code_key() -> str:
+    """The dossier code a public lookup names (the API's path, the web form's ``ma``): the 4 digits are a short
+    secret, so guesses at one code count together whatever the addresses they come from."""
+    code = (request.view_args or {}).get("code") or request.form.get("ma") or ""
+    return "code:" + str(code).strip().upper()
+
+
+def user_key() -> str:
+    """The signed-in user re-entering a password (the view runs after the sign-in hook)."""
+    user = g.get("user")
+    return "user:" + (user.id if user is not None else "")
 
 
 def address_key() -> str:
@@ -120,12 +135,17 @@ LOGIN_ACCOUNT = ("login-account", "LOGIN_LIMIT_ACCOUNT", account_key, 401)
 LOGIN_ADDRESS = ("login-address", "LOGIN_LIMIT_ADDRESS", address_key, 401)
 LOOKUP_ADDRESS = ("lookup-address", "LOOKUP_LIMIT_ADDRESS", address_key, 404)
 LOOKUP_ALL = ("lookup-all", "LOOKUP_LIMIT_ALL", address_key, None)
+LOOKUP_CODE = ("lookup-code", "LOOKUP_LIMIT_CODE", code_key, 404)
+PASSWORD_USER = ("password-user", "PASSWORD_LIMIT_USER", user_key, 401)
 RULES: dict[str, list[tuple[str, str, Callable[[], str], int | None]]] = {
     "staff.login": [LOGIN_ACCOUNT, LOGIN_ADDRESS],
     "rest.create_token": [LOGIN_ACCOUNT, LOGIN_ADDRESS],
-    "public.status": [LOOKUP_ADDRESS, LOOKUP_ALL],
-    "rest.public_status": [LOOKUP_ADDRESS, LOOKUP_ALL],
+    "public.status": [LOOKUP_ADDRESS, LOOKUP_ALL, LOOKUP_CODE],
+    "rest.public_status": [LOOKUP_ADDRESS, LOOKUP_ALL, LOOKUP_CODE],
+    "staff.sign_out_everywhere": [PASSWORD_USER],  # the password asked again: no way around the login's limit
+    "staff.change_password": [PASSWORD_USER],
 }
+POST_ONLY = {"staff.login", "staff.sign_out_everywhere", "staff.change_password"}
 
 
 def init_app(app: Flask, sessions: sessionmaker[Session]) -> Limiter:
@@ -140,7 +160,7 @@ def init_app(app: Flask, sessions: sessionmaker[Session]) -> Limiter:
         view: Any = app.view_functions[endpoint]
         for scope, config_key, key_func, status in rules:
             view = limiter.shared_limit(app.config[config_key], scope, key_func=key_func, deduct_when=_counts(status),
-                                        methods=["POST"] if endpoint.endswith("login") else None)(view)
+                                        methods=["POST"] if endpoint in POST_ONLY else None)(view)
         app.view_functions[endpoint] = view
     app.extensions["motcua.limiter"] = limiter
     return limiter

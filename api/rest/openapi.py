@@ -17,7 +17,7 @@ from functools import wraps
 from itertools import islice
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, has_app_context, jsonify, request
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
@@ -123,7 +123,8 @@ def command_from(command: type[Command], schema: str, body: dict[str, Any], **ex
 def check_body(schema: str, body: dict[str, Any]) -> None:
     """Raise :class:`engine.BadInput` (400) naming the first field of ``body`` the API would refuse."""
     textcheck.check(body)
-    problems = _validation_errors(schema, body)
+    most = int(current_app.config.get("MAX_VALIDATION_ERRORS", 20)) if has_app_context() else 20
+    problems = _validation_errors(schema, body, most)  # bounded: a form of 80,000 empty items stops at the cap
     if problems:
         first = problems[0]
         field = first["path"].strip("/").replace("/", ".") or "dữ liệu"

@@ -77,9 +77,12 @@ def sign_out_everywhere() -> Any:
     """Asks the password again (ASVS 3.3.4): a borrowed, still-open browser cannot sign its owner out everywhere."""
     with services().sessions() as session:
         confirmed = authenticate(session, g.user.id, request.form.get("password", "")) is not None
-    if not confirmed:
+    if not confirmed:  # 401: counted by the password throttle (api/throttle.py), as a failed login is
         flash("Mật khẩu không đúng; chưa thu hồi gì.", "error")
-        return redirect(url_for("staff.account"))
+        with services().sessions() as session:
+            found = session.get(User, g.user.id)
+            email = found.email if found is not None else None
+        return _page(email or "", 401)
     counts = credentials.revoke_everything(services(), actor())
     log_out()
     flash(f"Đã đăng xuất mọi nơi: {counts['sessions']} phiên web, {counts['tokens']} mã truy cập đã bị thu hồi.", "info")

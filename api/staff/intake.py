@@ -107,10 +107,11 @@ def intake_post() -> Any:
     """One dossier per filled form: a second submit of the same form (its ``once`` token) shows the first one's
     result instead of receiving the dossier again (``engine/storage/idempotency.py``)."""
     form = request.form
-    key = form.get("once", "")[:idempotency.MAX_KEY]
+    prefix = "web-intake:"
+    key = form.get("once", "")[:idempotency.MAX_KEY - len(prefix)]  # with its prefix within the column's length
     svc, user = services(), actor().id
     if key:
-        stored = idempotency.reserve(svc.sessions, user, f"web-intake:{key}", _FORM, svc.now())
+        stored = idempotency.reserve(svc.sessions, user, prefix + key, _FORM, svc.now())
         if stored is not None and stored.status is None:
             flash("Biểu mẫu này đang được xử lý (lần gửi trước chưa xong); hãy chờ rồi tải lại.", "error")
             return redirect(url_for("staff.intake"))
@@ -121,12 +122,12 @@ def intake_post() -> Any:
         page = _intake(form)
     except BaseException:
         if key:
-            idempotency.forget(svc.sessions, user, f"web-intake:{key}")
+            idempotency.forget(svc.sessions, user, prefix + key)
         raise
     if key and page.status_code == 302:
-        idempotency.finish(svc.sessions, user, f"web-intake:{key}", 302, {"location": page.location})
+        idempotency.finish(svc.sessions, user, prefix + key, 302, {"location": page.location})
     elif key:  # refused: nothing was saved, the same form may be sent again once corrected
-        idempotency.forget(svc.sessions, user, f"web-intake:{key}")
+        idempotency.forget(svc.sessions, user, prefix + key)
     return page
 
 

@@ -46,7 +46,8 @@ def change_password() -> Any:
             adm.change_own_password(services(), user.id, request.form.get("current", ""), new)
         except DomainError as exc:
             flash(exc.message, "error")
-            return render_template("password.html"), 422
+            wrong = exc.details.get("field") == "current"  # 401: counted by the password throttle (api/throttle.py)
+            return render_template("password.html"), 401 if wrong else 422
         log_out()
         flash("Đã đổi mật khẩu. Hãy đăng nhập lại bằng mật khẩu mới.", "info")
         return redirect(url_for("staff.login"))

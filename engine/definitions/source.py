@@ -188,6 +188,10 @@ def load_located(text: str, file: str, limits: YamlLimits = DEFAULT_YAML_LIMITS,
                         raise SourceError(Problem(file, mark.line + 1, mark.column + 1, "khóa phải là chuỗi"))
                     key = _scalar(loader, key_node, typed)
                     key = str(key) if not (typed or isinstance(key, str)) else key
+                    wrong_key = problem(key, free=False) if isinstance(key, str) else None
+                    if wrong_key:  # a key is text stored too (engine/textcheck.py)
+                        mark = key_node.start_mark
+                        raise SourceError(Problem(file, mark.line + 1, mark.column + 1, f"khóa {wrong_key}"))
                     if key in result:
                         mark = key_node.start_mark
                         raise SourceError(

@@ -202,3 +202,32 @@ def test_unknown_and_known_user_names_take_the_same_time(services: Services, way
     fast, slow = sorted((statistics.median(known), statistics.median(unknown)))
     assert slow - fast < max(0.35 * slow, 0.02), (known, unknown)  # before: 10 ms against 382 ms
     assert fast > 0.01  # both did the (deliberately slow) hash check
+
+
+def test_guesses_at_one_codes_digits_are_throttled_from_any_address(app: Flask, client, token) -> None:  # type: ignore[no-untyped-def]
+    """4 digits are a short secret: guesses from many addresses (a botnet) add up per dossier code."""
+    made = [client.post("/api/v1/dossiers", json={"procedure_code": "1.001806", "applicant": APPLICANT, "channel": "direct",
+                                                  "documents": []}, headers=token("desk")).json["code"] for _ in range(2)]
+    public = app.test_client()
+    for n in range(20):  # 20 wrong digits an hour for one code, each from its own address
+        assert public.get(f"/api/v1/public/dossiers/{made[0]}?digits={n:04d}",
+                          environ_base={"REMOTE_ADDR": f"10.0.9.{n}"}).status_code == 404
+    right = f"?digits={APPLICANT['phone'][-4:]}"
+    refused = public.get(f"/api/v1/public/dossiers/{made[0]}{right}", environ_base={"REMOTE_ADDR": "10.0.10.1"})
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+    page = public.post("/tra-cuu", data={"ma": made[0].lower(), "so": "5678"}, environ_base={"REMOTE_ADDR": "10.0.10.2"})
+    assert page.status_code == 429  # the web form names the same code (any case): the same counter
+    assert public.get(f"/api/v1/public/dossiers/{made[1]}{right}", environ_base={"REMOTE_ADDR": "10.0.10.1"}).status_code == 200
+
+
+def test_a_password_asked_again_is_throttled_like_a_login(app: Flask) -> None:
+    """'Sign out everywhere' and the password change check the password: a stolen session cannot guess it freely."""
+    client = app.test_client()
+    page = client.get("/login")
+    assert client.post("/login", data={"username": "desk", "password": PASSWORD, "csrf_token": csrf_of(page.text)}).status_code == 302
+    csrf = csrf_of(client.get("/tai-khoan").text)
+    for _ in range(5):  # 5 a minute per user
+        assert client.post("/tai-khoan/dang-xuat-moi-noi", data={"csrf_token": csrf, "password": "sai"}).status_code == 401
+    assert client.post("/doi-mat-khau", data={"csrf_token": csrf, "current": PASSWORD, "new": "mat-khau-moi-2026",
+                                               "confirm": "mat-khau-moi-2026"}).status_code == 429
+    assert client.post("/tai-khoan/dang-xuat-moi-noi", data={"csrf_token": csrf, "password": PASSWORD}).status_code == 429

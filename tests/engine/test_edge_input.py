@@ -115,6 +115,11 @@ def test_a_definition_with_bad_text_is_a_located_error(escape: str) -> None:
     assert re.match(r"thu-tuc\.yaml:2:\d+: (giá trị chứa|YAML không hợp lệ)", str(caught.value)), str(caught.value)
 
 
+def test_a_key_with_bad_text_is_a_located_error() -> None:
+    with pytest.raises(SourceError, match=r"^thu-tuc\.yaml:2:1: khóa chứa"):
+        load_located('code: "1.001806"\n"na\\0me": "Thủ tục"\n', "thu-tuc.yaml")
+
+
 # ---------------------------------------------------------------------- permission before anything else
 
 def test_another_agencys_task_is_not_found_before_its_state_or_claim(services, commands, staff):  # type: ignore[no-untyped-def]
