@@ -10,9 +10,11 @@ from engine import policy
 
 from .. import pages
 from ..auth import csrf_refusal
+from ..staff.password import register as password_gate
 
 bp = Blueprint("analyst", __name__, url_prefix="/kiem-soat")
 pages.register(bp)
+password_gate(bp)  # a temporary password is changed before anything else, as on the staff pages
 
 
 @bp.before_request

@@ -12,9 +12,11 @@ from engine.quality.queries import Period
 
 from .. import pages
 from ..auth import actor, csrf_refusal
+from ..staff.password import register as password_gate
 
 bp = Blueprint("quality", __name__, url_prefix="/chat-luong", template_folder="../templates")
 pages.register(bp)
+password_gate(bp)  # a temporary password is changed before anything else, as on the staff pages
 
 
 @bp.before_request

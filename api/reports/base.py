@@ -13,9 +13,11 @@ from engine.reports.periods import KINDS, Period, between, current, period
 from .. import pages, params
 from ..auth import actor
 from ..context import today
+from ..staff.password import register as password_gate
 
 bp = Blueprint("reports", __name__, url_prefix="/bao-cao", template_folder="templates")
 pages.register(bp)
+password_gate(bp)  # a temporary password is changed before anything else, as on the staff pages
 public_bp = Blueprint("public_stats", __name__, url_prefix="/thong-ke", template_folder="templates")
 pages.register(public_bp)
 

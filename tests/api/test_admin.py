@@ -46,6 +46,8 @@ def test_create_account_forced_change_lock_and_reset(client, services, token):  
     other = client.application.test_client()
     assert _login(other, "motcua.moi", temporary).status_code == 302
     assert other.get("/inbox").location.endswith("/doi-mat-khau")  # nothing else before the change
+    for page in ("/bao-cao/ii06a", "/chat-luong/", "/kiem-soat/"):  # the other rooms' pages neither
+        assert other.get(page).location.endswith("/doi-mat-khau"), page
     refused = other.post("/api/v1/auth/token", json={"username": "motcua.moi", "password": temporary})
     assert refused.status_code == 403 and "đổi mật khẩu" in refused.json["error"]["message"]
     form = other.get("/doi-mat-khau")
