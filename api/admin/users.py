@@ -59,7 +59,8 @@ def user(user_id: str) -> Any:
                     if c.kind == "session"]
     return render_template("admin/user.html", u=found, tokens=tokens, sessions=sessions, current=g.get("web_session"),
                            now=services().now(), **_choices(),
-                           revoke_url=lambda kind, item: url_for("admin.revoke_session", user_id=user_id, session_id=item))
+                           revoke_url=lambda kind, item: url_for("admin.revoke_session", user_id=user_id, session_id=item)
+                           if kind == "session" else url_for("admin.revoke_token", user_id=user_id, token_id=item))
 
 
 def _done(user_id: str, action: Any, message: str) -> Any:

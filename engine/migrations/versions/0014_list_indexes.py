@@ -21,6 +21,8 @@ import logging
 import sqlalchemy as sa
 from alembic import op
 
+from engine.storage.pg_trgm import trgm_schema
+
 revision = "0014"
 down_revision = "0010"
 branch_labels = None
@@ -51,28 +53,13 @@ def upgrade() -> None:
 
 
 def _trigram(bind: sa.engine.Connection) -> None:
-    schema = _trgm_schema(bind)
+    schema = trgm_schema(bind)
     if schema is None:
         log.warning("pg_trgm không có: tìm theo một phần mã/tên sẽ quét bảng (pg_trgm unavailable: search scans)")
         return
     ops = f'"{schema}".gin_trgm_ops'
     op.execute(f"CREATE INDEX IF NOT EXISTS ix_dossiers_code_trgm ON dossiers USING gin (code {ops})")
     op.execute(f"CREATE INDEX IF NOT EXISTS ix_dossiers_applicant_trgm ON dossiers USING gin ((applicant ->> 'name') {ops})")
-
-
-def _trgm_schema(bind: sa.engine.Connection) -> str | None:
-    """The schema holding pg_trgm, creating the extension (in ``public``) if it is missing and allowed."""
-    find = sa.text("SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'")
-    schema = bind.execute(find).scalar()
-    if schema is not None:
-        return str(schema)
-    try:
-        with bind.begin_nested():
-            bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
-    except sa.exc.DBAPIError as exc:  # no privilege, not installed, or created meanwhile by another migration
-        log.warning("CREATE EXTENSION pg_trgm: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
-    schema = bind.execute(find).scalar()
-    return None if schema is None else str(schema)
 
 
 def downgrade() -> None:

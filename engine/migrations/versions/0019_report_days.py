@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
+from engine.storage.pg_trgm import trgm_schema
+
 import engine.storage.models
 
 revision = "0019"
@@ -73,7 +75,7 @@ def upgrade() -> None:
 
 
 def _trigram(bind: sa.engine.Connection) -> None:
-    schema = _trgm_schema(bind)
+    schema = trgm_schema(bind)
     if schema is None:
         log.warning("pg_trgm không có: tìm theo một phần tên người nộp sẽ quét bảng (pg_trgm unavailable: search scans)")
         return
@@ -85,21 +87,6 @@ def _recent_names() -> None:
     """Newest first with the folded name in the index: a name many share is found by an index-only scan."""
     op.execute("CREATE INDEX IF NOT EXISTS ix_report_dossiers_recent_name ON report_dossiers "
                "(registered_at, dossier_id) INCLUDE (applicant_fold)")
-
-
-def _trgm_schema(bind: sa.engine.Connection) -> str | None:
-    """The schema holding pg_trgm, creating the extension (in ``public``) if it is missing and allowed."""
-    find = sa.text("SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'")
-    schema = bind.execute(find).scalar()
-    if schema is not None:
-        return str(schema)
-    try:
-        with bind.begin_nested():
-            bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
-    except sa.exc.DBAPIError as exc:  # no privilege, not installed, or created meanwhile by another migration
-        log.warning("CREATE EXTENSION pg_trgm: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
-    schema = bind.execute(find).scalar()
-    return None if schema is None else str(schema)
 
 
 def downgrade() -> None:
